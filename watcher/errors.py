@@ -1,0 +1,64 @@
+"""The exceptions thaigov-watcher raises, so callers can handle a failure at the one level that can act.
+
+    WatcherError                 base: carries one line meant for the user
+     ├── ConfigError             bad config/ or environment; names the file and key
+     ├── InputError              an input file or line that cannot be read as an item
+     ├── FetchError              the site answered badly or not at all (per source, retried)
+     ├── ParseError              a page that is not a thaigov item page / selector matched nothing
+     ├── StoreError              the database is corrupt, locked or not writable
+     └── DeliveryError           Telegram or SMTP refused a message
+          ├── TransientDeliveryError   retry later (429, 4xx SMTP, network)
+          └── PermanentDeliveryError   pause the subscriber (403, 5xx recipient)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DeliveryError",
+    "FetchError",
+    "InputError",
+    "ParseError",
+    "PermanentDeliveryError",
+    "StoreError",
+    "TransientDeliveryError",
+    "WatcherError",
+]
+
+
+class WatcherError(Exception):
+    """Base class; str(error) is a single line fit to print."""
+
+
+class ConfigError(WatcherError):
+    pass
+
+
+class InputError(WatcherError):
+    pass
+
+
+class FetchError(WatcherError):
+    pass
+
+
+class ParseError(WatcherError):
+    pass
+
+
+class StoreError(WatcherError):
+    pass
+
+
+class DeliveryError(WatcherError):
+    pass
+
+
+class TransientDeliveryError(DeliveryError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    pass
