@@ -24,6 +24,7 @@ class Classifier:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         affixes = gazetteer.roles.get("country_affixes", {}).get("words", [])
+        self._yielding = frozenset(gazetteer.roles.get("yielding_titles", {}).get("words", []))
         self._matcher = Matcher(gazetteer.aliases(), affixes)
         self._ranker = Ranker(gazetteer.roles)
 
@@ -54,13 +55,26 @@ class Classifier:
                 continue
             kind, role = match.alias.kind, match.alias.role
             following = matches[index + 1] if index + 1 < len(matches) else None
-            if kind == "ministry" and _names_foreign(text.cased, match, following):
+            if kind == "ministry" and self._skipped(text.cased, match, following):
                 continue
             start = text.original_offset(match.start)
             end = text.original_offset(match.end - 1) + 1
             evidence = Evidence(kind, match.alias.code, original[start:end], field, start)
             out.append(Mention(kind, match.alias.code, role, field, match.start, match.end, evidence))
         return out
+
+
+    def _skipped(self, text: str, match: Match, following: Match | None) -> bool:
+        return _names_foreign(text, match, following) or (
+            match.alias.text in self._yielding and _joint_title(text, match, following)
+        )
+
+
+def _joint_title(text: str, match: Match, following: Match | None) -> bool:
+    """`รองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงยุติธรรม`: one person, acting for the ministry."""
+    if following is None or following.alias.kind != "ministry" or following.alias.role != "titles":
+        return False
+    return text[match.end : following.start].strip() in ("", "และ")
 
 
 def _names_foreign(text: str, match: Match, following: Match | None) -> bool:

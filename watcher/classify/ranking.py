@@ -58,6 +58,7 @@ _DEFAULTS: dict[str, float] = {
     "primary_min": 3.0,
     "primary_ratio": 0.5,
     "acts_min_mentions": 2,
+    "bloc_min_mentions": 2,
     "m_title_weight": 6.0,
     "m_lead_weight": 4.0,
     "m_titles_weight": 1.0,
@@ -126,12 +127,15 @@ class Ranker:
             else:
                 tally.body.append(mention)
         countries = sorted(c for k, c in tallies if k == "country")
-        blocs = sorted(c for k, c in tallies if k == "bloc")
+        blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
         role_hits = _hits(self._country_roles, body)
         scores = {c: self._country_score(tallies[("country", c)], lead_start, role_hits) for c in countries}
         primary = self._primary(scores)
+        listed = _listed_ministries(mentions, body)
         ministries = {
-            c: t for (k, c), t in tallies.items() if k == "ministry" and self._acts(t, body, lead_start)
+            c: t
+            for (k, c), t in tallies.items()
+            if k == "ministry" and (c in listed or self._acts(t, body, lead_start))
         }
         lead = self._lead(ministries, lead_start)
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
@@ -160,6 +164,9 @@ class Ranker:
         if tally.roles & {"leaders", "bodies"}:
             score += p["official_weight"]
         return score
+
+    def _bloc_counts(self, tally: _Tally) -> bool:
+        return tally.title or len(tally.body) >= self.p["bloc_min_mentions"]
 
     def _primary(self, scores: dict[str, float]) -> list[str]:
         if not scores:
@@ -195,6 +202,21 @@ class Ranker:
             score += p["m_count_weight"] * min(len(tally.body), p["body_cap"])
             ranked.append((-score, tally.first_body(), code))
         return min(ranked)[2] if ranked else None
+
+
+def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
+    """Ministries enumerated together (`กระทรวง ก กระทรวง ข และ กรม ค`) take part together."""
+    listed: set[str] = set()
+    previous: Mention | None = None
+    for mention in mentions:
+        if mention.kind != "ministry" or mention.field != "body":
+            continue
+        if previous is not None and previous.code != mention.code:
+            gap = body[previous.end : mention.start].strip(" ,\xa0\n\t")
+            if gap.removeprefix("และ").strip() == "" and len(gap) <= 4:
+                listed.update((previous.code, mention.code))
+        previous = mention
+    return listed
 
 
 def _hits(automaton: ahocorasick.Automaton | None, text: str) -> list[tuple[int, float]]:
