@@ -1,3 +1,3 @@
-"""thaigov-watcher: watch thaigov.go.th, label what concerns a partner country or ministry, alert."""
+"""thaigov-watcher: watch thaigov.go.th, label what concerns a country or ministry, alert."""
 
 __version__ = "0.1.0"

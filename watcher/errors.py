@@ -1,14 +1,14 @@
-"""The exceptions thaigov-watcher raises, so callers can handle a failure at the one level that can act.
+"""The exceptions of thaigov-watcher, so a failure is handled at the one level that can act.
 
-    WatcherError                 base: carries one line meant for the user
-     ├── ConfigError             bad config/ or environment; names the file and key
-     ├── InputError              an input file or line that cannot be read as an item
-     ├── FetchError              the site answered badly or not at all (per source, retried)
-     ├── ParseError              a page that is not a thaigov item page / selector matched nothing
-     ├── StoreError              the database is corrupt, locked or not writable
-     └── DeliveryError           Telegram or SMTP refused a message
-          ├── TransientDeliveryError   retry later (429, 4xx SMTP, network)
-          └── PermanentDeliveryError   pause the subscriber (403, 5xx recipient)
+WatcherError                 base: carries one line meant for the user
+ ├── ConfigError             bad config/ or environment; names the file and key
+ ├── InputError              an input file or line that cannot be read as an item
+ ├── FetchError              the site answered badly or not at all (per source, retried)
+ ├── ParseError              a page that is not a thaigov item page / selector matched nothing
+ ├── StoreError              the database is corrupt, locked or not writable
+ └── DeliveryError           Telegram or SMTP refused a message
+      ├── TransientDeliveryError   retry later (429, 4xx SMTP, network)
+      └── PermanentDeliveryError   pause the subscriber (403, 5xx recipient)
 """
 
 from __future__ import annotations

@@ -1,0 +1,47 @@
+"""The `watcher` command: a thin layer that parses arguments, calls the library and prints.
+
+Commands that only read the database import nothing heavy (pythainlp, telegram, apscheduler),
+so they start fast; each command module imports what it needs inside its functions.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from watcher import __version__
+from watcher.cli.context import AppContext
+from watcher.cli.items import export_command, import_command, seen_group
+from watcher.errors import WatcherError
+
+__all__ = ["cli", "main"]
+
+
+class WatcherGroup(click.Group):
+    """Turns any WatcherError into one clear line and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except WatcherError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="watcher")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Watch thaigov.go.th and tell people what concerns their country or ministry."""
+    app = ctx.ensure_object(AppContext)
+    ctx.call_on_close(app.close)
+
+
+for command in (import_command, seen_group, export_command):
+    cli.add_command(command)
+
+
+def main() -> None:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    cli(prog_name="watcher")

@@ -1,0 +1,131 @@
+"""`watcher import`, `watcher seen list|show`, `watcher export`: the item history."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from watcher.cli.context import AppContext, pass_app
+from watcher.cli.options import filter_from_options, filter_options, output_options
+from watcher.cli.output import describe_item, print_items
+from watcher.errors import StoreError
+
+__all__ = ["export_command", "import_command", "seen_group"]
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pass_app
+def import_command(app: AppContext, paths: tuple[Path, ...]) -> None:
+    """Import corpus items (.txt files, directories, .jsonl, .jsonl.xz) as history.
+
+    Imported items are stored, classified and searchable, but never alerted. Exit status 1
+    when some input was rejected (each one is named on stderr), 0 when all was read.
+    """
+    from watcher.pipeline import Pipeline
+    from watcher.reader import read_items
+
+    pipeline = Pipeline(app.store, app.classifier)
+    records = read_items(list(paths))
+    with _progress() as advance:
+        summary = pipeline.import_records(records, on_result=advance)
+    click.echo(f"imported: {summary.line()}")
+    if summary.counts["rejected"]:
+        sys.exit(1)
+
+
+class _progress:
+    """A live counter on a terminal; rejected inputs always go to stderr, one line each."""
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                TimeElapsedColumn(), transient=True)  # fmt: skip
+            self.bar.start()
+            self.task = self.bar.add_task("reading", total=None)
+        self.seen = 0
+        return self.advance
+
+    def advance(self, record, result) -> None:  # type: ignore[no-untyped-def]
+        self.seen += 1
+        if result.status == "rejected":
+            message = f"rejected {record.where}: {result.reason}"
+            if self.bar is not None:
+                self.bar.console.print(message, markup=False, highlight=False)
+            else:
+                click.echo(message, err=True)
+        if self.bar is not None and self.seen % 200 == 0:
+            self.bar.update(self.task, description=f"{self.seen} items read")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@click.group("seen")
+def seen_group() -> None:
+    """List and show the items seen so far."""
+
+
+@seen_group.command("list")
+@filter_options
+@output_options
+@pass_app
+def seen_list(app: AppContext, output_format: str, **options: object) -> None:
+    """List stored items, newest first (default limit 50)."""
+    where = filter_from_options(options, default_limit=50)
+    print_items(app.store.iter_items(where), output_format)
+
+
+@seen_group.command("show")
+@click.argument("key")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")  # fmt: skip
+@pass_app
+def seen_show(app: AppContext, key: str, output_format: str) -> None:
+    """Show one item by hash (or a unique prefix) or by URL, with its URLs and revisions."""
+    store = app.store
+    item = store.get_item(key)
+    if item is None:
+        raise click.ClickException(f"no item with hash or URL {key!r}")
+    urls = store.item_urls(item.hash)
+    revisions = [r for r in store.revisions(item.hash) if r.hash != item.hash]
+    if output_format == "json":
+        record = item.to_json() | {
+            "body": item.body, "evidence": list(item.evidence), "urls": urls,
+            "revisions": [{"hash": r.hash, "first_seen": r.first_seen, "title": r.title}
+                          for r in revisions],
+        }  # fmt: skip
+        click.echo(json.dumps(record, ensure_ascii=False, indent=1))
+        return
+    click.echo(describe_item(item, urls, revisions))
+
+
+@click.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["corpus", "jsonl", "csv"]),
+    default="corpus",
+    show_default=True,
+    help="corpus: NNN_<hash>.txt files in OUT; jsonl, csv: OUT file (- = stdout).",
+)
+@filter_options
+@pass_app
+def export_command(app: AppContext, out: Path, output_format: str, **options: object) -> None:
+    """Export stored items, oldest first; re-importing an export adds no new item."""
+    from watcher.export import export_items
+
+    where = filter_from_options(options)
+    try:
+        count = export_items(app.store.iter_items(where, newest_first=False), out, output_format)
+    except OSError as error:
+        raise StoreError(f"{out}: cannot write: {error.strerror}") from error
+    click.echo(f"exported {count} items to {out}", err=str(out) == "-")

@@ -1,0 +1,70 @@
+"""Option bundles shared by every listing command, so filters and formats read the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from watcher.store import ItemFilter
+
+__all__ = ["filter_from_options", "filter_options", "output_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _upper(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.upper() for v in value)
+
+
+def _lower(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.lower() for v in value)
+
+
+def filter_options(func: F) -> F:
+    """--country/--bloc/--ministry/--since/--until/--limit, identical on every listing command."""
+    options = [
+        click.option("--country", "countries", multiple=True, callback=_upper,
+                     help="ISO country code (repeatable; any of them matches)."),
+        click.option("--bloc", "blocs", multiple=True, callback=_upper,
+                     help="Bloc code such as ASEAN or EU (repeatable)."),
+        click.option("--ministry", "ministries", multiple=True, callback=_lower,
+                     help="Ministry id such as industry (repeatable; any of them matches)."),
+        click.option("--since", callback=_iso_date, help="Published on or after YYYY-MM-DD."),
+        click.option("--until", callback=_iso_date, help="Published on or before YYYY-MM-DD."),
+        click.option("--limit", type=click.IntRange(min=0), default=None,
+                     help="At most this many items."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def filter_from_options(options: dict[str, Any], *, default_limit: int | None = None) -> ItemFilter:
+    limit = options.get("limit")
+    return ItemFilter(
+        countries=options.get("countries", ()),
+        blocs=options.get("blocs", ()),
+        ministries=options.get("ministries", ()),
+        since=options.get("since"),
+        until=options.get("until"),
+        limit=default_limit if limit is None else limit,
+    )
+
+
+def output_options(func: F) -> F:
+    return click.option(
+        "--format", "output_format", type=click.Choice(["table", "json", "csv"]),
+        default="table", show_default=True, help="Output format.",
+    )(func)  # fmt: skip

@@ -1,0 +1,96 @@
+"""Items rendered as a table (rich), JSON or CSV, with one column order for all three."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import click
+
+from watcher.store import StoredItem
+
+__all__ = ["ITEM_COLUMNS", "item_row", "print_items", "print_rows"]
+
+ITEM_COLUMNS = (
+    "hash", "published", "title", "countries", "primary", "blocs", "ministries",
+    "lead_ministry", "category", "url", "first_seen",
+)  # fmt: skip
+
+
+def item_row(item: StoredItem) -> dict[str, Any]:
+    record = item.to_json()
+    return {column: record[column] for column in ITEM_COLUMNS} | {"origin": record["origin"]}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def print_rows(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], output_format: str,
+    *, table_columns: Sequence[str] | None = None,
+) -> None:  # fmt: skip
+    if output_format == "json":
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=1))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        shown = table_columns or columns
+        for column in shown:
+            table.add_column(column, overflow="fold", max_width=60 if column == "title" else None)
+        for row in rows:
+            table.add_row(*(_cell(row.get(c)) for c in shown))
+        Console(soft_wrap=False).print(table)
+
+
+def print_items(items: Iterable[StoredItem], output_format: str) -> None:
+    rows = [item_row(item) for item in items]
+    print_rows(
+        rows, ITEM_COLUMNS, output_format,
+        table_columns=("hash", "published", "countries", "ministries", "title"),
+    )  # fmt: skip
+
+
+def describe_item(
+    item: StoredItem, urls: Sequence[dict[str, Any]], revisions: Sequence[StoredItem]
+) -> str:
+    """The `seen show` text: labels with their evidence, every URL, every revision."""
+    lines = [
+        f"hash:        {item.hash}",
+        f"title:       {item.title}",
+        f"published:   {item.published or '-'}",
+        f"category:    {item.category or '-'}",
+        f"first seen:  {item.first_seen} ({item.origin})",
+        f"countries:   {_cell(item.countries) or '-'}   primary: {_cell(item.primary) or '-'}",
+        f"blocs:       {_cell(item.blocs) or '-'}",
+        f"ministries:  {_cell(item.ministries) or '-'}   lead: {item.lead_ministry or '-'}",
+    ]
+    if item.evidence:
+        lines.append("evidence:")
+        lines += [
+            f"  {e.get('code')}: {e.get('alias')!r} in {e.get('field')} at {e.get('offset')}"
+            for e in item.evidence
+        ]
+    lines.append("urls:")
+    lines += [f"  {u['url']} (first seen {u['first_seen']})" for u in urls] or ["  -"]
+    if revisions:
+        lines.append("revisions:")
+        lines += [f"  {r.hash} {r.first_seen} {r.title}" for r in revisions]
+    lines += ["", item.body]
+    return "\n".join(lines)

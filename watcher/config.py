@@ -1,0 +1,302 @@
+"""Settings: config/watcher.toml and the environment, validated once at start-up.
+
+Every setting is declared once, as a field of a section dataclass with its default and help
+text (the README's configuration reference is generated from these). Unknown keys and wrong
+types are errors that name the file and the key: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from watcher.errors import ConfigError
+
+__all__ = [
+    "Config",
+    "EmailSettings",
+    "Environment",
+    "FetchSettings",
+    "SelectorSettings",
+    "SourceConfig",
+    "TelegramSettings",
+    "WatcherSettings",
+    "default_config_path",
+    "load_config",
+    "load_environment",
+    "repo_config_dir",
+]
+
+DEFAULT_CONFIG = Path("config/watcher.toml")
+DEFAULT_DB = Path("state/watcher.db")
+
+
+def setting(default: Any, help: str) -> Any:
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class WatcherSettings:
+    timezone: str = setting("Asia/Bangkok", "zone of a digest's day and of digest times")
+    baseline_first_cycle: bool = setting(
+        True, "a source's first cycle on an empty database stores items without alerting"
+    )
+    log_format: str = setting("text", "log lines as `text` or `json`")
+    log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    user_agent: str = setting(
+        "thaigov-watcher/0.1 (+https://github.com/thaigov-watcher; polite news monitor)",
+        "User-Agent sent with every request",
+    )
+    connect_timeout: float = setting(10.0, "seconds to open a connection")
+    read_timeout: float = setting(30.0, "seconds between bytes before giving up")
+    total_timeout: float = setting(60.0, "seconds for a whole response")
+    max_bytes: int = setting(5_000_000, "response size cap; the rest is never read")
+    retries: int = setting(3, "retries on timeouts, connection errors, 429 and 5xx")
+    backoff_seconds: float = setting(1.0, "first retry delay, doubled each time, with jitter")
+    max_backoff_seconds: float = setting(120.0, "longest wait between retries (and Retry-After)")
+    per_host_interval: float = setting(1.0, "at least this many seconds between requests to a host")
+    respect_robots: bool = setting(True, "fetch, cache and honour robots.txt")
+    robots_ttl_seconds: int = setting(86400, "how long a robots.txt is trusted")
+    allowed_hosts: list[str] = setting([], "extra hosts redirects may lead to")
+
+
+@dataclass(frozen=True)
+class SelectorSettings:
+    page_title_prefix: str = setting("รัฐบาลไทย-ข่าวทำเนียบรัฐบาล-", "prefix of <title>")
+    category: str = setting("span.headtitle-2", "CSS selector of the category")
+    title: str = setting("div.news-2 h3.news-1", "CSS selector of the title block")
+    body: str = setting("div.border-normal.clearfix", "CSS selector of the body")
+    date: str = setting("", "CSS selector of the date banner; empty = scan the page text")
+    search_results: str = setting(
+        "div.col-xs-12.col-sm-9.col-md-10.news-2 > p > a", "CSS selector of search result links"
+    )
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    admin_chat_ids: list[int] = setting([], "chats that get /stats and source-health alerts")
+    digest_time: str = setting("07:30", "default daily digest time, HH:MM in `timezone`")
+    send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
+    max_subscriptions: int = setting(20, "subscriptions allowed per chat")
+    messages_per_second: float = setting(30.0, "overall send rate")
+    per_chat_interval: float = setting(1.0, "seconds between messages to one chat")
+    health_failures: int = setting(3, "failed cycles in a row before admins are told")
+    stale_hours: int = setting(48, "hours without a new item before admins are told")
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    digest_time: str = setting("07:00", "daily e-mail digest time, HH:MM in `timezone`")
+    subject: str = setting(
+        "thaigov-watcher: {count} ข่าวใหม่ / new items, {date}", "subject template"
+    )
+    send_empty: bool = setting(False, "send a digest on a day with no matching item")
+    unsubscribe: str = setting(
+        "mailto:{sender}?subject=unsubscribe", "List-Unsubscribe target ({sender}, {address})"
+    )
+
+
+SOURCE_KINDS = {
+    "sequence": {"required": ("url",), "optional": ("start_id", "max_gap")},
+    "listing": {"required": ("url", "link_pattern"), "optional": ("max_pages",)},
+}
+SOURCE_COMMON = {"name", "kind", "url", "interval_seconds", "jitter_seconds", "enabled"}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    url: str
+    interval_seconds: int = 900
+    jitter_seconds: int = 30
+    enabled: bool = True
+    start_id: int | None = None
+    max_gap: int = 20
+    link_pattern: str | None = None
+    max_pages: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    watcher: WatcherSettings = field(default_factory=WatcherSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    selectors: SelectorSettings = field(default_factory=SelectorSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    sources: tuple[SourceConfig, ...] = ()
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent if self.path else repo_config_dir()
+
+
+SECTIONS: dict[str, type] = {
+    "watcher": WatcherSettings,
+    "fetch": FetchSettings,
+    "selectors": SelectorSettings,
+    "telegram": TelegramSettings,
+    "email": EmailSettings,
+}
+
+
+def repo_config_dir() -> Path:
+    """config/ of the source checkout the package runs from (editable installs, the demo)."""
+    return Path(__file__).resolve().parents[1] / "config"
+
+
+def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    if environ.get("WATCHER_CONFIG"):
+        return Path(environ["WATCHER_CONFIG"])
+    if DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG
+    return repo_config_dir() / "watcher.toml"
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: config file not found") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read config: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    return parse_config(data, path)
+
+
+def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
+    where = str(path or "<config>")
+    unknown = set(data) - set(SECTIONS) - {"sources"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown section [{sorted(unknown)[0]}]")
+    sections = {
+        name: _build(cls, data.get(name, {}), where, name) for name, cls in SECTIONS.items()
+    }
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError(f"{where}: sources: must be an array of tables ([[sources]])")
+    sources = tuple(_source(raw, where, i) for i, raw in enumerate(raw_sources))
+    names = [s.name for s in sources]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{where}: sources: name {name!r} is used twice")
+    return Config(path=path, sources=sources, **sections)
+
+
+def _source(raw: Any, where: str, index: int) -> SourceConfig:
+    key = f"sources[{index}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: {key}: must be a table")
+    kind = raw.get("kind")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"{where}: {key}.kind: must be one of {', '.join(SOURCE_KINDS)}")
+    spec = SOURCE_KINDS[kind]
+    allowed = SOURCE_COMMON | set(spec["required"]) | set(spec["optional"])
+    for name in raw:
+        if name not in allowed:
+            raise ConfigError(f"{where}: {key}.{name}: unknown key for a {kind} source")
+    for name in ("name", *spec["required"]):
+        if name not in raw:
+            raise ConfigError(f"{where}: {key}.{name}: required for a {kind} source")
+    source = _build(SourceConfig, raw, where, key)
+    if kind == "sequence" and "{id}" not in source.url:
+        raise ConfigError(f"{where}: {key}.url: a sequence url needs an {{id}} placeholder")
+    if source.link_pattern is not None:
+        try:
+            re.compile(source.link_pattern)
+        except re.error as error:
+            raise ConfigError(f"{where}: {key}.link_pattern: bad regex: {error}") from error
+    if source.interval_seconds < 1:
+        raise ConfigError(f"{where}: {key}.interval_seconds: must be at least 1")
+    return source
+
+
+def _build(cls: type, raw: Any, where: str, section: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: {section}: must be a table")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    values = {}
+    for name, value in raw.items():
+        if name not in fields:
+            raise ConfigError(f"{where}: {section}.{name}: unknown key")
+        if not _fits(value, hints[name]):
+            raise ConfigError(
+                f"{where}: {section}.{name}: expected {_type_name(hints[name])},"
+                f" got {type(value).__name__} {value!r}"
+            )
+        values[name] = float(value) if hints[name] is float else value
+    return cls(**values)
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        (inner,) = typing.get_args(hint)
+        return isinstance(value, list) and all(_fits(v, inner) for v in value)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What comes from the environment: paths, and secrets that are never logged or stored."""
+
+    config_path: Path
+    db_path: Path
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+    smtp_tls: str = "none"
+
+
+def load_environment(environ: Mapping[str, str] = os.environ) -> Environment:
+    tls = environ.get("SMTP_TLS", "none") or "none"
+    if tls not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"environment: SMTP_TLS: must be none, starttls or ssl, not {tls!r}")
+    port_text = environ.get("SMTP_PORT") or None
+    if port_text is not None and not port_text.isdigit():
+        raise ConfigError(f"environment: SMTP_PORT: must be a port number, not {port_text!r}")
+    return Environment(
+        config_path=default_config_path(environ),
+        db_path=Path(environ.get("WATCHER_DB") or DEFAULT_DB),
+        telegram_token=environ.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_base_url=environ.get("TELEGRAM_API_BASE_URL") or None,
+        smtp_host=environ.get("SMTP_HOST") or None,
+        smtp_port=int(port_text) if port_text else None,
+        smtp_user=environ.get("SMTP_USER") or None,
+        smtp_password=environ.get("SMTP_PASSWORD") or None,
+        smtp_from=environ.get("SMTP_FROM") or None,
+        smtp_tls=tls,
+    )

@@ -1,0 +1,100 @@
+"""One item's way in: Item → reject empty → hash → dedupe → classify → store + outbox.
+
+Imports and live polling go through the same `Pipeline.process`, so an item imported from the
+corpus and the same item fetched from the site dedupe, and every stored item is labelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from watcher.corpus import Item, rejection_reason
+from watcher.reader import ReadRecord
+from watcher.store import Store
+
+__all__ = ["Classifies", "ImportSummary", "ItemResult", "Pipeline", "utc_now"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _Labels(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class Classifies(Protocol):
+    def classify(self, title: str, body: str) -> _Labels: ...
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    status: str  # "new" | "duplicate" | "revision" | "rejected"
+    hash: str | None
+    reason: str | None = None
+    labels: Mapping[str, Any] | None = None
+    queued: int = 0
+
+
+@dataclass
+class ImportSummary:
+    counts: Counter[str] = field(default_factory=Counter)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
+
+    def line(self) -> str:
+        c = self.counts
+        return (
+            f"{c['new']} new, {c['duplicate']} duplicate, {c['revision']} revision,"
+            f" {c['rejected']} rejected"
+        )
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        classifier: Classifies | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.classifier = classifier
+        self.clock = clock
+
+    def labels_for(self, item: Item) -> dict[str, Any] | None:
+        if self.classifier is None:
+            return None
+        return self.classifier.classify(item.title, item.body).to_json()
+
+    def process(self, item: Item, *, origin: str, alert: bool) -> ItemResult:
+        reason = rejection_reason(item)
+        if reason is not None:
+            return ItemResult("rejected", None, reason)
+        digest = item.hash
+        labels = None if self.store.has_item(digest) else self.labels_for(item)
+        outcome = self.store.add_item(
+            item, origin=origin, seen_at=self.clock(), labels=labels, alert=alert
+        )
+        return ItemResult(outcome.status, digest, None, labels, outcome.queued)
+
+    def import_records(
+        self,
+        records: Iterable[ReadRecord],
+        on_result: Callable[[ReadRecord, ItemResult], None] | None = None,
+    ) -> ImportSummary:
+        """History: stored, classified and searchable, never alerted, never in a digest."""
+        summary = ImportSummary()
+        for record in records:
+            if record.item is None:
+                result = ItemResult("rejected", None, record.error or "unreadable")
+            else:
+                result = self.process(record.item, origin="import", alert=False)
+            summary.counts[result.status] += 1
+            if result.status == "rejected":
+                summary.rejected.append((record.where, result.reason or ""))
+            if on_result is not None:
+                on_result(record, result)
+        return summary

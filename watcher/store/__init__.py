@@ -1,0 +1,40 @@
+"""The state database: the only package that speaks SQL.
+
+Everything that must survive a restart lives here: items and the URLs they were seen at, their
+labels, each source's progress and HTTP validators, subscribers, and the outbox. Storing an item
+and queuing its alerts happen in one transaction, so a crash loses no alert and a row marked sent
+is never sent again. One module per group of tables; `Store` is the one handle on all of them.
+"""
+
+from __future__ import annotations
+
+from watcher.store.base import BUSY_TIMEOUT_SECONDS, describe_db_error
+from watcher.store.items import ItemTables, filter_sql
+from watcher.store.records import (
+    AddOutcome,
+    ItemFilter,
+    Labels,
+    OutboxRow,
+    SourceState,
+    StoredItem,
+    utc_iso,
+)
+from watcher.store.sources import SourceTables
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "AddOutcome",
+    "ItemFilter",
+    "Labels",
+    "OutboxRow",
+    "SourceState",
+    "Store",
+    "StoredItem",
+    "describe_db_error",
+    "filter_sql",
+    "utc_iso",
+]
+
+
+class Store(ItemTables, SourceTables):
+    """A handle on the state database: Store.open(path), or Store.memory() for tests."""

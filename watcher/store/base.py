@@ -1,0 +1,89 @@
+"""The connection, its transactions and migrations; the tables' modules build on this."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Self
+
+import sqlite_utils
+
+from watcher.errors import StoreError
+from watcher.store.schema import MIGRATIONS
+
+__all__ = ["BUSY_TIMEOUT_SECONDS", "StoreBase", "describe_db_error"]
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+class StoreBase:
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> Self:
+        path = str(path)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return cls(conn, path)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(describe_db_error(path, error)) from error
+        except OSError as error:
+            raise StoreError(f"{path}: cannot open the database: {error.strerror}") from error
+
+    @classmethod
+    def memory(cls) -> StoreBase:
+        return cls(sqlite3.connect(":memory:", check_same_thread=False), ":memory:")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One atomic unit; a DB failure inside becomes a StoreError naming the file."""
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    yield self.db
+            except sqlite3.DatabaseError as error:
+                raise StoreError(describe_db_error(self.path, error)) from error
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this watcher knows"
+                f" ({len(MIGRATIONS)}); upgrade thaigov-watcher"
+            )
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction() as db:
+                for statement in statements:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def describe_db_error(path: str, error: sqlite3.DatabaseError) -> str:
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        return f"{path}: not a valid SQLite database ({text}); it was left untouched"
+    if "locked" in text or "busy" in text:
+        return f"{path}: the database is locked by another process; try again later"
+    if "readonly" in text or "read-only" in text:
+        return f"{path}: the database or its directory is read-only; nothing was written"
+    if "unable to open" in text:
+        return f"{path}: cannot open the database file (missing directory or no permission)"
+    return f"{path}: database error: {text}"

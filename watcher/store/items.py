@@ -1,0 +1,226 @@
+"""Items, the URLs they were seen at, their labels; dedupe by content hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from watcher.corpus import Item
+from watcher.store.outbox import OutboxTables
+from watcher.store.records import (
+    AddOutcome,
+    ItemFilter,
+    Labels,
+    StoredItem,
+    utc_iso,
+)
+
+__all__ = ["ItemTables", "filter_sql"]
+
+_CODE_KINDS = (("country", "countries"), ("bloc", "blocs"), ("ministry", "ministries"))
+
+
+class ItemTables(OutboxTables):
+    def add_item(
+        self,
+        item: Item,
+        *,
+        origin: str,
+        seen_at: dt.datetime,
+        labels: Labels | None = None,
+        alert: bool = False,
+    ) -> AddOutcome:
+        """Store an item unless its hash is known; queue its alerts in the same transaction.
+
+        Same hash = the same item seen again (an extra URL is recorded). Same URL with a new hash
+        = a revision of the item first seen there. Neither alerts.
+        """
+        digest = item.hash
+        now = utc_iso(seen_at)
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM items WHERE hash = ?", [digest]).fetchone():
+                self._record_url(digest, item.url, now)
+                db.execute("UPDATE items SET last_seen = ? WHERE hash = ?", [now, digest])
+                return AddOutcome("duplicate", digest)
+            revision_of = self._root_at_url(item.url)
+            db.execute(
+                "INSERT INTO items (hash, url, source_id, title, body, category, published,"
+                " first_seen, last_seen, origin, revision_of) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [digest, item.url, item.source_id, item.title, item.body, item.category,
+                 item.published, now, now, origin, revision_of],
+            )  # fmt: skip
+            self._record_url(digest, item.url, now)
+            if labels is not None:
+                self._write_labels(digest, labels, now)
+            if revision_of is not None:
+                return AddOutcome("revision", digest)
+            queued = self._queue_alerts(digest, labels, now) if alert and labels else 0
+            return AddOutcome("new", digest, queued)
+
+    def _record_url(self, digest: str, url: str | None, now: str) -> None:
+        if url:
+            self.db.execute(
+                "INSERT INTO item_urls (url, hash, first_seen, last_seen) VALUES (?,?,?,?)"
+                " ON CONFLICT (url, hash) DO UPDATE SET last_seen = excluded.last_seen",
+                [url, digest, now, now],
+            )
+
+    def _root_at_url(self, url: str | None) -> str | None:
+        if not url:
+            return None
+        row = self.db.execute(
+            "SELECT coalesce(i.revision_of, i.hash) FROM item_urls u JOIN items i"
+            " ON i.hash = u.hash WHERE u.url = ? ORDER BY u.first_seen LIMIT 1",
+            [url],
+        ).fetchone()
+        return row[0] if row else None
+
+    def _write_labels(self, digest: str, labels: Labels, now: str) -> None:
+        self.db.execute(
+            "UPDATE items SET countries = ?, primary_countries = ?, blocs = ?, ministries = ?,"
+            " lead_ministry = ?, evidence = ?, classified_at = ? WHERE hash = ?",
+            [json.dumps(list(labels.get(key, [])), ensure_ascii=False)
+             for key in ("countries", "primary", "blocs", "ministries")]
+            + [labels.get("lead_ministry"),
+               json.dumps(list(labels.get("evidence", [])), ensure_ascii=False), now, digest],
+        )  # fmt: skip
+        self.db.execute("DELETE FROM item_codes WHERE hash = ?", [digest])
+        rows = [
+            (digest, kind, code)
+            for kind, key in (
+                ("country", "countries"),
+                ("bloc", "blocs"),
+                ("ministry", "ministries"),
+            )
+            for code in labels.get(key, [])
+        ]
+        self.db.conn.executemany("INSERT OR IGNORE INTO item_codes VALUES (?,?,?)", rows)
+
+    def set_labels(self, digest: str, labels: Labels, at: dt.datetime) -> None:
+        with self.transaction():
+            self._write_labels(digest, labels, utc_iso(at))
+
+    def _queue_alerts(self, digest: str, labels: Labels, now: str) -> int:
+        countries, blocs, ministries = (
+            tuple(labels.get(k, ())) for k in ("countries", "blocs", "ministries")
+        )
+        queued = 0
+        for subscriber in self.subscribers():
+            if subscriber.wants_instant and subscriber.matches(countries, blocs, ministries):
+                queued += self._enqueue(subscriber.id, "alert", digest, "", now)
+        return queued
+
+    def has_item(self, digest: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM items WHERE hash = ?", [digest]).fetchone() is not None
+        )
+
+    def get_item(self, key: str) -> StoredItem | None:
+        """An item by hash (or unique hash prefix of 6+ digits) or by any URL it was seen at."""
+        row = self.db.execute(
+            "SELECT i.* FROM items i WHERE i.hash = ? OR i.hash IN"
+            " (SELECT hash FROM item_urls WHERE url = ? ORDER BY first_seen DESC LIMIT 1)",
+            [key, key],
+        ).fetchone()
+        if row is None and len(key) >= 6 and all(c in "0123456789abcdef" for c in key):
+            rows = self.db.execute(
+                "SELECT * FROM items WHERE hash LIKE ? LIMIT 2", [key + "%"]
+            ).fetchall()
+            row = rows[0] if len(rows) == 1 else None
+        return _stored_item(self.db, row) if row else None
+
+    def item_urls(self, digest: str) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT url, first_seen, last_seen FROM item_urls WHERE hash = ? ORDER BY first_seen",
+            [digest],
+        ))  # fmt: skip
+
+    def revisions(self, digest: str) -> list[StoredItem]:
+        root = self.db.execute(
+            "SELECT coalesce(revision_of, hash) FROM items WHERE hash = ?", [digest]
+        ).fetchone()
+        if root is None:
+            return []
+        cursor = self.db.execute(
+            "SELECT * FROM items WHERE hash = ? OR revision_of = ? ORDER BY first_seen",
+            [root[0], root[0]],
+        )
+        return [_stored_item(self.db, row, cursor) for row in cursor.fetchall()]
+
+    def list_items(self, where: ItemFilter, *, newest_first: bool = True) -> list[StoredItem]:
+        return list(self.iter_items(where, newest_first=newest_first))
+
+    def iter_items(self, where: ItemFilter, *, newest_first: bool = True) -> Iterator[StoredItem]:
+        clauses, params = filter_sql(where)
+        order = "DESC" if newest_first else "ASC"
+        sql = (
+            f"SELECT * FROM items i WHERE {' AND '.join(clauses)}"
+            f" ORDER BY coalesce(i.published, substr(i.first_seen, 1, 10)) {order},"
+            f" i.first_seen {order}, i.hash"
+        )
+        if where.limit is not None:
+            sql += f" LIMIT {int(where.limit)}"
+        cursor = self.db.execute(sql, params)
+        for row in cursor:
+            yield _stored_item(self.db, row, cursor)
+
+    def count_items(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def known_hashes(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT hash FROM items")}
+
+    def iter_hashes(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT hash FROM items ORDER BY first_seen")]
+
+
+def filter_sql(where: ItemFilter) -> tuple[list[str], list[Any]]:
+    """WHERE clauses for an ItemFilter over `items i`; shared by every listing query."""
+    clauses, params = ["i.revision_of IS NULL"], []
+    partners = [("country", c) for c in where.countries] + [("bloc", b) for b in where.blocs]
+    if partners:
+        clauses.append(
+            "i.hash IN (SELECT hash FROM item_codes WHERE "
+            + " OR ".join("(kind = ? AND code = ?)" for _ in partners)
+            + ")"
+        )
+        params += [value for pair in partners for value in pair]
+    if where.ministries:
+        marks = ",".join("?" * len(where.ministries))
+        clauses.append(
+            f"i.hash IN (SELECT hash FROM item_codes WHERE kind = 'ministry' AND code IN ({marks}))"
+        )
+        params += list(where.ministries)
+    for column, op, value in (
+        ("i.published", ">=", where.since), ("i.published", "<=", where.until),
+        ("i.first_seen", ">=", where.seen_from), ("i.first_seen", "<", where.seen_to),
+    ):  # fmt: skip
+        if value is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(value)
+    if where.exclude_origins:
+        clauses.append(f"i.origin NOT IN ({','.join('?' * len(where.exclude_origins))})")
+        params += list(where.exclude_origins)
+    return clauses, params
+
+
+def _stored_item(
+    db: sqlite_utils.Database, row: Sequence[Any], cursor: sqlite3.Cursor | None = None
+) -> StoredItem:
+    description = (cursor or db.execute("SELECT * FROM items LIMIT 0")).description
+    record = dict(zip([column[0] for column in description], row, strict=True))
+    decode: Callable[[str | None], tuple[Any, ...]] = lambda text: tuple(json.loads(text or "[]"))  # noqa: E731
+    return StoredItem(
+        hash=record["hash"], url=record["url"], title=record["title"], body=record["body"],
+        category=record["category"], published=record["published"],
+        first_seen=record["first_seen"], origin=record["origin"], source_id=record["source_id"],
+        countries=decode(record["countries"]), primary=decode(record["primary_countries"]),
+        blocs=decode(record["blocs"]), ministries=decode(record["ministries"]),
+        lead_ministry=record["lead_ministry"], evidence=decode(record["evidence"]),
+        revision_of=record["revision_of"],
+    )  # fmt: skip

@@ -1,0 +1,96 @@
+"""The outbox: one row per message to send; a row marked sent is never sent again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from watcher.store.records import (
+    OutboxRow,
+    utc_iso,
+)
+from watcher.store.subscribers import SubscriberTables
+
+__all__ = ["OutboxTables"]
+
+
+class OutboxTables(SubscriberTables):
+    def _enqueue(self, subscriber_id: int, kind: str, digest: str, day: str, now: str) -> int:
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO outbox (subscriber_id, kind, item_hash, digest_date,"
+            " status, attempts, not_before, created_at) VALUES (?,?,?,?, 'pending', 0, ?, ?)",
+            [subscriber_id, kind, digest, day, now, now],
+        )
+        return cursor.rowcount
+
+    def queue_digest(self, subscriber_id: int, day: str, at: dt.datetime, *, force: bool = False
+                     ) -> bool:  # fmt: skip
+        """Queue one digest per subscriber and day; False when that day's is already queued."""
+        with self.transaction() as db:
+            if force:
+                db.execute(
+                    "DELETE FROM outbox WHERE subscriber_id = ? AND kind = 'digest'"
+                    " AND digest_date = ?",
+                    [subscriber_id, day],
+                )
+            return self._enqueue(subscriber_id, "digest", "", day, utc_iso(at)) > 0
+
+    def due_outbox(self, channel: str, now: dt.datetime, limit: int = 100) -> list[OutboxRow]:
+        rows = self.db.execute(
+            "SELECT o.id, o.subscriber_id, o.kind, o.item_hash, o.digest_date, o.attempts,"
+            " o.plain_text FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id"
+            " WHERE o.status = 'pending' AND s.channel = ? AND s.paused_reason IS NULL"
+            " AND o.not_before <= ? ORDER BY o.id LIMIT ?",
+            [channel, utc_iso(now), limit],
+        ).fetchall()
+        subscribers = {s.id: s for s in self.subscribers(channel)}
+        return [
+            OutboxRow(row[0], subscribers[row[1]], row[2], row[3], row[4], row[5], bool(row[6]))
+            for row in rows
+        ]
+
+    def mark_sent(self, outbox_id: int, at: dt.datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                [utc_iso(at), outbox_id],
+            )
+
+    def mark_retry(
+        self, outbox_id: int, error: str, not_before: dt.datetime, *, plain_text: bool = False
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?,"
+                " plain_text = max(plain_text, ?) WHERE id = ?",
+                [error, utc_iso(not_before), int(plain_text), outbox_id],
+            )
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ?",
+                [error, outbox_id],
+            )
+
+    def pause_subscriber(self, subscriber_id: int, reason: str) -> None:
+        self.update_subscriber(subscriber_id, paused_reason=reason)
+
+    def outbox_counts(self) -> dict[str, int]:
+        return {
+            status: count
+            for status, count in self.db.execute(
+                "SELECT status, count(*) FROM outbox GROUP BY status"
+            )
+        }
+
+    def sent_digest(self, subscriber_id: int, day: str) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM outbox WHERE subscriber_id = ? AND kind = 'digest'"
+                " AND digest_date = ? AND status = 'sent'",
+                [subscriber_id, day],
+            ).fetchone()
+            is not None
+        )

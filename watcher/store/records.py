@@ -1,0 +1,119 @@
+"""Plain records the store hands out and takes in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from watcher.corpus import Item
+from watcher.subscriptions import Subscriber
+
+Labels = Mapping[str, Any]  # the classifier's Labels.to_json()
+
+__all__ = [
+    "AddOutcome",
+    "ItemFilter",
+    "Labels",
+    "OutboxRow",
+    "SourceState",
+    "StoredItem",
+    "utc_iso",
+]
+
+
+def utc_iso(moment: dt.datetime) -> str:
+    """Timestamps are stored as UTC ISO text so they sort and compare as strings."""
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    status: str  # "new" | "duplicate" | "revision"
+    hash: str
+    queued: int = 0  # outbox rows written with the item
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """The one filter vocabulary of `seen list`, `search`, `export`, `stats`, bot and digests."""
+
+    countries: tuple[str, ...] = ()
+    blocs: tuple[str, ...] = ()
+    ministries: tuple[str, ...] = ()
+    since: str | None = None  # ISO date, on `published` (inclusive)
+    until: str | None = None  # ISO date, on `published` (inclusive)
+    seen_from: str | None = None  # UTC ISO timestamp, on `first_seen` (inclusive)
+    seen_to: str | None = None  # UTC ISO timestamp, on `first_seen` (exclusive)
+    exclude_origins: tuple[str, ...] = ()
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    hash: str
+    url: str | None
+    title: str
+    body: str
+    category: str | None
+    published: str | None
+    first_seen: str
+    origin: str
+    source_id: int | None = None
+    countries: tuple[str, ...] = ()
+    primary: tuple[str, ...] = ()
+    blocs: tuple[str, ...] = ()
+    ministries: tuple[str, ...] = ()
+    lead_ministry: str | None = None
+    evidence: tuple[dict[str, Any], ...] = ()
+    revision_of: str | None = None
+
+    def to_item(self) -> Item:
+        return Item(
+            title=self.title,
+            body=self.body,
+            url=self.url,
+            source_id=self.source_id,
+            category=self.category,
+            published=self.published,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hash": self.hash,
+            "url": self.url,
+            "title": self.title,
+            "published": self.published,
+            "category": self.category,
+            "countries": list(self.countries),
+            "primary": list(self.primary),
+            "blocs": list(self.blocs),
+            "ministries": list(self.ministries),
+            "lead_ministry": self.lead_ministry,
+            "first_seen": self.first_seen,
+            "origin": self.origin,
+        }
+
+
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    last_id: int | None = None
+    cycles: int = 0
+    consecutive_failures: int = 0
+    last_success: str | None = None
+    last_error: str | None = None
+    last_new_at: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    subscriber: Subscriber
+    kind: str  # "alert" | "digest"
+    item_hash: str
+    digest_date: str
+    attempts: int
+    plain_text: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
