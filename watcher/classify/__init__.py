@@ -7,4 +7,11 @@ from .classifier import Classifier
 from .gazetteer import Gazetteer, default_gazetteer_dir, load_gazetteer
 from .labels import Evidence, Labels
 
-__all__ = ["Classifier", "Evidence", "Gazetteer", "Labels", "default_gazetteer_dir", "load_gazetteer"]
+__all__ = [
+    "Classifier",
+    "Evidence",
+    "Gazetteer",
+    "Labels",
+    "default_gazetteer_dir",
+    "load_gazetteer",
+]

@@ -60,9 +60,10 @@ class Classifier:
             start = text.original_offset(match.start)
             end = text.original_offset(match.end - 1) + 1
             evidence = Evidence(kind, match.alias.code, original[start:end], field, start)
-            out.append(Mention(kind, match.alias.code, role, field, match.start, match.end, evidence))
+            out.append(
+                Mention(kind, match.alias.code, role, field, match.start, match.end, evidence)
+            )
         return out
-
 
     def _skipped(self, text: str, match: Match, following: Match | None) -> bool:
         return _names_foreign(text, match, following) or (

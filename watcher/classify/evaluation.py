@@ -57,7 +57,9 @@ class ErrorCase:
 
 @dataclass
 class Report:
-    fields: dict[str, FieldScore] = field(default_factory=lambda: {f: FieldScore() for f in SET_FIELDS})
+    fields: dict[str, FieldScore] = field(
+        default_factory=lambda: {f: FieldScore() for f in SET_FIELDS}
+    )
     lead_right: int = 0
     items: int = 0
     errors: list[ErrorCase] = field(default_factory=list)
@@ -68,11 +70,22 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         figures: dict[str, Any] = {
-            name: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn}
+            name: {
+                "precision": s.precision,
+                "recall": s.recall,
+                "f1": s.f1,
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+            }
             for name, s in self.fields.items()
         }
         figures["lead_ministry"] = {"accuracy": self.lead_accuracy, "right": self.lead_right}
-        return {"items": self.items, "figures": figures, "errors": [e.__dict__ for e in self.errors]}
+        return {
+            "items": self.items,
+            "figures": figures,
+            "errors": [e.__dict__ for e in self.errors],
+        }
 
 
 def load_labels(path: Path) -> list[dict[str, Any]]:
@@ -96,7 +109,7 @@ def load_labels(path: Path) -> list[dict[str, Any]]:
 
 def _corpus_lines(path: Path) -> Iterator[str]:
     opener = lzma.open if path.suffix == ".xz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8") as handle:
         yield from handle
 
 
@@ -124,7 +137,9 @@ def load_texts(ids: Iterable[object], corpus: Path, seeds: Path) -> dict[str, st
 def _evidence_for(labels: Labels, kind: str, codes: Iterable[str]) -> tuple[str, ...]:
     wanted = set(codes)
     return tuple(
-        f"{e.code}={e.alias}@{e.field}:{e.offset}" for e in labels.evidence if e.kind == kind and e.code in wanted
+        f"{e.code}={e.alias}@{e.field}:{e.offset}"
+        for e in labels.evidence
+        if e.kind == kind and e.code in wanted
     )
 
 
@@ -150,14 +165,25 @@ def evaluate(
             if truth != guess:
                 extra = tuple(sorted(guess - truth))
                 report.errors.append(
-                    ErrorCase(key, name, tuple(sorted(truth - guess)), extra, _evidence_for(labels, _KIND[name], extra))
+                    ErrorCase(
+                        key,
+                        name,
+                        tuple(sorted(truth - guess)),
+                        extra,
+                        _evidence_for(labels, _KIND[name], extra),
+                    )
                 )
         if row.get("lead_ministry") == labels.lead_ministry:
             report.lead_right += 1
         else:
             wrong = labels.lead_ministry
             report.errors.append(
-                ErrorCase(key, "lead_ministry", (str(row.get("lead_ministry")),), (str(wrong),),
-                          _evidence_for(labels, "ministry", [wrong] if wrong else []))
+                ErrorCase(
+                    key,
+                    "lead_ministry",
+                    (str(row.get("lead_ministry")),),
+                    (str(wrong),),
+                    _evidence_for(labels, "ministry", [wrong] if wrong else []),
+                )
             )
     return report

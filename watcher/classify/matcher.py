@@ -24,7 +24,9 @@ from .textnorm import NormalText
 __all__ = ["Match", "Matcher"]
 
 _LEADING_VOWELS = frozenset("เแโใไ")
-_FOLLOWING_MARKS = frozenset(chr(c) for c in [*range(0x0E30, 0x0E3B), 0x0E45, *range(0x0E47, 0x0E4F)])
+_FOLLOWING_MARKS = frozenset(
+    chr(c) for c in [*range(0x0E30, 0x0E3B), 0x0E45, *range(0x0E47, 0x0E4F)]
+)
 _WINDOW = 14
 _DOT_THAI = re.compile(r"\.(?=[\u0e01-\u0e2e])")
 
@@ -79,6 +81,8 @@ class Matcher:
         self._empty = not table
         self._affixes = frozenset(affixes)
         self._ambiguous = _ambiguous_aliases(table)
+        if self._ambiguous:
+            _token_bounds("ญี่ปุ่น")  # load the tokenizer's dictionary now, not in the first classify
 
     def scan(self, text: NormalText) -> list[Match]:
         if self._empty or not text.folded:
@@ -91,11 +95,7 @@ class Matcher:
             if match.start >= last_end:
                 chosen.append(match)
                 last_end = match.end
-        return [
-            m
-            for m in chosen
-            if m.alias.kind != "not_state" and self._is_word(text.cased, m)
-        ]
+        return [m for m in chosen if m.alias.kind != "not_state" and self._is_word(text.cased, m)]
 
     def _candidates(self, text: NormalText) -> list[Match]:
         found: list[Match] = []

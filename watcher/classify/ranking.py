@@ -36,6 +36,7 @@ ties broken by the earliest mention. None when no ministry is labelled.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,7 +130,10 @@ class Ranker:
         countries = sorted(c for k, c in tallies if k == "country")
         blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
         role_hits = _hits(self._country_roles, body)
-        scores = {c: self._country_score(tallies[("country", c)], lead_start, role_hits) for c in countries}
+        scores = {
+            c: self._country_score(tallies[("country", c)], lead_start, role_hits)
+            for c in countries
+        }
         primary = self._primary(scores)
         listed = _listed_ministries(mentions, body)
         ministries = {
@@ -142,8 +146,12 @@ class Ranker:
         kept |= {("ministry", m) for m in ministries}
         evidence = [m.evidence for m in mentions if (m.kind, m.code) in kept]
         return Labels(
-            tuple(countries), tuple(sorted(primary)), tuple(blocs), tuple(sorted(ministries)),
-            lead, cap_evidence(evidence),
+            tuple(countries),
+            tuple(sorted(primary)),
+            tuple(blocs),
+            tuple(sorted(ministries)),
+            lead,
+            cap_evidence(evidence),
         )
 
     def _country_score(
@@ -154,13 +162,7 @@ class Ranker:
         score += p["body_weight"] * min(len(tally.body), p["body_cap"])
         if tally.body and tally.first_body() < lead_start + p["lead_chars"]:
             score += p["lead_weight"]
-        window = p["role_window"]
-        strongest = 0.0
-        for mention in tally.body:
-            for position, weight in role_hits:
-                if abs(position - mention.start) <= window:
-                    strongest = max(strongest, weight)
-        score += p["role_weight"] * strongest
+        score += p["role_weight"] * _strongest_role(tally.body, role_hits, p["role_window"])
         if tally.roles & {"leaders", "bodies"}:
             score += p["official_weight"]
         return score
@@ -185,7 +187,9 @@ class Ranker:
         for mention in tally.body:
             after = body[mention.end : mention.end + 40]
             before = body[max(0, mention.start - 20) : mention.start]
-            if _starts_with(self._actor_after, after.lstrip()) or _ends_with(self._actor_before, before.rstrip()):
+            if _starts_with(self._actor_after, after.lstrip()) or _ends_with(
+                self._actor_before, before.rstrip()
+            ):
                 return True
         return False
 
@@ -202,6 +206,20 @@ class Ranker:
             score += p["m_count_weight"] * min(len(tally.body), p["body_cap"])
             ranked.append((-score, tally.first_body(), code))
         return min(ranked)[2] if ranked else None
+
+
+def _strongest_role(
+    mentions: list[Mention], role_hits: list[tuple[int, float]], window: float
+) -> float:
+    """The heaviest role word within `window` characters of any of the mentions."""
+    positions = [position for position, _ in role_hits]
+    strongest = 0.0
+    for mention in mentions[:50]:
+        low = bisect.bisect_left(positions, mention.start - window)
+        high = bisect.bisect_right(positions, mention.start + window)
+        for _, weight in role_hits[low:high]:
+            strongest = max(strongest, weight)
+    return strongest
 
 
 def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
@@ -222,7 +240,7 @@ def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
 def _hits(automaton: ahocorasick.Automaton | None, text: str) -> list[tuple[int, float]]:
     if automaton is None or not text:
         return []
-    return [(end - length + 1, weight) for end, (length, weight) in automaton.iter(text)]
+    return sorted((end - length + 1, weight) for end, (length, weight) in automaton.iter(text))
 
 
 def _starts_with(automaton: ahocorasick.Automaton | None, text: str) -> bool:
@@ -233,7 +251,9 @@ def _ends_with(automaton: ahocorasick.Automaton | None, text: str) -> bool:
     return any(end == len(text) - 1 for end, _ in _hits_raw(automaton, text))
 
 
-def _hits_raw(automaton: ahocorasick.Automaton | None, text: str) -> list[tuple[int, tuple[int, float]]]:
+def _hits_raw(
+    automaton: ahocorasick.Automaton | None, text: str
+) -> list[tuple[int, tuple[int, float]]]:
     if automaton is None or not text:
         return []
     return list(automaton.iter(text))

@@ -8,15 +8,14 @@ one so evidence offsets point into the caller's string.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 __all__ = ["NormalText", "normalize", "normalize_alias"]
 
 _DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
-_ASCII_LOWER = str.maketrans(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _NIKHAHIT = "\u0e4d"
 _SARA_AA = "\u0e32"
 
@@ -35,56 +34,84 @@ class NormalText:
         return self.origin[index] if index < len(self.origin) else self.origin[-1] + 1
 
 
+_CHUNK = re.compile(r"\S{1,256}")
+
+
 def _needs_work(text: str) -> bool:
-    if _NIKHAHIT in text or any(ch in _DROPPED for ch in text):
+    if _NIKHAHIT in text or any(ch in text for ch in _DROPPED):
         return True
     return not unicodedata.is_normalized("NFC", text)
 
 
-def _clusters(text: str) -> list[tuple[int, str]]:
-    """Split into (start, starter + following combining marks) so NFC can run per cluster."""
-    out: list[tuple[int, str]] = []
-    start = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or unicodedata.combining(text[i]) == 0:
-            out.append((start, text[start:i]))
-            start = i
-    return out
+def _combining_class() -> str:
+    marks = [chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
+    return "".join(re.escape(m) for m in marks)
 
 
-def _rebuild(text: str) -> tuple[str, tuple[int, ...]]:
+_MARKED_CLUSTER = re.compile(f"[^{_combining_class()}]?[{_combining_class()}]+")
+
+
+def _chunk_origin(chunk: str, base: int) -> tuple[str, list[int]]:
+    """NFC per (starter + combining marks) cluster, dropping invisibles, with each char's origin."""
+    kept = [i for i, ch in enumerate(chunk) if ch not in _DROPPED]
+    squeezed = "".join(chunk[i] for i in kept)
+    if unicodedata.is_normalized("NFC", squeezed):
+        return squeezed, [base + i for i in kept]
     chars: list[str] = []
     origin: list[int] = []
-    kept = [(i, ch) for i, ch in enumerate(text) if ch not in _DROPPED]
-    squeezed = "".join(ch for _, ch in kept)
-    positions = [i for i, _ in kept]
-    for start, cluster in _clusters(squeezed):
-        normal = unicodedata.normalize("NFC", cluster)
-        base = positions[start]
-        if len(normal) == len(cluster):
-            origin.extend(positions[start : start + len(cluster)])
-        else:
-            origin.extend([base] * len(normal))
+    last = 0
+    for match in _MARKED_CLUSTER.finditer(squeezed):
+        start, end = match.span()
+        chars.append(squeezed[last:start])
+        origin.extend(base + kept[i] for i in range(last, start))
+        normal = unicodedata.normalize("NFC", match.group())
         chars.append(normal)
-    joined = "".join(chars)
+        if len(normal) == end - start:
+            origin.extend(base + kept[i] for i in range(start, end))
+        else:
+            origin.extend([base + kept[start]] * len(normal))
+        last = end
+    chars.append(squeezed[last:])
+    origin.extend(base + kept[i] for i in range(last, len(squeezed)))
+    return "".join(chars), origin
+
+
+def _rebuild(text: str) -> tuple[str, list[int]]:
+    pieces: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for match in _CHUNK.finditer(text):
+        start, end = match.span()
+        if start > last:
+            pieces.append(text[last:start])
+            origin.extend(range(last, start))
+        chunk = match.group()
+        if _needs_work(chunk):
+            normal, chunk_origin = _chunk_origin(chunk, start)
+            pieces.append(normal)
+            origin.extend(chunk_origin)
+        else:
+            pieces.append(chunk)
+            origin.extend(range(start, end))
+        last = end
+    pieces.append(text[last:])
+    origin.extend(range(last, len(text)))
+    joined = "".join(pieces)
     if _NIKHAHIT + _SARA_AA in joined:
-        joined, origin = _recompose_sara_am(joined, origin)
-    return joined, tuple(origin)
+        return _recompose_sara_am(joined, origin)
+    return joined, origin
 
 
 def _recompose_sara_am(text: str, origin: list[int]) -> tuple[str, list[int]]:
     out: list[str] = []
     out_origin: list[int] = []
-    i = 0
-    while i < len(text):
-        if text.startswith(_NIKHAHIT + _SARA_AA, i):
-            out.append("\u0e33")
-            out_origin.append(origin[i])
-            i += 2
-            continue
-        out.append(text[i])
-        out_origin.append(origin[i])
-        i += 1
+    last = 0
+    for match in re.finditer(_NIKHAHIT + _SARA_AA, text):
+        out.append(text[last : match.start()] + "\u0e33")
+        out_origin.extend(origin[last : match.start() + 1])
+        last = match.end()
+    out.append(text[last:])
+    out_origin.extend(origin[last:])
     return "".join(out), out_origin
 
 
@@ -92,7 +119,7 @@ def normalize(text: str) -> NormalText:
     if not _needs_work(text):
         return NormalText(text, text.translate(_ASCII_LOWER), None)
     cased, origin = _rebuild(text)
-    return NormalText(cased, cased.translate(_ASCII_LOWER), origin)
+    return NormalText(cased, cased.translate(_ASCII_LOWER), tuple(origin))
 
 
 def normalize_alias(alias: str) -> str:

@@ -1,4 +1,4 @@
-"""`watcher classify` and `watcher eval`: label JSONL items, or measure labels against hand labels."""
+"""`watcher classify` and `watcher eval`: label JSONL items, or score labels against hand labels."""
 
 from __future__ import annotations
 
@@ -11,28 +11,14 @@ import click
 
 from watcher.classify import Classifier, default_gazetteer_dir
 from watcher.classify.evaluation import Report, evaluate, load_labels, load_texts
+from watcher.corpus import parse_corpus_text
 from watcher.errors import WatcherError
-
-_HEADER = "รัฐบาลไทย-ข่าวทำเนียบรัฐบาล-"
 
 
 def split_item_text(text: str) -> tuple[str, str]:
-    """Title and body of a text in the corpus format (THAIGOV.md)."""
-    try:
-        from watcher.corpus import parse_corpus_text  # type: ignore[attr-defined]
-    except ImportError:
-        parse_corpus_text = None
-    if parse_corpus_text is not None:
-        item = parse_corpus_text(text)
-        return item.title, item.body
-    lines = text.lstrip("\ufeff").strip().splitlines()
-    while lines and lines[-1].strip().startswith("ที่มา"):
-        lines.pop()
-    if not lines:
-        return "", ""
-    first = lines[0].strip()
-    title = first[len(_HEADER) :] if first.startswith(_HEADER) else first
-    return title.strip(), "\n".join(lines[1:]).strip()
+    """Title and body of a corpus-format text (THAIGOV.md), banner and source line dropped."""
+    item = parse_corpus_text(text)
+    return item.title, item.body
 
 
 def _load(gazetteers: Path | None) -> Classifier:
@@ -67,7 +53,9 @@ def _classify_stream(classifier: Classifier, source: IO[str], out: IO[str]) -> i
 
 @click.command("classify")
 @click.argument("file", type=click.File("r", encoding="utf-8"), default="-", required=False)
-@click.option("--gazetteers", type=click.Path(file_okay=False, path_type=Path), help="Gazetteer directory.")
+@click.option(
+    "--gazetteers", type=click.Path(file_okay=False, path_type=Path), help="Gazetteer directory."
+)
 def classify_command(file: IO[str], gazetteers: Path | None) -> None:
     """Label JSONL items {"id","text"} with countries, blocs and ministries (one JSON line each)."""
     classifier = _load(gazetteers)
@@ -83,7 +71,9 @@ def _print_report(report: Report) -> None:
             f"{name:<11} P={score.precision:.3f} R={score.recall:.3f} F1={score.f1:.3f}"
             f"  (tp={score.tp} fp={score.fp} fn={score.fn})"
         )
-    click.echo(f"lead_ministry accuracy={report.lead_accuracy:.3f} ({report.lead_right}/{report.items})")
+    click.echo(
+        f"lead_ministry accuracy={report.lead_accuracy:.3f} ({report.lead_right}/{report.items})"
+    )
     for error in report.errors:
         parts = [f"{error.item} {error.field}:"]
         if error.missing:
@@ -97,9 +87,17 @@ def _print_report(report: Report) -> None:
 
 @click.command("eval")
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path), help="Corpus .jsonl(.xz).")
-@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Directory of seed .txt files.")
-@click.option("--gazetteers", type=click.Path(file_okay=False, path_type=Path), help="Gazetteer directory.")
+@click.option(
+    "--corpus", type=click.Path(dir_okay=False, path_type=Path), help="Corpus .jsonl(.xz)."
+)
+@click.option(
+    "--seeds",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of seed .txt files.",
+)
+@click.option(
+    "--gazetteers", type=click.Path(file_okay=False, path_type=Path), help="Gazetteer directory."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures and errors as JSON.")
 def eval_command(
     labels: Path, corpus: Path | None, seeds: Path | None, gazetteers: Path | None, as_json: bool
