@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -12,28 +11,14 @@ import pytest
 from watcher.classify import Classifier, Labels
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_DIR = REPO / "config" / "gazetteers"
-FIXTURE_DIR = REPO / "tests" / "data" / "gazetteers"
+GAZETTEERS = REPO / "config" / "gazetteers"
 CASES = tomllib.loads((REPO / "tests" / "data" / "classify_cases.toml").read_text("utf-8"))["case"]
 FILLER = "ผู้เข้าร่วมงานได้รับความรู้เกี่ยวกับการพัฒนาคุณภาพชีวิตและการดูแลสุขภาพของตนเอง "
 
 
 @pytest.fixture(scope="session")
-def gazetteer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real gazetteers; the tiny fixture stands in only while countries.toml is absent."""
-    if (REAL_DIR / "countries.toml").exists() and (REAL_DIR / "not_states.toml").exists():
-        return REAL_DIR
-    built = tmp_path_factory.mktemp("gazetteers")
-    for name in ("ministries.toml", "blocs.toml", "roles.toml"):
-        shutil.copy(REAL_DIR / name, built / name)
-    for name in ("countries.toml", "not_states.toml"):
-        shutil.copy(FIXTURE_DIR / name, built / name)
-    return built
-
-
-@pytest.fixture(scope="session")
-def classifier(gazetteer_dir: Path) -> Classifier:
-    return Classifier.from_dir(gazetteer_dir)
+def classifier() -> Classifier:
+    return Classifier.from_dir(GAZETTEERS)
 
 
 def _body(case: dict[str, Any]) -> str:

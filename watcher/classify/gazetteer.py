@@ -26,6 +26,8 @@ _ROLES = {
     "ministry": ("names", "titles", "bodies"),
 }
 _OPTIONAL_KEYS = {"note", "notes", "comment"}
+# countries.toml lists every alias explicitly (a bare `th` such as มาลี is a common word)
+_NAMES_ARE_ALIASES = ("bloc", "ministry")
 NOT_STATES_FILE = "not_states.toml"
 ROLES_FILE = "roles.toml"
 
@@ -85,13 +87,25 @@ class Gazetteer:
         folded = term.casefold()
         for kind in KINDS:
             for (k, code), entry in self.entries.items():
-                if k == kind and folded in (code.casefold(), entry.en.casefold(), entry.th):
+                if k == kind and folded in _short_names(code, entry):
                     return kind, code
         for kind in KINDS:
             for (k, code), entry in self.entries.items():
                 if k == kind and any(a.text.casefold() == folded for a in entry.aliases):
                     return kind, code
         return None
+
+
+def _short_names(code: str, entry: Entry) -> tuple[str, ...]:
+    """What a user types for an entry: its code, names, and a ministry's name without กระทรวง."""
+    en, th = entry.en.casefold(), entry.th
+    return (
+        code.casefold(),
+        en,
+        th,
+        en.removeprefix("ministry of ").removeprefix("the "),
+        th.removeprefix("กระทรวง"),
+    )
 
 
 def default_gazetteer_dir() -> Path:
@@ -146,7 +160,7 @@ def _entry(path: Path, kind: str, code: str, table: Any) -> Entry:
     seen: set[str] = set()
     for role in _ROLES[kind]:
         names = _strings(path, f"{code}.{role}", table.get(role, []))
-        if role == "names":
+        if role == "names" and kind in _NAMES_ARE_ALIASES:
             names = [table["th"], table["en"], *names]
         for name in names:
             text = normalize_alias(name)
