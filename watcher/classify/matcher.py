@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import ahocorasick
 
 from .gazetteer import Alias
-from .textnorm import NormalText
+from .textnorm import NormalText, fold_case
 
 __all__ = ["Match", "Matcher"]
 
@@ -27,7 +26,6 @@ _LEADING_VOWELS = frozenset("เแโใไ")
 _FOLLOWING_MARKS = frozenset(
     chr(c) for c in [*range(0x0E30, 0x0E3B), 0x0E45, *range(0x0E47, 0x0E4F)]
 )
-_WINDOW = 14
 _DOT_THAI = re.compile(r"\.(?=[\u0e01-\u0e2e])")
 
 
@@ -52,18 +50,6 @@ def _variants(text: str) -> list[str]:
     return [text] if spaced == text else [text, spaced]
 
 
-@lru_cache(maxsize=65536)
-def _token_bounds(window: str) -> frozenset[int]:
-    from pythainlp.tokenize import word_tokenize
-
-    bounds = {0}
-    position = 0
-    for token in word_tokenize(window, engine="newmm", keep_whitespace=True):
-        position += len(token)
-        bounds.add(position)
-    return frozenset(bounds)
-
-
 class Matcher:
     """Built once per gazetteer; `scan` is pure and safe to call from several threads."""
 
@@ -71,7 +57,7 @@ class Matcher:
         table: dict[str, list[Alias]] = {}
         for alias in aliases:
             for variant in _variants(alias.text):
-                key = variant.lower() if variant.isascii() else variant
+                key = fold_case(variant)
                 table.setdefault(key, []).append(alias)
         self._automaton = ahocorasick.Automaton()
         for key, found in table.items():
@@ -79,10 +65,7 @@ class Matcher:
         if table:
             self._automaton.make_automaton()
         self._empty = not table
-        self._affixes = frozenset(affixes)
-        self._ambiguous = _ambiguous_aliases(table)
-        if self._ambiguous:
-            _token_bounds("ญี่ปุ่น")  # load the tokenizer's dictionary now, not in the first classify
+        self._enclosing = _enclosing_words(table, frozenset(affixes))
 
     def scan(self, text: NormalText) -> list[Match]:
         if self._empty or not text.folded:
@@ -110,17 +93,12 @@ class Matcher:
         return found
 
     def _is_word(self, text: str, match: Match) -> bool:
-        alias = match.alias
-        if alias.kind == "ministry" or alias.text not in self._ambiguous:
-            return True
-        left = max(0, match.start - _WINDOW)
-        window = text[left : match.end + _WINDOW]
-        bounds = _token_bounds(window)
-        start, end = match.start - left, match.end - left
-        if start in bounds and end in bounds:
-            return True
-        before = max((b for b in bounds if b <= start), default=0)
-        return start != before and window[before:start] in self._affixes and end in bounds
+        """False when the match sits inside a longer dictionary word (ลาว in คลาวด์)."""
+        for word, offset in self._enclosing.get(match.alias.text, ()):
+            start = match.start - offset
+            if start >= 0 and text.startswith(word, start):
+                return False
+        return True
 
 
 def _clean_edges(text: str, start: int, end: int) -> bool:
@@ -136,20 +114,31 @@ def _clean_edges(text: str, start: int, end: int) -> bool:
     return not (_word_char(last) and _word_char(after))
 
 
-def _ambiguous_aliases(table: dict[str, list[Alias]]) -> frozenset[str]:
-    """Thai aliases that occur strictly inside a dictionary word (ลาว in ลาวา, จีน in ขนมจีน)."""
+def _enclosing_words(
+    table: dict[str, list[Alias]], affixes: frozenset[str]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each Thai country or bloc alias, the dictionary words it sits strictly inside.
+
+    The words come from pythainlp's dictionary, the one its newmm tokenizer segments with, so
+    this is the tokenizer's verdict on the one question asked (is this name a word of its own
+    here?) without tokenizing: ขนมจีน, ปราจีนบุรี, คลาวด์, อินโดจีน. A word that is only an
+    affix plus the name (คนจีน, ชาวลาว) and a word that is itself an alias still name the state.
+    """
     from pythainlp.corpus import thai_words
 
     finder = ahocorasick.Automaton()
     for key, aliases in table.items():
-        if any(_is_thai(ch) for ch in key) and any(a.kind != "ministry" for a in aliases):
+        if any(_is_thai(ch) for ch in key) and any(a.kind in ("country", "bloc") for a in aliases):
             finder.add_word(key, key)
     if len(finder) == 0:
-        return frozenset()
+        return {}
     finder.make_automaton()
-    inside: set[str] = set()
+    found: dict[str, list[tuple[str, int]]] = {}
     for word in thai_words():
-        for _, key in finder.iter(word):
-            if key != word:
-                inside.add(key)
-    return frozenset(inside)
+        if word in table:
+            continue
+        for end, key in finder.iter(word):
+            start = end - len(key) + 1
+            if key != word and not (word.endswith(key) and word[:start] in affixes):
+                found.setdefault(key, []).append((word, start))
+    return {key: tuple(words) for key, words in found.items()}

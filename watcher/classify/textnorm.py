@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["NormalText", "normalize", "normalize_alias"]
+__all__ = ["NormalText", "fold_case", "normalize", "normalize_alias"]
 
 _DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -115,11 +115,17 @@ def _recompose_sara_am(text: str, origin: list[int]) -> tuple[str, list[int]]:
     return "".join(out), out_origin
 
 
+def fold_case(text: str) -> str:
+    """Lower case, keeping every character's position (str.lower() is C-fast but may grow: İ)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
 def normalize(text: str) -> NormalText:
     if not _needs_work(text):
-        return NormalText(text, text.translate(_ASCII_LOWER), None)
+        return NormalText(text, fold_case(text), None)
     cased, origin = _rebuild(text)
-    return NormalText(cased, cased.translate(_ASCII_LOWER), tuple(origin))
+    return NormalText(cased, fold_case(cased), tuple(origin))
 
 
 def normalize_alias(alias: str) -> str:
