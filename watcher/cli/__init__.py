@@ -11,6 +11,7 @@ import sys
 import click
 
 from watcher import __version__
+from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, seen_group
 from watcher.cli.subscribers import digest_command, subscribers_group
@@ -38,7 +39,15 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(app.close)
 
 
-for command in (import_command, seen_group, export_command, subscribers_group, digest_command):
+for command in (
+    import_command,
+    seen_group,
+    export_command,
+    classify_command,
+    eval_command,
+    subscribers_group,
+    digest_command,
+):
     cli.add_command(command)
 
 
