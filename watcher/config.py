@@ -13,6 +13,7 @@ import re
 import tomllib
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,16 @@ class WatcherSettings:
     )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise ValueError("log_format: must be text or json")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("log_level: must be DEBUG, INFO, WARNING or ERROR")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone: unknown zone {self.timezone!r}") from None
 
 
 @dataclass(frozen=True)
@@ -242,7 +253,10 @@ def _build(cls: type, raw: Any, where: str, section: str) -> Any:
                 f" got {type(value).__name__} {value!r}"
             )
         values[name] = float(value) if hints[name] is float else value
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {section}.{error}") from None
 
 
 def _fits(value: Any, hint: Any) -> bool:

@@ -14,6 +14,7 @@ from watcher import __version__
 from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, seen_group
+from watcher.cli.ops import backup_command, health_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
@@ -47,6 +48,8 @@ for command in (
     eval_command,
     subscribers_group,
     digest_command,
+    health_command,
+    backup_command,
 ):
     cli.add_command(command)
 
