@@ -33,6 +33,7 @@ __all__ = [
     "default_config_path",
     "load_config",
     "load_environment",
+    "reference_markdown",
     "repo_config_dir",
 ]
 
@@ -164,6 +165,30 @@ SECTIONS: dict[str, type] = {
     "telegram": TelegramSettings,
     "email": EmailSettings,
 }
+
+
+def reference_markdown() -> str:
+    """The README's configuration reference, generated from the declarations above."""
+    lines = []
+    for section, cls in SECTIONS.items():
+        lines += [f"**[{section}]**", "", "| key | default | meaning |", "|---|---|---|"]
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            default = (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            )
+            kind = _type_name(hints[f.name])
+            lines.append(f"| `{f.name}` ({kind}) | `{default!r}` | {f.metadata['help']} |")
+        lines.append("")
+    kinds = "; ".join(
+        f"`{kind}`: requires {', '.join(spec['required'])}, optional {', '.join(spec['optional'])}"
+        for kind, spec in SOURCE_KINDS.items()
+    )
+    lines += [
+        "**[[sources]]**: `name`, `kind`, `url`, `interval_seconds` (900), `jitter_seconds` (30),",
+        f"`enabled` (true); {kinds}.",
+    ]
+    return "\n".join(lines)
 
 
 def repo_config_dir() -> Path:
