@@ -108,6 +108,12 @@ class EmailSettings:
     unsubscribe: str = setting(
         "mailto:{sender}?subject=unsubscribe", "List-Unsubscribe target ({sender}, {address})"
     )
+    sender: str = setting("", "From address when SMTP_FROM is not set")
+    excerpt_chars: int = setting(300, "length of each item's opening lines in a digest")
+    timeout_seconds: float = setting(30.0, "seconds to wait for the SMTP server")
+    retry_interval_seconds: int = setting(
+        60, "how often `watcher run` sends e-mails that are due again after a transient failure"
+    )
 
 
 SOURCE_KINDS = {
