@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-__all__ = ["Received", "SmtpServer", "smtp_server"]
+__all__ = ["Received", "SmtpServer", "free_port", "serve_smtp", "smtp_server"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class _Handler:
         ok = self.program.users.get(login) == password
         with self.changed:
             self.logins.append(f"{mechanism} {login} {'ok' if ok else 'refused'}")
-        return AuthResult(success=ok, auth_data=login if ok else None)
+        return AuthResult(success=ok, handled=False, auth_data=login if ok else None)
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -112,17 +112,18 @@ class _Handler:
 class SmtpServer:
     """A running server; `host`/`port` to connect, `messages` what it accepted."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, exclude_auth: tuple[str, ...] = ()) -> None:
         self.program = _Program()
         self.handler = _Handler(self.program)
         self.host = "127.0.0.1"
-        self.port = _free_port(self.host)
+        self.port = free_port(self.host)
         self._controller = Controller(
             self.handler,
             hostname=self.host,
             port=self.port,
             authenticator=self.handler.authenticate,
             auth_require_tls=False,  # loopback only
+            auth_exclude_mechanism=list(exclude_auth),
         )
 
     def start(self) -> None:
@@ -181,17 +182,22 @@ class SmtpServer:
         }
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
+def serve_smtp(**options: Any) -> Iterator[SmtpServer]:
+    """A started server, stopped when the generator closes (the body of a fixture)."""
+    server = SmtpServer(**options)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    yield from serve_smtp()
