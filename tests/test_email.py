@@ -104,6 +104,7 @@ def test_digest_is_delivered_with_both_parts(store: Store, smtp: SmtpServer, clo
         assert "https://www.thaigov.go.th/news/contents/details/" in part
         assert "เกาหลีใต้เยือนไทย" not in part
         assert "mailto:watcher@example.org?subject=unsubscribe" in part
+        assert "ญี่ปุ่น (JP)" in part and "กระทรวงอุตสาหกรรม" in part  # gazetteer names
     assert store.sent_digest(1, DAY.isoformat())
 
 
@@ -349,4 +350,5 @@ def test_sender_falls_back_to_the_config(smtp: SmtpServer) -> None:
     config = replace(Config(), email=EmailSettings(sender="Desk <desk@example.net>"))
     channel = EmailChannel.from_settings(config, environment(smtp, smtp_from=None))
     assert channel.sender_address == "desk@example.net"
-    assert channel.unsubscribe_for("a+b@example.org") == "mailto:desk@example.net?subject=unsubscribe"
+    unsubscribe = channel.unsubscribe_for("a+b@example.org")
+    assert unsubscribe == "mailto:desk@example.net?subject=unsubscribe"

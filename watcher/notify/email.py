@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
+import functools
 import logging
 import smtplib
 import ssl
@@ -22,10 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
+from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from watcher.classify import Gazetteer, default_gazetteer_dir, load_gazetteer
 from watcher.config import Config, Environment
 from watcher.digest import Digest, group_items, local_day
 from watcher.errors import (
@@ -39,7 +41,6 @@ from watcher.notify.email_render import (
     NameLookup,
     RenderedEmail,
     build_message,
-    code_names,
 )
 from watcher.store import OutboxRow, StoredItem
 
@@ -261,20 +262,25 @@ def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> Deli
     return TransientDeliveryError(f"SMTP {smtp.where} unreachable: {error or type(error).__name__}")
 
 
-def gazetteer_names() -> NameLookup:
-    """Country, bloc and ministry names from the classifier's gazetteer; codes without it."""
-    try:
-        classify = importlib.import_module("watcher.classify")
-    except ImportError:
-        return code_names
-    if not hasattr(classify, "load_gazetteer"):
-        return code_names
-    gazetteer = classify.load_gazetteer(classify.default_gazetteer_dir())
+def gazetteer_names(directory: Path | None = None) -> NameLookup:
+    """Country, bloc and ministry names from the classifier's gazetteer, in the reader's lang."""
+    gazetteer = _gazetteer(directory or default_gazetteer_dir())
+    lookups: dict[str, Callable[[str, str], str]] = {
+        "country": gazetteer.country_name,
+        "bloc": gazetteer.bloc_name,
+        "ministry": gazetteer.ministry_name,
+    }
 
     def names(kind: str, code: str, lang: str) -> str:
-        return str(getattr(gazetteer, f"{kind}_name")(code, lang))
+        return lookups[kind](code, lang)
 
     return names
+
+
+@functools.lru_cache(maxsize=4)
+def _gazetteer(directory: Path) -> Gazetteer:
+    """Loaded once per process: `watcher run` opens the channel for every drain."""
+    return load_gazetteer(directory)
 
 
 def _check_unsubscribe(template: str) -> None:

@@ -173,6 +173,9 @@ def add_email_jobs(
     )
     if jobs.due_today():
         scheduler.add_job(
-            jobs.scheduled_digests, id="email-digest-catch-up", name="e-mail digest catch-up", **common
+            jobs.scheduled_digests,
+            id="email-digest-catch-up",
+            name="e-mail digest catch-up",
+            **common,
         )
     return jobs
