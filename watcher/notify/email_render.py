@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 
 import jinja2
 
@@ -38,6 +38,7 @@ NameLookup = Callable[[str, str, str], str]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
+_MSGID_UNSAFE = re.compile(r"[^A-Za-z0-9.+_-]")
 _WEB_LINK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 SUBJECT_FIELDS = ("count", "date", "date_th", "address")
 
@@ -216,8 +217,8 @@ def build_message(
 ) -> EmailMessage:
     """multipart/alternative (text, then HTML) with RFC 2047 headers for Thai subjects.
 
-    `message_key` makes the Message-ID stable for one outbox row, so a resent copy of the same
-    row (after a crash between sending and marking) can be recognised by the receiver.
+    `message_key` goes into the Message-ID (which stays unique per send) so a message found in
+    a mailbox can be traced to its outbox row.
     """
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = header_text(rendered.subject)
@@ -225,7 +226,7 @@ def build_message(
     message["To"] = recipient
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = f"<{header_text(message_key)}@{domain}>"
+    message["Message-ID"] = make_msgid(idstring=_MSGID_UNSAFE.sub("-", message_key), domain=domain)
     message["List-Unsubscribe"] = f"<{header_text(unsubscribe)}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
