@@ -7,6 +7,7 @@ Tests wait on `wait_for(n)`, a condition with a deadline, never on sleeps.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ class _Program:
     rejected: dict[str, str] = field(default_factory=dict)  # address → 5xx reply
     require_auth: bool = False
     users: dict[str, str] = field(default_factory=dict)  # login → password
+    hold: threading.Event | None = None  # when set: DATA waits for it (at most 10 s)
 
 
 class _Handler:
@@ -54,6 +56,7 @@ class _Handler:
         self.received: list[Received] = []
         self.refusals: list[str] = []
         self.logins: list[str] = []
+        self.holding = threading.Event()
         self.changed = threading.Condition()
 
     def authenticate(
@@ -88,6 +91,10 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        hold = self.program.hold
+        if hold is not None:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, hold.wait, 10.0)
         if self.program.transient_data > 0:
             self.program.transient_data -= 1
             return self._refuse("451 4.3.0 Temporary local problem, try again")
@@ -141,6 +148,14 @@ class SmtpServer:
 
     def reject(self, address: str, reply: str = "550 5.1.1 No such user here") -> None:
         self.program.rejected[address] = reply
+
+    def hold_data(self) -> threading.Event:
+        """Keep the next DATA waiting until the returned event is set."""
+        self.program.hold = threading.Event()
+        return self.program.hold
+
+    def wait_holding(self, timeout: float = 10.0) -> None:
+        assert self.handler.holding.wait(timeout), "no DATA arrived to hold"
 
     def require_auth(self, login: str, password: str) -> None:
         self.program.require_auth = True

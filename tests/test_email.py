@@ -352,3 +352,22 @@ def test_sender_falls_back_to_the_config(smtp: SmtpServer) -> None:
     assert channel.sender_address == "desk@example.net"
     unsubscribe = channel.unsubscribe_for("a+b@example.org")
     assert unsubscribe == "mailto:desk@example.net?subject=unsubscribe"
+
+
+def test_sending_never_blocks_the_event_loop(store: Store, smtp: SmtpServer, clock: Clock) -> None:
+    add_item(store, "ญี่ปุ่นลงทุน", countries=["JP"])
+    add_subscriber(store, "desk@example.org", countries=["JP"])
+    queue(store, "desk@example.org")
+    release = smtp.hold_data()
+
+    async def run() -> bool:
+        async with EmailChannel.from_settings(Config(), environment(smtp)) as channel:
+            sender = OutboxSender(store, channel, tz=BANGKOK, clock=clock)
+            task = asyncio.create_task(sender.drain())
+            await asyncio.to_thread(smtp.wait_holding)
+            in_flight = not task.done()  # the loop runs while the server holds the message
+            release.set()
+            assert (await task).counts == {"sent": 1}
+            return in_flight
+
+    assert asyncio.run(run())
