@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
@@ -13,7 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber, environment
 from tests.smtp import SmtpServer, serve_smtp
-from watcher.config import Config, EmailSettings
+from watcher.config import Config, EmailSettings, WatcherSettings
 from watcher.errors import ConfigError
 from watcher.notify.email_jobs import (
     EmailJobs,
@@ -164,3 +165,30 @@ def test_bad_digest_time_is_a_config_error(text: str) -> None:
 
 def test_digest_time_parses() -> None:
     assert digest_clock_time("07:05") == dt.time(7, 5)
+
+
+def test_email_timezone_overrides_the_watcher_zone(store: Store, smtp: SmtpServer) -> None:
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    config = replace(Config(), email=EmailSettings(digest_time="08:00", timezone="Asia/Tokyo"))
+    before = dt.datetime(2026, 11, 19, 16, 0, tzinfo=dt.UTC)  # 01:00 in Tokyo, 23:00 in Bangkok
+
+    jobs = add_email_jobs(scheduler, store, config, environment(smtp), clock=lambda: before)
+
+    fire = scheduler.get_job("email-digest").trigger.get_next_fire_time(None, before)
+    assert fire == dt.datetime(2026, 11, 20, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert jobs is not None and jobs.last_complete_day() == dt.date(2026, 11, 19)
+
+
+@pytest.mark.parametrize(
+    ("section", "key"), [("email", "email.timezone"), ("watcher", "watcher.timezone")]
+)
+def test_unknown_zone_is_a_config_error(
+    store: Store, smtp: SmtpServer, section: str, key: str
+) -> None:
+    config = (
+        replace(Config(), email=EmailSettings(timezone="Mars/Olympus"))
+        if section == "email"
+        else replace(Config(), watcher=WatcherSettings(timezone="Mars/Olympus"))
+    )
+    with pytest.raises(ConfigError, match=key):
+        add_email_jobs(AsyncIOScheduler(), store, config, environment(smtp))

@@ -101,6 +101,9 @@ class TelegramSettings:
 @dataclass(frozen=True)
 class EmailSettings:
     digest_time: str = setting("07:00", "daily e-mail digest time, HH:MM in `timezone`")
+    timezone: str = setting(
+        "", "zone of the e-mail digest's day and time; empty = [watcher] timezone"
+    )
     subject: str = setting(
         "thaigov-watcher: {count} ข่าวใหม่ / new items, {date}", "subject template"
     )

@@ -25,7 +25,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from watcher.classify import Gazetteer, default_gazetteer_dir, load_gazetteer
 from watcher.config import Config, Environment
@@ -44,7 +44,7 @@ from watcher.notify.email_render import (
 )
 from watcher.store import OutboxRow, StoredItem
 
-__all__ = ["DEFAULT_PORTS", "EmailChannel", "SmtpSettings", "gazetteer_names"]
+__all__ = ["DEFAULT_PORTS", "EmailChannel", "SmtpSettings", "email_zone", "gazetteer_names"]
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class EmailChannel:
             renderer,
             sender=sender,
             unsubscribe=config.email.unsubscribe,
-            tz=ZoneInfo(config.watcher.timezone),
+            tz=email_zone(config),
         )
 
     async def __aenter__(self) -> EmailChannel:
@@ -260,6 +260,16 @@ def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> Deli
             return PermanentDeliveryError(reason)
         return TransientDeliveryError(reason)
     return TransientDeliveryError(f"SMTP {smtp.where} unreachable: {error or type(error).__name__}")
+
+
+def email_zone(config: Config) -> ZoneInfo:
+    """The zone of e-mail digest days and times: [email] timezone, else [watcher] timezone."""
+    name = config.email.timezone or config.watcher.timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        key = "email.timezone" if config.email.timezone else "watcher.timezone"
+        raise ConfigError(f"{key}: unknown time zone {name!r}") from error
 
 
 def gazetteer_names(directory: Path | None = None) -> NameLookup:

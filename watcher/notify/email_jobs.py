@@ -19,15 +19,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from watcher.config import Config, Environment
 from watcher.errors import ConfigError, WatcherError
 from watcher.notify.channels import OpenableChannel, open_channel
+from watcher.notify.email import email_zone
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.store import Store
 
-__all__ = ["DigestRun", "EmailJobs", "add_email_jobs", "digest_clock_time", "queue_daily_digests"]
+__all__ = [
+    "DigestRun",
+    "EmailJobs",
+    "add_email_jobs",
+    "digest_clock_time",
+    "queue_daily_digests",
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +84,7 @@ class EmailJobs:
         self.config = config
         self.open_email = open_email
         self.clock = clock
-        self.tz = ZoneInfo(config.watcher.timezone)
+        self.tz = email_zone(config)
         self._lock = asyncio.Lock()
 
     def last_complete_day(self) -> dt.date:
