@@ -333,6 +333,7 @@ def test_instant_alert_by_email_uses_the_title_as_subject(
         ({"smtp_host": None}, {}, "SMTP_HOST"),
         ({"smtp_from": None}, {}, "SMTP_FROM"),
         ({"smtp_from": "not an address"}, {}, "SMTP_FROM"),
+        ({"smtp_from": "w@example.org\r\nBcc: evil@example.org"}, {}, "SMTP_FROM"),
         ({"smtp_user": "watcher"}, {}, "SMTP_USER and SMTP_PASSWORD"),
         ({}, {"subject": "{nope}"}, "email.subject"),
         ({}, {"unsubscribe": "mailto:{who}"}, "email.unsubscribe"),
@@ -371,3 +372,18 @@ def test_sending_never_blocks_the_event_loop(store: Store, smtp: SmtpServer, clo
             return in_flight
 
     assert asyncio.run(run())
+
+
+def test_an_address_with_a_line_break_is_refused_not_injected(
+    store: Store, smtp: SmtpServer, clock: Clock
+) -> None:
+    add_item(store, "ญี่ปุ่นลงทุน", countries=["JP"])
+    bad = add_subscriber(store, "desk@example.org\r\nBcc: evil@example.org", countries=["JP"])
+    add_subscriber(store, "ok@example.org", countries=["JP"])
+    queue(store, bad.address, "ok@example.org")
+
+    assert drain(store, environment(smtp), clock).counts == {"paused": 1, "sent": 1}
+
+    assert [r.rcpt_tos for r in smtp.wait_for(1)] == [("ok@example.org",)]
+    paused = store.get_subscriber(bad.id)
+    assert paused is not None and "not a usable address" in (paused.paused_reason or "")

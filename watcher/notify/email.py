@@ -20,6 +20,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -95,11 +96,7 @@ class EmailChannel:
     def from_settings(cls, config: Config, env: Environment) -> EmailChannel:
         if not env.smtp_host:
             raise ConfigError("environment: SMTP_HOST: not set; e-mail needs an SMTP server")
-        sender = env.smtp_from or config.email.sender
-        if not sender or "@" not in parseaddr(sender)[1]:
-            raise ConfigError(
-                "environment: SMTP_FROM: not set or not an address (nor [email] sender)"
-            )
+        sender = _checked_sender(env.smtp_from or config.email.sender)
         if bool(env.smtp_user) != bool(env.smtp_password):
             raise ConfigError("environment: SMTP_USER and SMTP_PASSWORD: set both or neither")
         _check_unsubscribe(config.email.unsubscribe)
@@ -291,6 +288,18 @@ def gazetteer_names(directory: Path | None = None) -> NameLookup:
 def _gazetteer(directory: Path) -> Gazetteer:
     """Loaded once per process: `watcher run` opens the channel for every drain."""
     return load_gazetteer(directory)
+
+
+def _checked_sender(sender: str) -> str:
+    """SMTP_FROM (or [email] sender) as a From header, refused at start-up when it cannot be."""
+    problem = "environment: SMTP_FROM: not set or not an address (nor [email] sender)"
+    if not sender or "@" not in parseaddr(sender)[1]:
+        raise ConfigError(problem)
+    try:
+        EmailMessage(policy=policy.SMTP)["From"] = sender
+    except (ValueError, IndexError) as error:
+        raise ConfigError(f"{problem}: {error}") from error
+    return sender.strip()
 
 
 def _check_unsubscribe(template: str) -> None:
