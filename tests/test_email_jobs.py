@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber, environment
 from tests.smtp import SmtpServer, serve_smtp
-from watcher.config import Config, EmailSettings, WatcherSettings
+from watcher.config import Config, EmailSettings, parse_config
 from watcher.errors import ConfigError
 from watcher.notify.email_jobs import (
     EmailJobs,
@@ -159,6 +161,8 @@ def test_a_broken_smtp_setting_fails_at_start_up(store: Store, smtp: SmtpServer)
 
 @pytest.mark.parametrize("text", ["7:00", "24:00", "07:60", "0700", ""])
 def test_bad_digest_time_is_a_config_error(text: str) -> None:
+    with pytest.raises(ConfigError, match=r"watcher.toml: email\.digest_time: expected HH:MM"):
+        parse_config({"email": {"digest_time": text}}, Path("watcher.toml"))
     with pytest.raises(ConfigError, match=r"email\.digest_time"):
         digest_clock_time(text)
 
@@ -180,15 +184,13 @@ def test_email_timezone_overrides_the_watcher_zone(store: Store, smtp: SmtpServe
 
 
 @pytest.mark.parametrize(
-    ("section", "key"), [("email", "email.timezone"), ("watcher", "watcher.timezone")]
+    ("raw", "problem"),
+    [
+        ({"timezone": "Mars/Olympus"}, "email.timezone: unknown zone 'Mars/Olympus'"),
+        ({"excerpt_chars": 3}, "email.excerpt_chars: must be at least 40"),
+        ({"retry_interval_seconds": 0}, "email.retry_interval_seconds: must be at least 1"),
+    ],
 )
-def test_unknown_zone_is_a_config_error(
-    store: Store, smtp: SmtpServer, section: str, key: str
-) -> None:
-    config = (
-        replace(Config(), email=EmailSettings(timezone="Mars/Olympus"))
-        if section == "email"
-        else replace(Config(), watcher=WatcherSettings(timezone="Mars/Olympus"))
-    )
-    with pytest.raises(ConfigError, match=key):
-        add_email_jobs(AsyncIOScheduler(), store, config, environment(smtp))
+def test_bad_email_settings_are_config_errors(raw: dict[str, object], problem: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"watcher.toml: {problem}")):
+        parse_config({"email": raw}, Path("watcher.toml"))

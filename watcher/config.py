@@ -130,6 +130,19 @@ class EmailSettings:
         60, "how often `watcher run` sends e-mails that are due again after a transient failure"
     )
 
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.digest_time):
+            raise ValueError(f"digest_time: expected HH:MM (24 h), got {self.digest_time!r}")
+        if self.timezone:
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"timezone: unknown zone {self.timezone!r}") from None
+        if self.excerpt_chars < 40:
+            raise ValueError("excerpt_chars: must be at least 40")
+        if self.retry_interval_seconds < 1:
+            raise ValueError("retry_interval_seconds: must be at least 1")
+
 
 SOURCE_KINDS = {
     "sequence": {"required": ("url",), "optional": ("start_id", "max_gap")},

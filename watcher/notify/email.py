@@ -26,7 +26,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from watcher.classify import Gazetteer, default_gazetteer_dir, load_gazetteer
 from watcher.config import Config, Environment
@@ -261,12 +261,7 @@ def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> Deli
 
 def email_zone(config: Config) -> ZoneInfo:
     """The zone of e-mail digest days and times: [email] timezone, else [watcher] timezone."""
-    name = config.email.timezone or config.watcher.timezone
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        key = "email.timezone" if config.email.timezone else "watcher.timezone"
-        raise ConfigError(f"{key}: unknown time zone {name!r}") from error
+    return ZoneInfo(config.email.timezone or config.watcher.timezone)
 
 
 def gazetteer_names(directory: Path | None = None) -> NameLookup:
