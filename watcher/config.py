@@ -113,6 +113,9 @@ class TelegramSettings:
 @dataclass(frozen=True)
 class EmailSettings:
     digest_time: str = setting("07:00", "daily e-mail digest time, HH:MM in `timezone`")
+    timezone: str = setting(
+        "", "zone of the e-mail digest's day and time; empty = [watcher] timezone"
+    )
     subject: str = setting(
         "thaigov-watcher: {count} ข่าวใหม่ / new items, {date}", "subject template"
     )
@@ -120,6 +123,25 @@ class EmailSettings:
     unsubscribe: str = setting(
         "mailto:{sender}?subject=unsubscribe", "List-Unsubscribe target ({sender}, {address})"
     )
+    sender: str = setting("", "From address when SMTP_FROM is not set")
+    excerpt_chars: int = setting(300, "length of each item's opening lines in a digest")
+    timeout_seconds: float = setting(30.0, "seconds to wait for the SMTP server")
+    retry_interval_seconds: int = setting(
+        60, "how often `watcher run` sends e-mails that are due again after a transient failure"
+    )
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.digest_time):
+            raise ValueError(f"digest_time: expected HH:MM (24 h), got {self.digest_time!r}")
+        if self.timezone:
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"timezone: unknown zone {self.timezone!r}") from None
+        if self.excerpt_chars < 40:
+            raise ValueError("excerpt_chars: must be at least 40")
+        if self.retry_interval_seconds < 1:
+            raise ValueError("retry_interval_seconds: must be at least 1")
 
 
 SOURCE_KINDS = {
