@@ -176,7 +176,8 @@ def digest_command(app: AppContext, channel: str, day: dt.datetime | None, force
     from watcher.notify.channels import open_channel
     from watcher.notify.outbox import OutboxSender
 
-    tz = ZoneInfo(app.config.watcher.timezone)
+    zone = app.config.email.timezone if channel == "email" else ""
+    tz = ZoneInfo(zone or app.config.watcher.timezone)
     now = dt.datetime.now(dt.UTC)
     the_day = day.date() if day else now.astimezone(tz).date()
     queued = 0
