@@ -175,7 +175,9 @@ class Fetcher:
                 current = urljoin(current, location)
                 validators = (None, None)
                 continue
-            return self._page(current, response, body, robots=robots)
+            page = self._page(current, response, body, robots=robots)
+            scope.stats.not_modified += page.not_modified
+            return page
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
 
     async def _check_target(self, url: str, scope: FetchScope, *, first: bool) -> None:
@@ -209,8 +211,10 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.settings.total_timeout):
                 async with self.client.stream("GET", url, headers=headers) as response:
-                    body = await self._read_capped(url, response)
-                    scope.stats.bytes += response.num_bytes_downloaded
+                    try:
+                        body = await self._read_capped(url, response)
+                    finally:
+                        scope.stats.bytes += response.num_bytes_downloaded
         except TimeoutError:
             raise _Retryable(f"no complete answer within {self.settings.total_timeout:g}s") from None
         except httpx.TimeoutException as error:
