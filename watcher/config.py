@@ -51,6 +51,9 @@ class WatcherSettings:
     baseline_first_cycle: bool = setting(
         True, "a source's first cycle on an empty database stores items without alerting"
     )
+    stop_grace_seconds: float = setting(
+        10.0, "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled"
+    )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 

@@ -28,7 +28,7 @@ from watcher.pipeline import Classifies, ItemResult, Pipeline, utc_now
 from watcher.sources import Found, SourceContext, make_source
 from watcher.store import Store
 
-__all__ = ["CycleReport", "ItemReport", "Poller", "open_poller"]
+__all__ = ["CycleReport", "ItemReport", "Poller", "open_poller", "poll_once"]
 
 log = logging.getLogger(__name__)
 STOPPED = "stopped before the end of the cycle"
@@ -192,3 +192,17 @@ async def open_poller(
         fetcher = Fetcher(client, config.fetch, clock=clock)
         pipeline = Pipeline(store, classifier, clock)
         yield Poller(config, pipeline, fetcher, clock=clock, stop=stop, on_item=on_item)
+
+
+async def poll_once(
+    config: Config,
+    store: Store,
+    classifier: Classifies | None,
+    names: Sequence[str] = (),
+    *,
+    on_item: Callable[[ItemReport], None] | None = None,
+) -> list[CycleReport]:
+    """`watcher poll --once`: one cycle of each enabled (or each named) source."""
+    async with open_poller(config, store, classifier, on_item=on_item) as poller:
+        poller.sources(names)  # an unknown name is a config error before any request
+        return await poller.cycle_all(names)
