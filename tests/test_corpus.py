@@ -40,12 +40,16 @@ def test_bom_crlf_and_newer_slashed_date(make_text: Callable[..., str]) -> None:
 
 
 def test_missing_prefix_and_source_line(make_text: Callable[..., str]) -> None:
-    text = make_text("หัวข้อไม่มีคำนำ", BODY, prefix=False, item_id=None, date_line=None,
-                     repeat_title=False)  # fmt: skip
+    text = make_text(
+        "หัวข้อไม่มีคำนำ", BODY, prefix=False, item_id=None, date_line=None, repeat_title=False
+    )
     item = parse_corpus_text(text)
     assert (item.title, item.body, item.url, item.source_id) == (
-        "หัวข้อไม่มีคำนำ", "\n".join(BODY), None, None,
-    )  # fmt: skip
+        "หัวข้อไม่มีคำนำ",
+        "\n".join(BODY),
+        None,
+        None,
+    )
 
 
 def test_inner_source_lines_stay_in_body(make_text: Callable[..., str]) -> None:
@@ -64,8 +68,12 @@ def test_round_trip_is_lossless(make_text: Callable[..., str], prefix: bool) -> 
 
 def test_cosmetic_differences_share_a_hash(make_text: Callable[..., str]) -> None:
     plain = parse_corpus_text(make_text("หัวข้อ ข่าว", BODY, item_id=1))
-    noisy_text = make_text("หัวข้อ\u200b  ข่าว", [p.replace(" ", "\u00a0 ") for p in BODY],
-                           item_id=99, date_line="25/07/2566")  # fmt: skip
+    noisy_text = make_text(
+        "หัวข้อ\u200b  ข่าว",
+        [p.replace(" ", "\u00a0 ") for p in BODY],
+        item_id=99,
+        date_line="25/07/2566",
+    )
     noisy = parse_corpus_text("\ufeff" + noisy_text)
     assert noisy.url != plain.url
     assert content_hash(noisy) == content_hash(plain)

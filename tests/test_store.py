@@ -16,13 +16,20 @@ from watcher.store.schema import MIGRATIONS
 from watcher.subscriptions import Subscription
 
 URL = "https://www.thaigov.go.th/news/contents/details/{}"
-JP_LABELS = {"countries": ["JP"], "primary": ["JP"], "blocs": [], "ministries": ["industry"],
-             "lead_ministry": "industry", "evidence": [{"code": "JP", "alias": "ญี่ปุ่น"}]}  # fmt: skip
+JP_LABELS = {
+    "countries": ["JP"],
+    "primary": ["JP"],
+    "blocs": [],
+    "ministries": ["industry"],
+    "lead_ministry": "industry",
+    "evidence": [{"code": "JP", "alias": "ญี่ปุ่น"}],
+}
 
 
 def item(body: str = "เนื้อหา", url_id: int = 1, title: str = "หัวข้อ") -> Item:
-    return Item(title=title, body=body, url=URL.format(url_id), source_id=url_id,
-                published="2026-11-19")  # fmt: skip
+    return Item(
+        title=title, body=body, url=URL.format(url_id), source_id=url_id, published="2026-11-19"
+    )
 
 
 def test_new_then_same_hash_elsewhere_is_a_duplicate(store: Store, now: dt.datetime) -> None:
@@ -43,7 +50,9 @@ def test_same_url_new_hash_is_a_revision(store: Store, now: dt.datetime) -> None
     assert found is not None and found.hash == second.hash
 
 
-def test_alerts_queued_only_for_matching_instant_subscribers(store: Store, now: dt.datetime) -> None:
+def test_alerts_queued_only_for_matching_instant_subscribers(
+    store: Store, now: dt.datetime
+) -> None:
     jp = store.add_subscriber("telegram", "100", at=now)
     store.add_subscription(jp.id, Subscription(countries=("JP",)))
     kr = store.add_subscriber("telegram", "200", at=now)
@@ -83,7 +92,9 @@ def test_digest_is_queued_once_per_day(store: Store, now: dt.datetime) -> None:
 
 def test_filters_on_labels_and_dates(store: Store, now: dt.datetime) -> None:
     store.add_item(item("ญี่ปุ่น", 1), origin="import", seen_at=now, labels=JP_LABELS)
-    store.add_item(item("ในประเทศ", 2), origin="import", seen_at=now, labels={"ministries": ["culture"]})
+    store.add_item(
+        item("ในประเทศ", 2), origin="import", seen_at=now, labels={"ministries": ["culture"]}
+    )
     assert len(store.list_items(ItemFilter(countries=("JP",)))) == 1
     assert len(store.list_items(ItemFilter(countries=("JP",), ministries=("culture",)))) == 0
     assert len(store.list_items(ItemFilter(ministries=("culture", "industry")))) == 2

@@ -19,9 +19,19 @@ from watcher.store import StoredItem
 __all__ = ["CSV_COLUMNS", "corpus_file_name", "export_items"]
 
 CSV_COLUMNS = (
-    "hash", "url", "title", "published", "category", "countries", "primary", "blocs",
-    "ministries", "lead_ministry", "first_seen", "origin",
-)  # fmt: skip
+    "hash",
+    "url",
+    "title",
+    "published",
+    "category",
+    "countries",
+    "primary",
+    "blocs",
+    "ministries",
+    "lead_ministry",
+    "first_seen",
+    "origin",
+)
 
 
 def corpus_file_name(sequence: int, digest: str, width: int = 3) -> str:
@@ -56,10 +66,12 @@ def _write_stream(items: Iterable[StoredItem], handle: IO[str], output_format: s
     for item in items:
         record = item.to_json()
         if writer is not None:
-            writer.writerow([
-                " ".join(v) if isinstance(v := record[c], list) else ("" if v is None else v)
-                for c in CSV_COLUMNS
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    " ".join(v) if isinstance(v := record[c], list) else ("" if v is None else v)
+                    for c in CSV_COLUMNS
+                ]
+            )
         else:
             record |= {"id": item.source_id, "text": format_corpus_text(item.to_item())}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

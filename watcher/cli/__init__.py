@@ -14,6 +14,7 @@ from watcher import __version__
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, seen_group
 from watcher.cli.poll import demo_command, poll_command, run_command
+from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
 __all__ = ["cli", "main"]
@@ -42,6 +43,8 @@ for command in (
     import_command,
     seen_group,
     export_command,
+    subscribers_group,
+    digest_command,
     poll_command,
     run_command,
     demo_command,

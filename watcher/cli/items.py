@@ -45,8 +45,12 @@ class _progress:
         if sys.stderr.isatty():
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                TimeElapsedColumn(), transient=True)  # fmt: skip
+            self.bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task("reading", total=None)
         self.seen = 0
@@ -85,8 +89,14 @@ def seen_list(app: AppContext, output_format: str, **options: object) -> None:
 
 @seen_group.command("show")
 @click.argument("key")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
 def seen_show(app: AppContext, key: str, output_format: str) -> None:
     """Show one item by hash (or a unique prefix) or by URL, with its URLs and revisions."""
@@ -98,10 +108,13 @@ def seen_show(app: AppContext, key: str, output_format: str) -> None:
     revisions = [r for r in store.revisions(item.hash) if r.hash != item.hash]
     if output_format == "json":
         record = item.to_json() | {
-            "body": item.body, "evidence": list(item.evidence), "urls": urls,
-            "revisions": [{"hash": r.hash, "first_seen": r.first_seen, "title": r.title}
-                          for r in revisions],
-        }  # fmt: skip
+            "body": item.body,
+            "evidence": list(item.evidence),
+            "urls": urls,
+            "revisions": [
+                {"hash": r.hash, "first_seen": r.first_seen, "title": r.title} for r in revisions
+            ],
+        }
         click.echo(json.dumps(record, ensure_ascii=False, indent=1))
         return
     click.echo(describe_item(item, urls, revisions))

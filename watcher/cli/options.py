@@ -35,17 +35,33 @@ def _lower(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
 def filter_options(func: F) -> F:
     """--country/--bloc/--ministry/--since/--until/--limit, identical on every listing command."""
     options = [
-        click.option("--country", "countries", multiple=True, callback=_upper,
-                     help="ISO country code (repeatable; any of them matches)."),
-        click.option("--bloc", "blocs", multiple=True, callback=_upper,
-                     help="Bloc code such as ASEAN or EU (repeatable)."),
-        click.option("--ministry", "ministries", multiple=True, callback=_lower,
-                     help="Ministry id such as industry (repeatable; any of them matches)."),
+        click.option(
+            "--country",
+            "countries",
+            multiple=True,
+            callback=_upper,
+            help="ISO country code (repeatable; any of them matches).",
+        ),
+        click.option(
+            "--bloc",
+            "blocs",
+            multiple=True,
+            callback=_upper,
+            help="Bloc code such as ASEAN or EU (repeatable).",
+        ),
+        click.option(
+            "--ministry",
+            "ministries",
+            multiple=True,
+            callback=_lower,
+            help="Ministry id such as industry (repeatable; any of them matches).",
+        ),
         click.option("--since", callback=_iso_date, help="Published on or after YYYY-MM-DD."),
         click.option("--until", callback=_iso_date, help="Published on or before YYYY-MM-DD."),
-        click.option("--limit", type=click.IntRange(min=0), default=None,
-                     help="At most this many items."),
-    ]  # fmt: skip
+        click.option(
+            "--limit", type=click.IntRange(min=0), default=None, help="At most this many items."
+        ),
+    ]
     for option in reversed(options):
         func = option(func)
     return func
@@ -65,6 +81,10 @@ def filter_from_options(options: dict[str, Any], *, default_limit: int | None = 
 
 def output_options(func: F) -> F:
     return click.option(
-        "--format", "output_format", type=click.Choice(["table", "json", "csv"]),
-        default="table", show_default=True, help="Output format.",
-    )(func)  # fmt: skip
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(func)

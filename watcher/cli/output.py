@@ -15,9 +15,18 @@ from watcher.store import StoredItem
 __all__ = ["ITEM_COLUMNS", "item_row", "print_items", "print_rows"]
 
 ITEM_COLUMNS = (
-    "hash", "published", "title", "countries", "primary", "blocs", "ministries",
-    "lead_ministry", "category", "url", "first_seen",
-)  # fmt: skip
+    "hash",
+    "published",
+    "title",
+    "countries",
+    "primary",
+    "blocs",
+    "ministries",
+    "lead_ministry",
+    "category",
+    "url",
+    "first_seen",
+)
 
 
 def item_row(item: StoredItem) -> dict[str, Any]:
@@ -34,9 +43,12 @@ def _cell(value: Any) -> str:
 
 
 def print_rows(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], output_format: str,
-    *, table_columns: Sequence[str] | None = None,
-) -> None:  # fmt: skip
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    output_format: str,
+    *,
+    table_columns: Sequence[str] | None = None,
+) -> None:
     if output_format == "json":
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=1))
     elif output_format == "csv":
@@ -62,9 +74,11 @@ def print_rows(
 def print_items(items: Iterable[StoredItem], output_format: str) -> None:
     rows = [item_row(item) for item in items]
     print_rows(
-        rows, ITEM_COLUMNS, output_format,
+        rows,
+        ITEM_COLUMNS,
+        output_format,
         table_columns=("hash", "published", "countries", "ministries", "title"),
-    )  # fmt: skip
+    )
 
 
 def describe_item(

@@ -51,9 +51,20 @@ class ItemTables(OutboxTables):
             db.execute(
                 "INSERT INTO items (hash, url, source_id, title, body, category, published,"
                 " first_seen, last_seen, origin, revision_of) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [digest, item.url, item.source_id, item.title, item.body, item.category,
-                 item.published, now, now, origin, revision_of],
-            )  # fmt: skip
+                [
+                    digest,
+                    item.url,
+                    item.source_id,
+                    item.title,
+                    item.body,
+                    item.category,
+                    item.published,
+                    now,
+                    now,
+                    origin,
+                    revision_of,
+                ],
+            )
             self._record_url(digest, item.url, now)
             if labels is not None:
                 self._write_labels(digest, labels, now)
@@ -84,11 +95,17 @@ class ItemTables(OutboxTables):
         self.db.execute(
             "UPDATE items SET countries = ?, primary_countries = ?, blocs = ?, ministries = ?,"
             " lead_ministry = ?, evidence = ?, classified_at = ? WHERE hash = ?",
-            [json.dumps(list(labels.get(key, [])), ensure_ascii=False)
-             for key in ("countries", "primary", "blocs", "ministries")]
-            + [labels.get("lead_ministry"),
-               json.dumps(list(labels.get("evidence", [])), ensure_ascii=False), now, digest],
-        )  # fmt: skip
+            [
+                json.dumps(list(labels.get(key, [])), ensure_ascii=False)
+                for key in ("countries", "primary", "blocs", "ministries")
+            ]
+            + [
+                labels.get("lead_ministry"),
+                json.dumps(list(labels.get("evidence", [])), ensure_ascii=False),
+                now,
+                digest,
+            ],
+        )
         self.db.execute("DELETE FROM item_codes WHERE hash = ?", [digest])
         rows = [
             (digest, kind, code)
@@ -135,10 +152,13 @@ class ItemTables(OutboxTables):
         return _stored_item(self.db, row) if row else None
 
     def item_urls(self, digest: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "SELECT url, first_seen, last_seen FROM item_urls WHERE hash = ? ORDER BY first_seen",
-            [digest],
-        ))  # fmt: skip
+        return list(
+            self.db.query(
+                "SELECT url, first_seen, last_seen FROM item_urls WHERE hash = ?"
+                " ORDER BY first_seen",
+                [digest],
+            )
+        )
 
     def revisions(self, digest: str) -> list[StoredItem]:
         root = self.db.execute(
@@ -197,9 +217,11 @@ def filter_sql(where: ItemFilter) -> tuple[list[str], list[Any]]:
         )
         params += list(where.ministries)
     for column, op, value in (
-        ("i.published", ">=", where.since), ("i.published", "<=", where.until),
-        ("i.first_seen", ">=", where.seen_from), ("i.first_seen", "<", where.seen_to),
-    ):  # fmt: skip
+        ("i.published", ">=", where.since),
+        ("i.published", "<=", where.until),
+        ("i.first_seen", ">=", where.seen_from),
+        ("i.first_seen", "<", where.seen_to),
+    ):
         if value is not None:
             clauses.append(f"{column} {op} ?")
             params.append(value)
@@ -216,11 +238,20 @@ def _stored_item(
     record = dict(zip([column[0] for column in description], row, strict=True))
     decode: Callable[[str | None], tuple[Any, ...]] = lambda text: tuple(json.loads(text or "[]"))  # noqa: E731
     return StoredItem(
-        hash=record["hash"], url=record["url"], title=record["title"], body=record["body"],
-        category=record["category"], published=record["published"],
-        first_seen=record["first_seen"], origin=record["origin"], source_id=record["source_id"],
-        countries=decode(record["countries"]), primary=decode(record["primary_countries"]),
-        blocs=decode(record["blocs"]), ministries=decode(record["ministries"]),
-        lead_ministry=record["lead_ministry"], evidence=decode(record["evidence"]),
+        hash=record["hash"],
+        url=record["url"],
+        title=record["title"],
+        body=record["body"],
+        category=record["category"],
+        published=record["published"],
+        first_seen=record["first_seen"],
+        origin=record["origin"],
+        source_id=record["source_id"],
+        countries=decode(record["countries"]),
+        primary=decode(record["primary_countries"]),
+        blocs=decode(record["blocs"]),
+        ministries=decode(record["ministries"]),
+        lead_ministry=record["lead_ministry"],
+        evidence=decode(record["evidence"]),
         revision_of=record["revision_of"],
-    )  # fmt: skip
+    )

@@ -22,8 +22,9 @@ class OutboxTables(SubscriberTables):
         )
         return cursor.rowcount
 
-    def queue_digest(self, subscriber_id: int, day: str, at: dt.datetime, *, force: bool = False
-                     ) -> bool:  # fmt: skip
+    def queue_digest(
+        self, subscriber_id: int, day: str, at: dt.datetime, *, force: bool = False
+    ) -> bool:
         """Queue one digest per subscriber and day; False when that day's is already queued."""
         with self.transaction() as db:
             if force:
@@ -72,6 +73,14 @@ class OutboxTables(SubscriberTables):
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
                 " WHERE id = ?",
                 [error, outbox_id],
+            )
+
+    def mark_skipped(self, outbox_id: int, reason: str) -> None:
+        """Done without sending (an empty day's digest): never due again, and says why."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'skipped', last_error = ? WHERE id = ?",
+                [reason, outbox_id],
             )
 
     def pause_subscriber(self, subscriber_id: int, reason: str) -> None:

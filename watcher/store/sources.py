@@ -32,9 +32,14 @@ class SourceTables(StoreBase):
         ]
 
     def record_cycle(
-        self, name: str, *, at: dt.datetime, error: str | None = None,
-        last_id: int | None = None, new_items: int = 0,
-    ) -> None:  # fmt: skip
+        self,
+        name: str,
+        *,
+        at: dt.datetime,
+        error: str | None = None,
+        last_id: int | None = None,
+        new_items: int = 0,
+    ) -> None:
         now = utc_iso(at)
         with self.transaction() as db:
             db.execute("INSERT OR IGNORE INTO sources (name) VALUES (?)", [name])
@@ -69,10 +74,12 @@ class SourceTables(StoreBase):
 
     def empty_ids(self, source: str, above: int) -> dict[int, int]:
         """Known-empty ids above `above`, with how often each was checked."""
-        return dict(self.db.execute(
-            "SELECT source_id, checks FROM empty_ids WHERE source = ? AND source_id > ?",
-            [source, above],
-        ).fetchall())  # fmt: skip
+        return dict(
+            self.db.execute(
+                "SELECT source_id, checks FROM empty_ids WHERE source = ? AND source_id > ?",
+                [source, above],
+            ).fetchall()
+        )
 
     def clear_empty(self, source: str, source_id: int, url: str | None = None) -> None:
         """An id once empty now holds an item: forget it was empty (and its validators)."""

@@ -17,9 +17,14 @@ __all__ = ["SubscriberTables"]
 
 class SubscriberTables(StoreBase):
     def add_subscriber(
-        self, channel: str, address: str, *, mode: str = "instant", lang: str = "th",
+        self,
+        channel: str,
+        address: str,
+        *,
+        mode: str = "instant",
+        lang: str = "th",
         at: dt.datetime,
-    ) -> Subscriber:  # fmt: skip
+    ) -> Subscriber:
         """The subscriber for (channel, address), created if new; its mode is updated."""
         with self.transaction() as db:
             db.execute(
@@ -36,9 +41,14 @@ class SubscriberTables(StoreBase):
             cursor = db.execute(
                 "INSERT INTO subscriptions (subscriber_id, countries, blocs, ministries,"
                 " everything) VALUES (?,?,?,?,?)",
-                [subscriber_id, " ".join(subscription.countries), " ".join(subscription.blocs),
-                 " ".join(subscription.ministries), int(subscription.everything)],
-            )  # fmt: skip
+                [
+                    subscriber_id,
+                    " ".join(subscription.countries),
+                    " ".join(subscription.blocs),
+                    " ".join(subscription.ministries),
+                    int(subscription.everything),
+                ],
+            )
             return int(cursor.lastrowid or 0)
 
     def remove_subscription(self, subscriber_id: int, subscription_id: int | None) -> int:
@@ -93,10 +103,15 @@ class SubscriberTables(StoreBase):
             " FROM subscriptions ORDER BY id"
         ):
             if sid in by_subscriber:
-                by_subscriber[sid].append(Subscription(
-                    tuple(countries.split()), tuple(blocs.split()), tuple(ministries.split()),
-                    bool(everything), sub_id,
-                ))  # fmt: skip
+                by_subscriber[sid].append(
+                    Subscription(
+                        tuple(countries.split()),
+                        tuple(blocs.split()),
+                        tuple(ministries.split()),
+                        bool(everything),
+                        sub_id,
+                    )
+                )
         return [
             Subscriber(
                 id=row[0],

@@ -1,0 +1,1 @@
+"""Telling people: rendering, channels (Telegram, e-mail) and the outbox sender."""
