@@ -84,6 +84,9 @@ class SelectorSettings:
     title: str = setting("div.news-2 h3.news-1", "CSS selector of the title block")
     body: str = setting("div.border-normal.clearfix", "CSS selector of the body")
     date: str = setting("", "CSS selector of the date banner; empty = scan the page text")
+    page_end: str = setting(
+        "</html>", "text a complete page ends with (a cut page is refused); empty: no check"
+    )
     next_page: str = setting("a[rel=next]", "CSS selector of a listing's next-page link")
     search_results: str = setting(
         "div.col-xs-12.col-sm-9.col-md-10.news-2 > p > a", "CSS selector of search result links"

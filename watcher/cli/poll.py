@@ -31,6 +31,8 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # a cycle still running when the next is due is skipped by design (max_instances=1)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 @click.command("poll")

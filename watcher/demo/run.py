@@ -11,6 +11,7 @@ digests use.
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -142,6 +143,7 @@ async def _demo(
     def add_publisher(scheduler: Any) -> None:
         scheduler.add_job(publish, "interval", seconds=options.publish_every, id="demo:publish")
 
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     stop = asyncio.Event()
     if options.duration is not None:
         asyncio.get_running_loop().call_later(options.duration, stop.set)
@@ -162,6 +164,7 @@ def _demo_config(site: SiteServer, options: DemoOptions) -> Config:
         start_id=FIRST_ID,
         interval_seconds=max(1, round(options.interval)),
         jitter_seconds=0,
+        max_gap=5,
         deep_probe_every=4,
     )
     fetch = FetchSettings(per_host_interval=0.05, backoff_seconds=0.2, max_backoff_seconds=2.0)
@@ -169,23 +172,24 @@ def _demo_config(site: SiteServer, options: DemoOptions) -> Config:
 
 
 def _item_line(report: ItemReport, elapsed: float) -> Text:
+    """Two lines: when, status, id, hash and title; then the labels."""
     result = report.result
-    labels = result.labels or {}
     status_style = {"new": "green", "duplicate": "yellow", "revision": "magenta"}
     line = Text.assemble(
         (f"{elapsed:6.1f}s ", "dim"),
         (f"{result.status:<9}", status_style.get(result.status, "red")),
         (f"#{report.source_id} ", "cyan"),
-        (f"{result.hash or '-':<17}", "dim"),
+        (f"{result.hash or '-'}  ", "dim"),
+        report.title,
     )
-    countries = " ".join(labels.get("countries", [])) or "-"
-    ministries = " ".join(labels.get("ministries", [])) or "-"
+    line.no_wrap, line.overflow = True, "ellipsis"
     if result.labels is not None:
-        line.append(f"countries {countries:<12}", "bold blue")
-        line.append(f"ministries {ministries:<14}", "bold")
-    line.append(_short(report.title, 70))
+        labels = result.labels
+        line.append("\n" + " " * 17)
+        line.append("countries ", "dim")
+        line.append(" ".join(labels.get("countries", [])) or "-", "bold blue")
+        line.append("  blocs ", "dim")
+        line.append(" ".join(labels.get("blocs", [])) or "-", "bold blue")
+        line.append("  ministries ", "dim")
+        line.append(" ".join(labels.get("ministries", [])) or "-", "bold")
     return line
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -25,10 +25,14 @@ _BLOCKS = (
     "blockquote", "section", "article", "header", "footer", "pre",
 )  # fmt: skip
 _DATE_SCAN_CHARS = 400
+_END_SCAN_CHARS = 4096
 
 
 def parse_item_page(html: str, url: str, selectors: SelectorSettings) -> Item | None:
     """The item on a page, None for the empty-item page; ParseError for a page of another shape."""
+    end = selectors.page_end.lower()
+    if end and end not in html[-_END_SCAN_CHARS:].lower():
+        raise ParseError(f"{url}: page ends before {selectors.page_end} (cut short?)")
     soup = BeautifulSoup(html, "lxml")
     page_title = _page_title(soup, selectors.page_title_prefix)
     title_node = soup.select_one(selectors.title)
