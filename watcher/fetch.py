@@ -149,10 +149,11 @@ class Fetcher:
                 if attempt + 1 == attempts:
                     raise FetchError(f"{url}: {problem} (after {attempts} attempts)") from None
                 delay = self._backoff(attempt, problem.retry_after)
-                if problem.retry_after is not None:
-                    self.pacer.hold(_host(url), delay)
                 scope.stats.retries += 1
-                await self.sleep(delay)
+                if problem.retry_after is None:
+                    await self.sleep(delay)
+                else:  # the host asked every client to wait: hold all sources back
+                    self.pacer.hold(_host(url), delay)
         raise AssertionError("unreachable")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -227,7 +228,7 @@ class Fetcher:
         cap = self.settings.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"{url}: response of {int(declared):,} bytes exceeds the {cap:,} cap")
+            raise FetchError(f"{url}: response of {int(declared):,} bytes exceeds the {cap:,} byte cap")
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():

@@ -92,7 +92,9 @@ class SiteServer:
         httpd.daemon_threads = True
         httpd.site = self  # type: ignore[attr-defined]
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="site", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="site", daemon=True
+        )
         self._thread.start()
         return self
 
