@@ -169,7 +169,7 @@ class Fetcher:
     ) -> Page:  # fmt: skip
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            await self._check_target(current, scope, first=current == url)
+            await self._check_target(current, scope, origin=url)
             response, body = await self._request(current, scope, validators)
             location = response.headers.get("location")
             if response.status_code in (301, 302, 303, 307, 308) and location:
@@ -181,14 +181,14 @@ class Fetcher:
             return page
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
 
-    async def _check_target(self, url: str, scope: FetchScope, *, first: bool) -> None:
-        parts = urlsplit(url)
-        what = "url" if first else "redirect"
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(f"{url}: {what} to a non-HTTP scheme refused")
+    async def _check_target(self, url: str, scope: FetchScope, *, origin: str) -> None:
+        """Refuse a URL (the first, or a redirect's target) outside the source's reach."""
+        where = f"{origin}: " + ("" if url == origin else f"redirect to {url}: ")
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError(f"{where}refused: not HTTP")
         host = _host(url)
         if host not in scope.hosts:
-            raise FetchError(f"{url}: {what} to {host}, outside the source's hosts, refused")
+            raise FetchError(f"{where}refused: {host} is outside the source's hosts")
         try:
             addresses = await self.resolve(host)
         except OSError as error:
@@ -196,7 +196,7 @@ class Fetcher:
         for address in sorted(addresses):
             reason = forbidden_reason(address, scope.own_addresses)
             if reason:
-                raise FetchError(f"{url}: {what} refused: {reason}")
+                raise FetchError(f"{where}refused: {reason}")
 
     async def _request(
         self, url: str, scope: FetchScope, validators: tuple[str | None, str | None]
