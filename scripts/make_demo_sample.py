@@ -44,9 +44,10 @@ GROUPS: tuple[tuple[str, tuple[str, ...], int], ...] = (
     ("MM", ("เมียนมา",), 6),
     ("RU", ("รัสเซีย",), 6),
 )
-FOREIGN = tuple(word for _group, words, _n in GROUPS for word in words) + (
-    "ต่างประเทศ", "สหราชอาณาจักร", "อังกฤษ", "แคนาดา", "อิสราเอล", "ไต้หวัน",
-)  # fmt: skip
+FOREIGN = (
+    *(word for _group, words, _n in GROUPS for word in words),
+    *("ต่างประเทศ", "สหราชอาณาจักร", "อังกฤษ", "แคนาดา", "อิสราเอล", "ไต้หวัน"),
+)
 DOMESTIC = ("กระทรวง", 70)
 MIN_CHARS, MAX_CHARS = 500, 4000
 
@@ -67,8 +68,12 @@ def candidates(corpus: Path) -> list[dict[str, object]]:
             if rejection_reason(item) is not None or item.source_id is None:
                 continue
             rows.append(
-                {"id": item.source_id, "url": item.url, "category": record.get("category"),
-                 "text": text.lstrip("\ufeff")}  # fmt: skip
+                {
+                    "id": item.source_id,
+                    "url": item.url,
+                    "category": record.get("category"),
+                    "text": text.lstrip("\ufeff"),
+                }
             )
     return rows
 

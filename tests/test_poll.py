@@ -61,7 +61,9 @@ def test_a_baseline_cut_short_stays_a_baseline(local_site: LocalSite, store: Sto
 
     async def go() -> list[Any]:
         stop = asyncio.Event()
-        async with open_poller(config, store, None, stop=stop, on_item=lambda _: stop.set()) as poller:
+        async with open_poller(
+            config, store, None, stop=stop, on_item=lambda _: stop.set()
+        ) as poller:
             first = await poller.cycle(config.sources[0])
             stop.clear()
             poller.on_item = None
@@ -126,7 +128,9 @@ def test_a_selector_that_matches_nothing_is_a_health_problem_not_no_news(
 ) -> None:
     local_site.add_items([news_item(n) for n in range(2)], start_id=100)
     selectors = dataclasses.replace(SelectorSettings(), title="div.headline h1")
-    rounds = cycles(store, [sequence_config(local_site)], 2, config=Config(fetch=FAST, selectors=selectors))
+    rounds = cycles(
+        store, [sequence_config(local_site)], 2, config=Config(fetch=FAST, selectors=selectors)
+    )
     for [report] in rounds:
         assert report.error is not None and "'div.headline h1' matched nothing" in report.error
         assert not report.items

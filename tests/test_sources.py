@@ -7,8 +7,6 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
-
 from tests.site import LocalSite, local_site
 from watcher.config import SOURCE_KINDS, Config, FetchSettings, SourceConfig
 from watcher.corpus import Item

@@ -40,8 +40,9 @@ def test_every_sample_item_round_trips_through_a_page_with_its_hash() -> None:
 def test_page_fields_category_title_date_and_paragraphs() -> None:
     html = page(
         "ครม. อนุมัติโครงการ",
-        '<div>25/07/2566</div><a>พิมพ์</a><div class="news-2"><h3 class="news-1">ครม. อนุมัติโครงการ</h3>'
-        "</div><p>ย่อหน้า<strong>แรก</strong> ต่อ</p><p>ย่อหน้าที่สอง<br>บรรทัดใหม่</p>",
+        "<div>25/07/2566</div><a>พิมพ์</a>"
+        '<div class="news-2"><h3 class="news-1">ครม. อนุมัติโครงการ</h3></div>'
+        "<p>ย่อหน้า<strong>แรก</strong> ต่อ</p><p>ย่อหน้าที่สอง<br>บรรทัดใหม่</p>",
     )
     item = parse_item_page(html, URL, SELECTORS)
     assert item == Item(
@@ -66,7 +67,11 @@ def test_the_empty_item_page_is_no_item() -> None:
 
 
 def test_an_epoch_dated_page_with_a_title_is_no_item() -> None:
-    html = page("x", '<div>วันพฤหัสบดีที่ 1 มกราคม 2513</div><div class="news-2"><h3 class="news-1">x</h3></div><p>y</p>')
+    html = page(
+        "x",
+        "<div>วันพฤหัสบดีที่ 1 มกราคม 2513</div>"
+        '<div class="news-2"><h3 class="news-1">x</h3></div><p>y</p>',
+    )
     assert parse_item_page(html, URL, SELECTORS) is None
 
 

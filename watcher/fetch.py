@@ -123,7 +123,11 @@ class Fetcher:
         return FetchScope(hosts=hosts, own_addresses=own)
 
     async def get(
-        self, url: str, scope: FetchScope, *, validators: tuple[str | None, str | None] = (None, None)
+        self,
+        url: str,
+        scope: FetchScope,
+        *,
+        validators: tuple[str | None, str | None] = (None, None),
     ) -> Page:
         """GET `url` politely; FetchError (one line) when it cannot be had, after retries."""
         if self.settings.respect_robots:
@@ -217,7 +221,9 @@ class Fetcher:
                     finally:
                         scope.stats.bytes += response.num_bytes_downloaded
         except TimeoutError:
-            raise _Retryable(f"no complete answer within {self.settings.total_timeout:g}s") from None
+            raise _Retryable(
+                f"no complete answer within {self.settings.total_timeout:g}s"
+            ) from None
         except httpx.TimeoutException as error:
             raise _Retryable(f"timed out ({type(error).__name__})") from None
         except httpx.TransportError as error:
@@ -228,7 +234,9 @@ class Fetcher:
         cap = self.settings.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"{url}: response of {int(declared):,} bytes exceeds the {cap:,} byte cap")
+            raise FetchError(
+                f"{url}: response of {int(declared):,} bytes exceeds the {cap:,} byte cap"
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():

@@ -63,7 +63,9 @@ class RobotsCache:
         except FetchError as error:
             if cached:
                 return cached[1]
-            raise FetchError(f"{origin}/robots.txt cannot be read, so nothing is: {error}") from error
+            raise FetchError(
+                f"{origin}/robots.txt cannot be read, so nothing is: {error}"
+            ) from error
         if answer.status >= 500:
             if cached:
                 return cached[1]

@@ -73,14 +73,38 @@ def run_command(app: AppContext) -> None:
 
 
 @click.command("demo")
-@click.option("--duration", type=float, default=None, metavar="SECONDS",
-              help="Stop by itself after this long (default: until Ctrl-C).")
-@click.option("--interval", type=float, default=2.0, show_default=True, metavar="SECONDS",
-              help="Seconds between polls of the replay site.")
-@click.option("--items", "item_count", type=click.IntRange(1), default=40, show_default=True,
-              metavar="N", help="How many sample items the replay site publishes in all.")
-@click.option("--publish-every", type=float, default=3.0, show_default=True, metavar="SECONDS",
-              help="Seconds between new items appearing on the replay site.")
+@click.option(
+    "--duration",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Stop by itself after this long (default: until Ctrl-C).",
+)
+@click.option(
+    "--interval",
+    type=float,
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between polls of the replay site.",
+)
+@click.option(
+    "--items",
+    "item_count",
+    type=click.IntRange(1),
+    default=40,
+    show_default=True,
+    metavar="N",
+    help="How many sample items the replay site publishes in all.",
+)
+@click.option(
+    "--publish-every",
+    type=float,
+    default=3.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between new items appearing on the replay site.",
+)
 @pass_app
 def demo_command(
     app: AppContext, duration: float | None, interval: float, item_count: int,

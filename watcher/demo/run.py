@@ -81,7 +81,8 @@ def load_sample(count: int) -> list[Item]:
 
 
 def demo_ids(count: int) -> list[int]:
-    ids, source_id = [], FIRST_ID
+    ids: list[int] = []
+    source_id = FIRST_ID
     while len(ids) < count:
         if (source_id - FIRST_ID) % GAP_EVERY != GAP_EVERY - 1:
             ids.append(source_id)
@@ -131,7 +132,9 @@ async def _demo(
     def on_item(report: ItemReport) -> None:
         if report.source_id is not None:
             summary.stored[report.source_id] = report.result.status
-        console.print(_item_line(report, time.monotonic() - started))
+        console.print(
+            _item_line(report, time.monotonic() - started), no_wrap=True, overflow="ellipsis"
+        )
 
     def on_report(report: CycleReport) -> None:
         summary.cycles += 1
@@ -182,7 +185,6 @@ def _item_line(report: ItemReport, elapsed: float) -> Text:
         (f"{result.hash or '-'}  ", "dim"),
         report.title,
     )
-    line.no_wrap, line.overflow = True, "ellipsis"
     if result.labels is not None:
         labels = result.labels
         line.append("\n" + " " * 17)

@@ -36,8 +36,10 @@ _PAGE = """<!DOCTYPE html>
 </div></div>
 <div class="row">
 <div class="col-xs-12 col-sm-12 col-md-12 border-normal clearfix">
-<div class="col-xs-12 col-md-8 remove-xs"><div class="Circular font_level4 color4">{date}</div></div>
-<div class="col-xs-12 col-md-4 text-right"><a class="print" href="javascript:window.print()">พิมพ์</a></div>
+<div class="col-xs-12 col-md-8 remove-xs">
+<div class="Circular font_level4 color4">{date}</div></div>
+<div class="col-xs-12 col-md-4 text-right">
+<a class="print" href="javascript:window.print()">พิมพ์</a></div>
 <div class="col-xs-12 news-2"><h3 class="Circular news-1">{title}</h3></div>
 <div class="col-xs-12 Circular font_level4 color1 remove-xs" style="padding-top:15px">
 {paragraphs}

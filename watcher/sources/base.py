@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -56,7 +56,7 @@ class SourceKind(ABC):
         self.stats = SourceStats()
 
     @abstractmethod
-    def discover(self) -> AsyncIterator[Found]:
+    def discover(self) -> AsyncGenerator[Found, None]:
         """Yield the items new to this source, oldest first; bookkeeping happens as it goes."""
 
     @property

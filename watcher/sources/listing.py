@@ -14,7 +14,7 @@ pattern is wrong), reported as a ParseError, never taken for "no news".
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
@@ -43,7 +43,7 @@ class ListingSource(SourceKind):
     required_keys = ("url", "link_pattern")
     optional_keys = ("max_pages",)
 
-    async def discover(self) -> AsyncIterator[Found]:
+    async def discover(self) -> AsyncGenerator[Found, None]:
         store = self.context.store
         first_url = self._page_url(1, None) or self.config.url
         first = await self._fetch_listing(first_url, store.http_validators(first_url))

@@ -21,7 +21,7 @@ the site answers 304 (or with the small empty page). The empty-item page is neve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from watcher.sources import register
 from watcher.sources.base import Found, SourceKind
@@ -47,12 +47,12 @@ class SequenceSource(SourceKind):
         cycles = self.context.store.source_state(self.config.name).cycles
         return cycles % self.config.deep_probe_every == 0
 
-    async def discover(self) -> AsyncIterator[Found]:
+    async def discover(self) -> AsyncGenerator[Found, None]:
         frontier = self.frontier()
         deep = self.is_deep_cycle()
         if deep:
-            for found in await self._recheck_gaps(frontier):
-                yield found
+            for late in await self._recheck_gaps(frontier):
+                yield late
         known_empty = self.context.store.empty_ids(self.config.name, above=frontier - 1)
         budget = self.config.max_gap if deep else self.config.probe_width
         misses = 0
