@@ -67,7 +67,10 @@ def measure(mode: str, corpus: Path, limit: int | None, repeat: int) -> dict[str
         output = subprocess.run(
             [sys.executable, __file__, "--child", mode, "--corpus", str(corpus)]
             + (["--limit", str(limit)] if limit else []),
-            check=True, capture_output=True, text=True, cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         ).stdout
         runs.append(json.loads(output.strip().splitlines()[-1]))
@@ -87,16 +90,21 @@ def main() -> None:
         return
     if not args.corpus.exists():
         sys.exit(f"{args.corpus}: corpus not found")
-    results = {mode: measure(mode, args.corpus, args.limit, args.repeat)
-               for mode in args.modes.split(",")}
+    results = {
+        mode: measure(mode, args.corpus, args.limit, args.repeat) for mode in args.modes.split(",")
+    }
     floor = results.get("floor", {}).get("wall")
     print(f"corpus {args.corpus.name}, medians of {args.repeat} runs")
-    print(f"{'mode':<11}{'items':>8}{'wall s':>9}{'items/s':>10}{'peak RSS MB':>13}"
-          f"{'DB MB':>8}{'x floor':>9}")
+    print(
+        f"{'mode':<11}{'items':>8}{'wall s':>9}{'items/s':>10}{'peak RSS MB':>13}"
+        f"{'DB MB':>8}{'x floor':>9}"
+    )
     for mode, r in results.items():
         ratio = f"{r['wall'] / floor:.2f}" if floor else "-"
-        print(f"{mode:<11}{r['items']:>8.0f}{r['wall']:>9.2f}{r['items'] / r['wall']:>10.0f}"
-              f"{r['rss_mb']:>13.0f}{r['db_mb']:>8.0f}{ratio:>9}")
+        print(
+            f"{mode:<11}{r['items']:>8.0f}{r['wall']:>9.2f}{r['items'] / r['wall']:>10.0f}"
+            f"{r['rss_mb']:>13.0f}{r['db_mb']:>8.0f}{ratio:>9}"
+        )
 
 
 if __name__ == "__main__":

@@ -196,3 +196,27 @@ def test_import_seed_directory(run_cli: Run) -> None:
     result = run_cli("import", str(SEEDS))
     assert result.exit_code == 0
     assert "5 new" in result.output
+
+
+def test_reclassify_after_gazetteer_change(
+    run_cli: Run, make_text: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_cli("import", str(write_jsonl(tmp_path / "c.jsonl", two_items(make_text))))
+    unchanged = run_cli("reclassify")
+    assert "reclassified 2 items: 0 changed" in unchanged.output
+    import shutil
+
+    from watcher.classify import default_gazetteer_dir
+
+    edited = tmp_path / "gazetteers"
+    shutil.copytree(default_gazetteer_dir(), edited)
+    countries = edited / "countries.toml"
+    text = countries.read_text(encoding="utf-8")
+    for name in ("ญี่ปุ่น", "โตเกียว"):
+        text = text.replace(name, name + "xx")
+    countries.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("WATCHER_GAZETTEERS", str(edited))
+    changed = run_cli("reclassify", "--country", "JP")
+    assert "reclassified 1 items: 1 changed" in changed.output
+    still = json.loads(run_cli("seen", "list", "--country", "JP", "--format", "json").output)
+    assert still == []

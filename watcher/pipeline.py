@@ -83,6 +83,28 @@ class Pipeline:
         )
         return ItemResult(outcome.status, digest, None, labels, outcome.queued)
 
+    def reclassify(
+        self, hashes: Iterable[str], on_progress: Callable[[int], None] | None = None
+    ) -> Counter[str]:
+        """Re-label stored items (after the gazetteers changed); counts changed/unchanged."""
+        counts: Counter[str] = Counter()
+        iterator = iter(hashes)
+        while batch := list(itertools.islice(iterator, IMPORT_BATCH)):
+            with self.store.transaction():
+                for digest in batch:
+                    stored = self.store.get_item(digest)
+                    if stored is None:
+                        continue
+                    labels = self.labels_for(stored.to_item()) or {}
+                    before = stored.to_json() | {"evidence": list(stored.evidence)}
+                    changed = any(before[key] != value for key, value in labels.items())
+                    if changed:
+                        self.store.set_labels(digest, labels, self.clock())
+                    counts["changed" if changed else "unchanged"] += 1
+            if on_progress is not None:
+                on_progress(sum(counts.values()))
+        return counts
+
     def import_records(
         self,
         records: Iterable[ReadRecord],

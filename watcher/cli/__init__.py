@@ -11,8 +11,10 @@ import sys
 import click
 
 from watcher import __version__
+from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
-from watcher.cli.items import export_command, import_command, seen_group
+from watcher.cli.items import export_command, import_command, reclassify_command, seen_group
+from watcher.cli.ops import backup_command, health_command
 from watcher.cli.poll import demo_command, poll_command, run_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
@@ -43,8 +45,13 @@ for command in (
     import_command,
     seen_group,
     export_command,
+    classify_command,
+    eval_command,
+    reclassify_command,
     subscribers_group,
     digest_command,
+    health_command,
+    backup_command,
     poll_command,
     run_command,
     demo_command,

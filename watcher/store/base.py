@@ -59,6 +59,26 @@ class StoreBase:
             except sqlite3.DatabaseError as error:
                 raise StoreError(describe_db_error(self.path, error)) from error
 
+    def check_writable(self) -> None:
+        """Take and release the write lock: fails like a real write would (locked, read-only)."""
+        with self._lock:
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self.db.conn.execute(f"PRAGMA user_version = {self.schema_version}")
+                finally:
+                    self.db.conn.execute("ROLLBACK")
+            except sqlite3.DatabaseError as error:
+                raise StoreError(describe_db_error(self.path, error)) from error
+
+    def backup(self, target: str | Path) -> None:
+        """A consistent copy while others read and write (SQLite's online backup API)."""
+        try:
+            with contextlib.closing(sqlite3.connect(str(target))) as copy:
+                self.db.conn.backup(copy)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(describe_db_error(str(target), error)) from error
+
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
