@@ -40,7 +40,7 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
 
 @dataclass
 class FetchStats:
-    """What a cycle cost the site: requests sent, bytes received, 304s, retries."""
+    """What a cycle cost the site: requests sent, bytes received (with headers), 304s, retries."""
 
     requests: int = 0
     bytes: int = 0
@@ -219,7 +219,7 @@ class Fetcher:
                     try:
                         body = await self._read_capped(url, response)
                     finally:
-                        scope.stats.bytes += response.num_bytes_downloaded
+                        scope.stats.bytes += response.num_bytes_downloaded + _head_size(response)
         except TimeoutError:
             raise _Retryable(
                 f"no complete answer within {self.settings.total_timeout:g}s"
@@ -268,6 +268,13 @@ class _HttpStatus(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
+
+
+def _head_size(response: httpx.Response) -> int:
+    """Bytes of the status line and headers, as sent (httpx counts only the body)."""
+    return (
+        17 + len(response.reason_phrase) + sum(len(k) + len(v) + 4 for k, v in response.headers.raw)
+    )
 
 
 def _host(url: str) -> str:
