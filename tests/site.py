@@ -11,7 +11,7 @@ site: polling, Telegram, crash tests.
         site.add_items(items, start_id=1001)       # several, at consecutive ids
         site.item_url(1001), site.item_url_template, site.listing_url(), site.base_url
         site.count("/news/contents/details/1001")  # requests to a path (query ignored)
-        site.requests, site.log, site.bytes_sent   # Counter per path, SiteRequest list, body bytes
+        site.requests, site.log, site.bytes_sent   # per-path Counter, latest requests, body bytes
         site.robots_txt = "User-agent: *\\nDisallow: /news/\\n"   # None → robots.txt is 404
 
 What it answers by default: item pages for published ids; the empty-item page (200, empty

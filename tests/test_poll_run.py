@@ -95,7 +95,7 @@ def test_a_scheduler_owned_by_the_caller_keeps_running(local_site: LocalSite, st
         async with open_poller(config, store, None) as poller:
             daemon = Daemon(poller, scheduler)
             serving = asyncio.create_task(daemon.serve())
-            await until(lambda: len(daemon.reports) >= 1)
+            await until(lambda: daemon.cycles_run >= 1)
             poller.stop.set()
             await asyncio.wait_for(serving, 10)
         jobs = [job.id for job in scheduler.get_jobs()]

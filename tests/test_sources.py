@@ -94,7 +94,7 @@ def test_idle_cycle_costs_probe_width_conditional_requests(
     before = len(local_site.log)
     idle = rounds[1][0]
     assert idle.fetch.requests == 3 and idle.fetch.not_modified == 3
-    probes = local_site.log[before - 3 :]
+    probes = list(local_site.log)[before - 3 :]
     assert [p.path for p in probes] == [f"/news/contents/details/{i}" for i in (101, 102, 103)]
     assert all("if-none-match" in p.headers for p in probes)
 

@@ -61,7 +61,8 @@ class Daemon:
         self.on_report = on_report
         self.stop_grace_seconds = stop_grace_seconds
         self.stop = poller.stop
-        self.reports: list[CycleReport] = []
+        self.last_reports: dict[str, CycleReport] = {}  # per source; bounded for months
+        self.cycles_run = 0
         self._running: set[asyncio.Task[Any]] = set()
         self._job_ids: list[str] = []
 
@@ -101,7 +102,8 @@ class Daemon:
         finally:
             if task is not None:
                 self._running.discard(task)
-        self.reports.append(report)
+        self.last_reports[source.name] = report
+        self.cycles_run += 1
         if self.on_report is not None:
             self.on_report(report)
         return report
@@ -172,7 +174,7 @@ async def run_daemon(
     on_report: Callable[[CycleReport], None] | None = None,
     on_item: Callable[[ItemReport], None] | None = None,
     stop: asyncio.Event | None = None,
-) -> list[CycleReport]:
+) -> dict[str, CycleReport]:
     """`watcher run`: poll every enabled source on its schedule until SIGTERM/SIGINT or `stop`."""
     stop = stop or asyncio.Event()
     with stop_on_signals(stop):
@@ -186,4 +188,4 @@ async def run_daemon(
                 on_report=on_report, stop_grace_seconds=config.watcher.stop_grace_seconds,
             )  # fmt: skip
             await daemon.serve()
-            return daemon.reports
+            return daemon.last_reports

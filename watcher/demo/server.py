@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +46,7 @@ class SiteServer:
         self.listing_page_size = listing_page_size
         self.robots_txt = robots_txt
         self.requests: Counter[str] = Counter()  # path (no query) → count
-        self.log: list[SiteRequest] = []
+        self.log: deque[SiteRequest] = deque(maxlen=10_000)  # the latest requests
         self.bytes_sent = 0
         self.closing = threading.Event()  # wakes stalled handlers on stop()
         self.intercept: Callable[[BaseHTTPRequestHandler], bool] | None = None
