@@ -16,9 +16,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from watcher.config import Config, SourceConfig
@@ -28,7 +29,14 @@ from watcher.pipeline import Classifies, ItemResult, Pipeline, utc_now
 from watcher.sources import Found, SourceContext, make_source
 from watcher.store import Store
 
-__all__ = ["CycleReport", "ItemReport", "Poller", "open_poller", "poll_once"]
+__all__ = [
+    "CycleReport",
+    "ItemReport",
+    "Poller",
+    "open_poller",
+    "poll_once",
+    "stop_on_signals",
+]
 
 log = logging.getLogger(__name__)
 STOPPED = "stopped before the end of the cycle"
@@ -203,6 +211,26 @@ async def poll_once(
     on_item: Callable[[ItemReport], None] | None = None,
 ) -> list[CycleReport]:
     """`watcher poll --once`: one cycle of each enabled (or each named) source."""
-    async with open_poller(config, store, classifier, on_item=on_item) as poller:
-        poller.sources(names)  # an unknown name is a config error before any request
-        return await poller.cycle_all(names)
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        async with open_poller(config, store, classifier, stop=stop, on_item=on_item) as poller:
+            poller.sources(names)  # an unknown name is a config error before any request
+            return await poller.cycle_all(names)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set `stop` while inside (on the running loop), restored on exit."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or not POSIX
+            pass
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

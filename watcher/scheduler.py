@@ -21,13 +21,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from watcher.config import Config, SourceConfig
 from watcher.pipeline import Classifies
-from watcher.poller import CycleReport, ItemReport, Poller, open_poller
+from watcher.poller import CycleReport, ItemReport, Poller, open_poller, stop_on_signals
 from watcher.store import Store
 
 __all__ = ["Daemon", "ExtraJob", "Service", "run_daemon", "stop_on_signals"]
@@ -143,24 +142,6 @@ class Daemon:
             task.cancel()
         if late:
             await asyncio.wait(late, timeout=self.stop_grace_seconds)
-
-
-@contextlib.contextmanager
-def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
-    """SIGTERM/SIGINT set `stop` while inside (on the running loop), restored on exit."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or not POSIX
-            pass
-    try:
-        yield
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
 
 
 async def run_daemon(
