@@ -113,7 +113,7 @@ class Poller:
             known = {s.name: s for s in self.config.sources}
             missing = [n for n in names if n not in known]
             if missing:
-                raise ConfigError(f"no source named {missing[0]!r} in {self.config.path}")
+                raise ConfigError(f"{self.config.path or 'config'}: no source named {missing[0]!r}")
             return [known[n] for n in names]
         return [s for s in self.config.sources if s.enabled]
 

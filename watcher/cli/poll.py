@@ -12,6 +12,7 @@ from watcher.cli.context import AppContext, pass_app
 
 if TYPE_CHECKING:
     from watcher.pipeline import Classifies
+    from watcher.poller import CycleReport
 
 __all__ = ["demo_command", "poll_command", "run_command"]
 
@@ -65,8 +66,8 @@ def run_command(app: AppContext) -> None:
     config, store = app.config, app.store
     _configure_logging(config.watcher.log_level)
 
-    def report(cycle: object) -> None:
-        click.echo(cycle.line())  # type: ignore[attr-defined]
+    def report(cycle: CycleReport) -> None:
+        click.echo(cycle.line())
 
     asyncio.run(run_daemon(config, store, classifier_or_none(app), on_report=report))
     click.echo("stopped")
