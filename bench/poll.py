@@ -8,7 +8,7 @@
 2. Latency: time from an item appearing on the site to it being stored, with the real daemon
    polling every --interval seconds (goal: at most interval + 2 s); median and worst.
 3. Memory: RSS before and after --cycles cycles against the local site (goal: flat, <= 250 MB);
-   the site runs in this process too, so its memory is counted.
+   the site runs in this process too (its request log off), so its memory is counted.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=8)
     args = parser.parse_args()
     random.seed(7)
-    with tempfile.TemporaryDirectory() as tmp, SiteServer() as site:
+    with tempfile.TemporaryDirectory() as tmp, SiteServer(log_size=0) as site:
         for index, item in enumerate(load_sample(20)):
             site.publish(1000 + index, item)
         store = Store.open(Path(tmp) / "bench.db")

@@ -42,11 +42,14 @@ class SiteRequest:
 class SiteServer:
     """Serve Items as thaigov pages; `publish` makes an id appear, as the site does."""
 
-    def __init__(self, *, listing_page_size: int = 10, robots_txt: str | None = DEFAULT_ROBOTS):
+    def __init__(
+        self, *, listing_page_size: int = 10, robots_txt: str | None = DEFAULT_ROBOTS,
+        log_size: int = 1000,
+    ) -> None:  # fmt: skip
         self.listing_page_size = listing_page_size
         self.robots_txt = robots_txt
         self.requests: Counter[str] = Counter()  # path (no query) → count
-        self.log: deque[SiteRequest] = deque(maxlen=10_000)  # the latest requests
+        self.log: deque[SiteRequest] = deque(maxlen=log_size)  # the latest requests
         self.bytes_sent = 0
         self.closing = threading.Event()  # wakes stalled handlers on stop()
         self.intercept: Callable[[BaseHTTPRequestHandler], bool] | None = None
