@@ -15,6 +15,7 @@ from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, reclassify_command, seen_group
 from watcher.cli.ops import backup_command, health_command
+from watcher.cli.poll import demo_command, poll_command, run_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
@@ -51,6 +52,9 @@ for command in (
     digest_command,
     health_command,
     backup_command,
+    poll_command,
+    run_command,
+    demo_command,
 ):
     cli.add_command(command)
 
