@@ -7,6 +7,7 @@ corpus and the same item fetched from the site dedupe, and every stored item is 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from watcher.reader import ReadRecord
 from watcher.store import Store
 
 __all__ = ["Classifies", "ImportSummary", "ItemResult", "Pipeline", "utc_now"]
+
+IMPORT_BATCH = 500  # items per transaction on import: one commit per batch, not per item
 
 
 def utc_now() -> dt.datetime:
@@ -87,14 +90,25 @@ class Pipeline:
     ) -> ImportSummary:
         """History: stored, classified and searchable, never alerted, never in a digest."""
         summary = ImportSummary()
-        for record in records:
-            if record.item is None:
-                result = ItemResult("rejected", None, record.error or "unreadable")
-            else:
-                result = self.process(record.item, origin="import", alert=False)
-            summary.counts[result.status] += 1
-            if result.status == "rejected":
-                summary.rejected.append((record.where, result.reason or ""))
-            if on_result is not None:
-                on_result(record, result)
+        iterator = iter(records)
+        while batch := list(itertools.islice(iterator, IMPORT_BATCH)):
+            with self.store.transaction():
+                for record in batch:
+                    self._import_one(record, summary, on_result)
         return summary
+
+    def _import_one(
+        self,
+        record: ReadRecord,
+        summary: ImportSummary,
+        on_result: Callable[[ReadRecord, ItemResult], None] | None,
+    ) -> None:
+        if record.item is None:
+            result = ItemResult("rejected", None, record.error or "unreadable")
+        else:
+            result = self.process(record.item, origin="import", alert=False)
+        summary.counts[result.status] += 1
+        if result.status == "rejected":
+            summary.rejected.append((record.where, result.reason or ""))
+        if on_result is not None:
+            on_result(record, result)

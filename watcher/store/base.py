@@ -27,11 +27,12 @@ class StoreBase:
         self._migrate()
 
     @classmethod
-    def open(cls, path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> Self:
+    def open(cls, path: str | Path, *, timeout: float | None = None) -> Self:
         path = str(path)
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
+            wait = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
+            conn = sqlite3.connect(path, timeout=wait, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
