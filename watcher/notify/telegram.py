@@ -32,7 +32,7 @@ from watcher.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from watcher.notify.telegram_render import CodeNames, Message, Names, TelegramRenderer
+from watcher.notify.telegram_render import Message, Names, TelegramRenderer, Terms
 from watcher.store import OutboxRow, StoredItem
 
 __all__ = ["ChatPacer", "TelegramChannel", "delivery_error", "make_bot"]
@@ -273,11 +273,9 @@ class TelegramChannel:
         )
 
 
-def load_names() -> Names:
-    """The classifier's gazetteer (names of codes in Thai and English), or the bare codes."""
-    try:
-        from watcher.classify import default_gazetteer_dir, load_gazetteer
-    except ImportError:  # the classifier is not part of this build
-        return CodeNames()
-    gazetteer: Names = load_gazetteer(default_gazetteer_dir())
+def load_names() -> Terms:
+    """The classifier's gazetteer: the names of codes in Thai and English, and user terms."""
+    from watcher.classify import default_gazetteer_dir, load_gazetteer
+
+    gazetteer: Terms = load_gazetteer(default_gazetteer_dir())
     return gazetteer

@@ -29,6 +29,7 @@ __all__ = [
     "Message",
     "Names",
     "TelegramRenderer",
+    "Terms",
     "default_templates_dir",
     "telegram_length",
 ]
@@ -47,6 +48,12 @@ class Names(Protocol):
     def bloc_name(self, code: str, lang: str = "th") -> str: ...
 
     def ministry_name(self, ministry_id: str, lang: str = "th") -> str: ...
+
+
+class Terms(Names, Protocol):
+    """Names plus the resolution of a user's word ("ญี่ปุ่น" → country JP); a Gazetteer."""
+
+    def resolve_term(self, text: str) -> tuple[str, str] | None: ...
 
 
 class CodeNames:
