@@ -60,6 +60,7 @@ class Fault:
     times: int
     retry_after: int = 1
     method: str = "sendMessage"
+    after: int = 0  # let this many matching calls through first
 
 
 class _HtmlCheck(HTMLParser):
@@ -188,9 +189,11 @@ class FakeBotApi:
         times: int = 1,
         retry_after: int = 1,
         method: str = "sendMessage",
+        after: int = 0,
     ) -> None:
+        """Answer the next `times` matching calls (after `after` that go through) with `kind`."""
         with self._changed:
-            self.faults.append(Fault(kind, chat_id, times, retry_after, method))
+            self.faults.append(Fault(kind, chat_id, times, retry_after, method, after))
 
     def messages(self, chat_id: int | None = None) -> list[SentMessage]:
         with self._changed:
@@ -236,6 +239,9 @@ class FakeBotApi:
                 continue
             if fault.kind == "parse" and params.get("parse_mode") != "HTML":
                 continue  # Telegram never fails to parse plain text
+            if fault.after > 0:
+                fault.after -= 1
+                continue
             fault.times -= 1
             return fault
         return None
