@@ -51,6 +51,9 @@ class WatcherSettings:
     baseline_first_cycle: bool = setting(
         True, "a source's first cycle on an empty database stores items without alerting"
     )
+    stop_grace_seconds: float = setting(
+        10.0, "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled"
+    )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 
@@ -81,6 +84,10 @@ class SelectorSettings:
     title: str = setting("div.news-2 h3.news-1", "CSS selector of the title block")
     body: str = setting("div.border-normal.clearfix", "CSS selector of the body")
     date: str = setting("", "CSS selector of the date banner; empty = scan the page text")
+    page_end: str = setting(
+        "</html>", "text a complete page ends with (a cut page is refused); empty: no check"
+    )
+    next_page: str = setting("a[rel=next]", "CSS selector of a listing's next-page link")
     search_results: str = setting(
         "div.col-xs-12.col-sm-9.col-md-10.news-2 > p > a", "CSS selector of search result links"
     )
@@ -112,7 +119,10 @@ class EmailSettings:
 
 
 SOURCE_KINDS = {
-    "sequence": {"required": ("url",), "optional": ("start_id", "max_gap")},
+    "sequence": {
+        "required": ("url",),
+        "optional": ("start_id", "max_gap", "probe_width", "deep_probe_every"),
+    },
     "listing": {"required": ("url", "link_pattern"), "optional": ("max_pages",)},
 }
 SOURCE_COMMON = {"name", "kind", "url", "interval_seconds", "jitter_seconds", "enabled"}
@@ -128,6 +138,8 @@ class SourceConfig:
     enabled: bool = True
     start_id: int | None = None
     max_gap: int = 20
+    probe_width: int = 3
+    deep_probe_every: int = 8
     link_pattern: str | None = None
     max_pages: int = 5
 
@@ -223,6 +235,9 @@ def _source(raw: Any, where: str, index: int) -> SourceConfig:
             re.compile(source.link_pattern)
         except re.error as error:
             raise ConfigError(f"{where}: {key}.link_pattern: bad regex: {error}") from error
+    for name in ("max_gap", "probe_width", "deep_probe_every", "max_pages"):
+        if getattr(source, name) < 1:
+            raise ConfigError(f"{where}: {key}.{name}: must be at least 1")
     if source.interval_seconds < 1:
         raise ConfigError(f"{where}: {key}.interval_seconds: must be at least 1")
     return source

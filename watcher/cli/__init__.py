@@ -13,6 +13,7 @@ import click
 from watcher import __version__
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, seen_group
+from watcher.cli.poll import demo_command, poll_command, run_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
@@ -38,7 +39,16 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(app.close)
 
 
-for command in (import_command, seen_group, export_command, subscribers_group, digest_command):
+for command in (
+    import_command,
+    seen_group,
+    export_command,
+    subscribers_group,
+    digest_command,
+    poll_command,
+    run_command,
+    demo_command,
+):
     cli.add_command(command)
 
 
