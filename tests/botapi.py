@@ -13,6 +13,7 @@ import asyncio
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
@@ -124,6 +125,15 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a cancelled long poll) is normal, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeBotApi:
     """Start with `with FakeBotApi() as server:`; PTB uses `server.base_url`."""
 
@@ -138,8 +148,7 @@ class FakeBotApi:
         self._next_message = 1
         self._changed = threading.Condition()
         self._closing = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -203,14 +212,15 @@ class FakeBotApi:
         return [visible_text(m.text, m.parse_mode) for m in self.messages(chat_id)]
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-        """Block until condition() holds (checked on every change) or the deadline passes."""
+        """Block until condition() holds or the deadline passes. It is checked on every change
+        of the server and every 50 ms, so it may also watch state outside the server."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while not condition():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self._changed.wait(left)
+                self._changed.wait(min(left, 0.05))
             return True
 
     def wait_messages(self, count: int, chat_id: int | None = None, timeout: float = 10.0) -> bool:

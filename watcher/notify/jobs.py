@@ -25,7 +25,7 @@ from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make
 from watcher.notify.telegram_render import TelegramRenderer, Terms
 from watcher.store import SourceState, Store
 
-__all__ = ["HealthWatch", "TelegramService", "queue_due_digests"]
+__all__ = ["HealthWatch", "TelegramService", "queue_due_digests", "telegram_hooks"]
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ class TelegramService:
         self.application = build_application(self.bot, commands, self.channel)
         self.health = HealthWatch(self.settings)
         self.stopping = asyncio.Event()
+        self.ready = asyncio.Event()  # the bot is initialized: sending may begin
         self._idle = asyncio.Event()
         self._idle.set()
         self._job_ids: list[str] = []
@@ -155,6 +156,7 @@ class TelegramService:
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(allowed_updates=["message"])
+        self.ready.set()
         log.info("telegram bot @%s is polling", self.bot.username)
 
     async def stop(self) -> None:
@@ -173,7 +175,7 @@ class TelegramService:
         await self.application.shutdown()
 
     async def drain(self) -> DrainReport | None:
-        if self.stopping.is_set():
+        if self.stopping.is_set() or not self.ready.is_set():
             return None
         self._idle.clear()
         try:
@@ -197,6 +199,8 @@ class TelegramService:
 
     async def check_health(self) -> int:
         """Tell every admin chat about new source problems; returns how many were told."""
+        if not self.ready.is_set():
+            return 0
         news = self.health.news(self.store.all_source_states(), self.clock())
         for source, problem in news:
             log.warning("source %s: %s", source, problem)
@@ -207,3 +211,15 @@ class TelegramService:
                 except DeliveryError as error:
                     log.warning("health alert to admin chat %s failed: %s", chat_id, error)
         return len(news)
+
+
+def telegram_hooks(
+    store: Store, config: Config, env: Environment, classifier: object | None = None
+) -> tuple[list[Callable[[Any], None]], list[TelegramService]]:
+    """What `watcher run` hands its Daemon: (extra_jobs, services); empty without a token."""
+    if not env.telegram_token:
+        log.warning("TELEGRAM_BOT_TOKEN is not set: no Telegram bot; alerts stay queued")
+        return [], []
+    terms: Terms | None = getattr(classifier, "gazetteer", None)
+    service = TelegramService(store, config, env, terms=terms)
+    return [service.add_jobs], [service]
