@@ -113,6 +113,7 @@ class TelegramSettings:
     max_subscriptions: int = setting(20, "subscriptions allowed per chat")
     messages_per_second: float = setting(30.0, "overall send rate")
     per_chat_interval: float = setting(1.0, "seconds between messages to one chat")
+    drain_interval: float = setting(1.0, "seconds between two passes of the outbox sender")
     health_failures: int = setting(3, "failed cycles in a row before admins are told")
     stale_hours: int = setting(48, "hours without a new item before admins are told")
 

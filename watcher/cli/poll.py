@@ -60,7 +60,8 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
 @click.command("run")
 @pass_app
 def run_command(app: AppContext) -> None:
-    """Poll every enabled source on its schedule until SIGTERM or Ctrl-C."""
+    """Poll the sources on their schedule, send alerts and digests, answer the Telegram bot's
+    commands (when TELEGRAM_BOT_TOKEN is set), until SIGTERM or Ctrl-C."""
     from watcher.scheduler import run_daemon
 
     config, store = app.config, app.store
@@ -69,7 +70,15 @@ def run_command(app: AppContext) -> None:
     def report(cycle: CycleReport) -> None:
         click.echo(cycle.line())
 
-    asyncio.run(run_daemon(config, store, classifier_or_none(app), on_report=report))
+    from watcher.notify.jobs import telegram_hooks
+
+    classifier = classifier_or_none(app)
+    extra_jobs, services = telegram_hooks(store, config, app.env, classifier)
+    asyncio.run(
+        run_daemon(
+            config, store, classifier, on_report=report, extra_jobs=extra_jobs, services=services
+        )
+    )
     click.echo("stopped")
 
 

@@ -101,4 +101,7 @@ _V1 = (
     "CREATE INDEX outbox_due ON outbox(status, not_before)",
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1]
+# A digest may take several messages: how many went out, so a retry sends only the rest.
+_V2_DIGEST_PARTS = ("ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",)
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2_DIGEST_PARTS]
