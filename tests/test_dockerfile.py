@@ -24,9 +24,10 @@ def json_array(instruction: str) -> list[str]:
 
 
 def test_entry_commands_exist_in_the_package() -> None:
-    entry, command, health = json_array("ENTRYPOINT"), json_array("CMD"), json_array("CMD")
-    assert entry == ["watcher"]
+    assert json_array("ENTRYPOINT") == ["watcher"]
+    command = re.findall(r'^CMD \["([a-z]+)"\]', DOCKERFILE, re.MULTILINE)
     health = re.findall(r'CMD \["watcher", "([a-z]+)"\]', DOCKERFILE)
+    assert command == ["run"] and health == ["health"]
     for name in [*command, *health]:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name

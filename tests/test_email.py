@@ -16,7 +16,7 @@ import pytest
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber, environment
 from tests.smtp import SmtpServer, free_port, serve_smtp
 from watcher.config import Config, EmailSettings, Environment
-from watcher.errors import ConfigError, DeliveryError
+from watcher.errors import ChannelError, ConfigError, DeliveryError
 from watcher.notify.email import EmailChannel
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.store import Store
@@ -251,7 +251,7 @@ def test_refused_login_stops_with_one_line_and_hides_the_password(
     with pytest.raises(DeliveryError, match=r"refused the login of 'watcher': 535") as caught:
         drain(store, env, clock)
 
-    assert type(caught.value) is DeliveryError  # neither transient nor permanent
+    assert type(caught.value) is ChannelError  # nobody is to blame: stop, pause no one
     assert "wrong-password" not in str(caught.value) and "wrong-password" not in caplog.text
     found = store.get_subscriber(subscriber.id)
     assert found is not None and found.paused_reason is None

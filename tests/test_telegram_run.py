@@ -24,7 +24,6 @@ from watcher.store import SourceState, Store
 __all__ = ["bot_api", "local_site"]
 
 
-
 def run_config(site: LocalSite) -> Config:
     return Config(
         fetch=FAST,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,14 +28,6 @@ def classifier_or_none(app: AppContext) -> Classifies | None:
         return None
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # a cycle still running when the next is due is skipped by design (max_instances=1)
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-
-
 @click.command("poll")
 @click.option("--once", is_flag=True, help="One cycle over the sources, then exit (the default).")
 @click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source.")
@@ -49,7 +41,7 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
     from watcher.poller import poll_once
 
     config, store = app.config, app.store
-    _configure_logging("WARNING")
+    app.setup_logging("WARNING")
     reports = asyncio.run(poll_once(config, store, classifier_or_none(app), names))
     if not reports:
         click.echo("no enabled source in the config")
@@ -65,7 +57,7 @@ def run_command(app: AppContext) -> None:
     from watcher.scheduler import run_daemon
 
     config, store = app.config, app.store
-    _configure_logging(config.watcher.log_level)
+    app.setup_logging()
 
     def report(cycle: CycleReport) -> None:
         click.echo(cycle.line())
@@ -73,7 +65,14 @@ def run_command(app: AppContext) -> None:
     from watcher.notify.jobs import telegram_hooks
 
     classifier = classifier_or_none(app)
+    from watcher.notify.email_jobs import add_email_jobs
+
     extra_jobs, services = telegram_hooks(store, config, app.env, classifier)
+
+    def email_jobs(scheduler: Any) -> None:
+        add_email_jobs(scheduler, store, config, app.env)
+
+    extra_jobs = [*extra_jobs, email_jobs]
     asyncio.run(
         run_daemon(
             config, store, classifier, on_report=report, extra_jobs=extra_jobs, services=services

@@ -32,6 +32,7 @@ from watcher.classify import Gazetteer, default_gazetteer_dir, load_gazetteer
 from watcher.config import Config, Environment
 from watcher.digest import Digest, group_items, local_day
 from watcher.errors import (
+    ChannelError,
     ConfigError,
     DeliveryError,
     PermanentDeliveryError,
@@ -220,7 +221,7 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
         client.ehlo()
         if settings.tls == "starttls":
             if not client.has_extn("starttls"):
-                raise DeliveryError(
+                raise ChannelError(
                     f"SMTP {settings.where} does not offer STARTTLS (SMTP_TLS=starttls);"
                     " refusing to send in clear text"
                 )
@@ -237,18 +238,18 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
 def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> DeliveryError:
     """What an SMTP failure means for the outbox (never quoting the password)."""
     if isinstance(error, smtplib.SMTPAuthenticationError):
-        return DeliveryError(
+        return ChannelError(
             f"SMTP {smtp.where} refused the login of {smtp.user!r}: {_reply(error)}"
         )
     if isinstance(error, smtplib.SMTPNotSupportedError):
-        return DeliveryError(f"SMTP {smtp.where}: {error} (check SMTP_TLS, SMTP_USER)")
+        return ChannelError(f"SMTP {smtp.where}: {error} (check SMTP_TLS, SMTP_USER)")
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, text = error.recipients.get(recipient, (451, b"refused"))
         reason = f"SMTP refused {recipient}: {code} {_text(text)}"
         return PermanentDeliveryError(reason) if code >= 500 else TransientDeliveryError(reason)
     if isinstance(error, smtplib.SMTPSenderRefused):
         reason = f"SMTP {smtp.where} refused the sender {error.sender}: {_reply(error)}"
-        return DeliveryError(reason) if error.smtp_code >= 500 else TransientDeliveryError(reason)
+        return ChannelError(reason) if error.smtp_code >= 500 else TransientDeliveryError(reason)
     if isinstance(error, smtplib.SMTPConnectError):
         return TransientDeliveryError(f"SMTP {smtp.where} refused the connection: {_reply(error)}")
     if isinstance(error, smtplib.SMTPResponseException):

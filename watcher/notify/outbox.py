@@ -24,7 +24,12 @@ from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from watcher.digest import Digest, build_digest
-from watcher.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from watcher.errors import (
+    ChannelError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from watcher.store import OutboxRow, Store, StoredItem
 
 __all__ = ["Channel", "DrainReport", "OutboxSender", "ReportsParts", "retry_delay"]
@@ -138,6 +143,8 @@ class OutboxSender:
             self._held_until[row.subscriber.id] = not_before
             log.warning("outbox %s to %s: will retry in %.0f s: %s", row.id, _who(row), wait, error)
             return "retried"
+        except ChannelError:
+            raise
         except PermanentDeliveryError as error:
             self.store.pause_subscriber(row.subscriber.id, str(error))
             log.warning("subscriber %s paused: %s", _who(row), error)
