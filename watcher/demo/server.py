@@ -9,13 +9,14 @@ its fault-injecting test site on this class.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from watcher.corpus import Item
@@ -37,6 +38,14 @@ _ITEM_PREFIX = ITEM_PATH.split("{id}")[0]
 class SiteRequest:
     path: str  # with the query string
     headers: dict[str, str]  # lower-case names
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-request (a killed watcher) is normal here, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class SiteServer:
@@ -91,7 +100,7 @@ class SiteServer:
 
     # -- life cycle -----------------------------------------------------------------------
     def start(self) -> Self:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         httpd.daemon_threads = True
         httpd.site = self  # type: ignore[attr-defined]
         self._httpd = httpd
