@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from watcher.config import Config, SourceConfig
+from watcher.errors import StoreError
 from watcher.pipeline import Classifies
 from watcher.poller import CycleReport, ItemReport, Poller, open_poller, stop_on_signals
 from watcher.store import Store
@@ -95,6 +96,9 @@ class Daemon:
             self._running.add(task)
         try:
             report = await self.poller.cycle(source)
+        except StoreError as error:  # locked or read-only: the next interval tries again
+            log.error("source %s: cycle not recorded, will retry: %s", source.name, error)
+            return None
         except Exception:
             log.exception("source %s: cycle could not be recorded", source.name)
             return None
