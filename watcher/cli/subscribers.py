@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from watcher.cli.context import AppContext, pass_app
+from watcher.cli.options import output_options
 from watcher.cli.output import print_rows
 from watcher.subscriptions import MODES, Subscriber, Subscription
 
@@ -108,14 +109,7 @@ def _subscription(
 
 
 @subscribers_group.command("list")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@output_options
 @pass_app
 def list_command(app: AppContext, output_format: str) -> None:
     """List subscribers, their subscriptions, and why any is paused."""
