@@ -89,7 +89,7 @@ def parse_search(text: str) -> TextQuery:
             )
         if word is not None and word.startswith("-") and len(word) > 1:
             negated, word = "-", word[1:]
-        term = normalize_term(phrase if phrase is not None else word)
+        term = normalize_term(phrase if phrase is not None else word or "")
         if not term:
             if phrase is not None or word == "-":
                 raise InputError(f"search {text!r}: empty phrase or lone '-'")

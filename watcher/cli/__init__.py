@@ -13,6 +13,7 @@ import click
 from watcher import __version__
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, seen_group
+from watcher.cli.query import browse_command, reindex_command, search_command, stats_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
@@ -39,6 +40,8 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (import_command, seen_group, export_command, subscribers_group, digest_command):
+    cli.add_command(command)
+for command in (search_command, stats_command, reindex_command, browse_command):
     cli.add_command(command)
 
 
