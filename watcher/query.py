@@ -53,11 +53,10 @@ def search(
     """Items matching the search `text` and `where`, most relevant first, each with a snippet."""
     query = parse_search(text)
     hits = store.search_items(query, where, newest_first=newest_first)
-    score_digits = 3
     return [
         Found(
             hit.item,
-            None if hit.score is None else round(hit.score, score_digits),
+            None if hit.score is None else float(f"{hit.score:.4g}"),
             snippet(hit.item, query.terms),
         )
         for hit in hits
@@ -87,11 +86,13 @@ def parse_search(text: str) -> TextQuery:
             raise InputError(
                 f'search {text!r}: unbalanced quote; put "double quotes" around a whole phrase'
             )
-        if word is not None and word.startswith("-") and len(word) > 1:
+        if word == "-":
+            raise InputError(f"search {text!r}: empty phrase or lone '-'")
+        if word is not None and word.startswith("-"):
             negated, word = "-", word[1:]
         term = normalize_term(phrase if phrase is not None else word or "")
         if not term:
-            if phrase is not None or word == "-":
+            if phrase is not None:
                 raise InputError(f"search {text!r}: empty phrase or lone '-'")
             continue
         if negated:
