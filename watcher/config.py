@@ -13,6 +13,7 @@ import re
 import tomllib
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "default_config_path",
     "load_config",
     "load_environment",
+    "reference_markdown",
     "repo_config_dir",
 ]
 
@@ -53,6 +55,16 @@ class WatcherSettings:
     )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise ValueError("log_format: must be text or json")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("log_level: must be DEBUG, INFO, WARNING or ERROR")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone: unknown zone {self.timezone!r}") from None
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,30 @@ SECTIONS: dict[str, type] = {
 }
 
 
+def reference_markdown() -> str:
+    """The README's configuration reference, generated from the declarations above."""
+    lines = []
+    for section, cls in SECTIONS.items():
+        lines += [f"**[{section}]**", "", "| key | default | meaning |", "|---|---|---|"]
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            default = (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            )
+            kind = _type_name(hints[f.name])
+            lines.append(f"| `{f.name}` ({kind}) | `{default!r}` | {f.metadata['help']} |")
+        lines.append("")
+    kinds = "; ".join(
+        f"`{kind}`: requires {', '.join(spec['required'])}, optional {', '.join(spec['optional'])}"
+        for kind, spec in SOURCE_KINDS.items()
+    )
+    lines += [
+        "**[[sources]]**: `name`, `kind`, `url`, `interval_seconds` (900), `jitter_seconds` (30),",
+        f"`enabled` (true); {kinds}.",
+    ]
+    return "\n".join(lines)
+
+
 def repo_config_dir() -> Path:
     """config/ of the source checkout the package runs from (editable installs, the demo)."""
     return Path(__file__).resolve().parents[1] / "config"
@@ -242,7 +278,10 @@ def _build(cls: type, raw: Any, where: str, section: str) -> Any:
                 f" got {type(value).__name__} {value!r}"
             )
         values[name] = float(value) if hints[name] is float else value
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {section}.{error}") from None
 
 
 def _fits(value: Any, hint: Any) -> bool:

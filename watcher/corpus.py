@@ -14,6 +14,7 @@ The corpus format (THAIGOV.md)::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -41,8 +42,7 @@ SOURCE_LABEL = "ที่มา : "
 
 _SOURCE_LINE = re.compile(r"^ที่มา\s*:\s*(https?://\S+)\s*$")
 _SOURCE_ID = re.compile(r"/news/contents/(?:ministry_)?details/(\d+)")
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
-_WHITESPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 _DATE_SCAN_CHARS = 400
 
 
@@ -57,7 +57,7 @@ class Item:
     category: str | None = None
     published: str | None = None  # ISO C.E. date
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
         return content_hash(self)
 
@@ -70,7 +70,8 @@ def source_id_from_url(url: str | None) -> int | None:
 
 
 def _fold(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    """Every run of whitespace (Unicode's, NBSP included) becomes one space; ends trimmed."""
+    return " ".join(text.split())
 
 
 def clean_body_lines(lines: Iterable[str], title: str) -> tuple[list[str], dt.date | None]:
@@ -150,7 +151,7 @@ def format_corpus_text(item: Item) -> str:
 def normalize_text(item: Item) -> str:
     """The text the content hash is taken over (steps documented in the README)."""
     text = f"{item.title}\n{item.body}"
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     text = text.replace("\u0e4d\u0e32", "\u0e33")  # NIKHAHIT + SARA AA is SARA AM
     return _fold(text)
 
@@ -159,12 +160,17 @@ def content_hash(item: Item) -> str:
     return hashlib.sha256(normalize_text(item).encode("utf-8")).hexdigest()[:16]
 
 
+def _has_text(text: str) -> bool:
+    head = text[:200]
+    return bool(head.strip()) and bool(_INVISIBLE.sub("", head).strip() or text[200:].strip())
+
+
 def rejection_reason(item: Item) -> str | None:
     """Why an item is not news (the site's empty-item page, no title, no body), or None."""
     if item.published == EPOCH.isoformat():
         return "unpublished page (dated 1 มกราคม 2513)"
-    if not _fold(item.title.translate(_INVISIBLE)):
+    if not _has_text(item.title):
         return "empty title"
-    if not _fold(item.body.translate(_INVISIBLE)):
+    if not _has_text(item.body):
         return "empty body"
     return None

@@ -7,6 +7,7 @@ corpus and the same item fetched from the site dedupe, and every stored item is 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from watcher.reader import ReadRecord
 from watcher.store import Store
 
 __all__ = ["Classifies", "ImportSummary", "ItemResult", "Pipeline", "utc_now"]
+
+IMPORT_BATCH = 500  # items per transaction on import: one commit per batch, not per item
 
 
 def utc_now() -> dt.datetime:
@@ -80,6 +83,28 @@ class Pipeline:
         )
         return ItemResult(outcome.status, digest, None, labels, outcome.queued)
 
+    def reclassify(
+        self, hashes: Iterable[str], on_progress: Callable[[int], None] | None = None
+    ) -> Counter[str]:
+        """Re-label stored items (after the gazetteers changed); counts changed/unchanged."""
+        counts: Counter[str] = Counter()
+        iterator = iter(hashes)
+        while batch := list(itertools.islice(iterator, IMPORT_BATCH)):
+            with self.store.transaction():
+                for digest in batch:
+                    stored = self.store.get_item(digest)
+                    if stored is None:
+                        continue
+                    labels = self.labels_for(stored.to_item()) or {}
+                    before = stored.to_json() | {"evidence": list(stored.evidence)}
+                    changed = any(before[key] != value for key, value in labels.items())
+                    if changed:
+                        self.store.set_labels(digest, labels, self.clock())
+                    counts["changed" if changed else "unchanged"] += 1
+            if on_progress is not None:
+                on_progress(sum(counts.values()))
+        return counts
+
     def import_records(
         self,
         records: Iterable[ReadRecord],
@@ -87,14 +112,25 @@ class Pipeline:
     ) -> ImportSummary:
         """History: stored, classified and searchable, never alerted, never in a digest."""
         summary = ImportSummary()
-        for record in records:
-            if record.item is None:
-                result = ItemResult("rejected", None, record.error or "unreadable")
-            else:
-                result = self.process(record.item, origin="import", alert=False)
-            summary.counts[result.status] += 1
-            if result.status == "rejected":
-                summary.rejected.append((record.where, result.reason or ""))
-            if on_result is not None:
-                on_result(record, result)
+        iterator = iter(records)
+        while batch := list(itertools.islice(iterator, IMPORT_BATCH)):
+            with self.store.transaction():
+                for record in batch:
+                    self._import_one(record, summary, on_result)
         return summary
+
+    def _import_one(
+        self,
+        record: ReadRecord,
+        summary: ImportSummary,
+        on_result: Callable[[ReadRecord, ItemResult], None] | None,
+    ) -> None:
+        if record.item is None:
+            result = ItemResult("rejected", None, record.error or "unreadable")
+        else:
+            result = self.process(record.item, origin="import", alert=False)
+        summary.counts[result.status] += 1
+        if result.status == "rejected":
+            summary.rejected.append((record.where, result.reason or ""))
+        if on_result is not None:
+            on_result(record, result)

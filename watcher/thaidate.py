@@ -56,6 +56,7 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _MONTH_ALT = "|".join(re.escape(m) for m in sorted(_MONTH_NUMBER, key=len, reverse=True))
 _WORDY = re.compile(rf"(\d{{1,2}})\s*({_MONTH_ALT})\s*(?:พ\.ศ\.\s*)?(\d{{4}})")
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_LONGEST_DATE_LINE = 64
 _DATE_LINE = re.compile(
     rf"^(?:วัน(?:{'|'.join(WEEKDAYS)})(?:ที่)?\s*)?"
     rf"(?:\d{{1,2}}\s*(?:{_MONTH_ALT})\s*(?:พ\.ศ\.\s*)?\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})$"
@@ -73,6 +74,8 @@ def _to_date(day: str, month: int, year: str) -> dt.date | None:
 
 def parse_thai_date(text: str) -> dt.date | None:
     """The date of a whole date line, or None when the line is not just a date."""
+    if len(text) > _LONGEST_DATE_LINE:
+        return None
     line = text.translate(_THAI_DIGITS).strip()
     if not _DATE_LINE.match(line):
         return None

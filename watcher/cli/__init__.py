@@ -11,8 +11,10 @@ import sys
 import click
 
 from watcher import __version__
+from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
-from watcher.cli.items import export_command, import_command, seen_group
+from watcher.cli.items import export_command, import_command, reclassify_command, seen_group
+from watcher.cli.ops import backup_command, health_command
 from watcher.cli.query import browse_command, reindex_command, search_command, stats_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
@@ -39,7 +41,18 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(app.close)
 
 
-for command in (import_command, seen_group, export_command, subscribers_group, digest_command):
+for command in (
+    import_command,
+    seen_group,
+    export_command,
+    classify_command,
+    eval_command,
+    reclassify_command,
+    subscribers_group,
+    digest_command,
+    health_command,
+    backup_command,
+):
     cli.add_command(command)
 for command in (search_command, stats_command, reindex_command, browse_command):
     cli.add_command(command)

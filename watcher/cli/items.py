@@ -13,7 +13,7 @@ from watcher.cli.options import filter_from_options, filter_options, output_opti
 from watcher.cli.output import describe_item, print_items
 from watcher.errors import StoreError
 
-__all__ = ["export_command", "import_command", "seen_group"]
+__all__ = ["export_command", "import_command", "reclassify_command", "seen_group"]
 
 
 @click.command("import")
@@ -70,6 +70,18 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+@click.command("reclassify")
+@filter_options
+@pass_app
+def reclassify_command(app: AppContext, **options: object) -> None:
+    """Re-label stored items with the current gazetteers (after editing config/gazetteers)."""
+    from watcher.pipeline import Pipeline
+
+    hashes = [item.hash for item in app.store.iter_items(filter_from_options(options))]
+    counts = Pipeline(app.store, app.classifier).reclassify(hashes)
+    click.echo(f"reclassified {len(hashes)} items: {counts['changed']} changed")
 
 
 @click.group("seen")

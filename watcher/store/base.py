@@ -46,11 +46,12 @@ class StoreBase:
         self._migrate()
 
     @classmethod
-    def open(cls, path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> Self:
+    def open(cls, path: str | Path, *, timeout: float | None = None) -> Self:
         path = str(path)
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
+            wait = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
+            conn = sqlite3.connect(path, timeout=wait, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -76,6 +77,26 @@ class StoreBase:
                     yield self.db
             except sqlite3.DatabaseError as error:
                 raise StoreError(describe_db_error(self.path, error)) from error
+
+    def check_writable(self) -> None:
+        """Take and release the write lock: fails like a real write would (locked, read-only)."""
+        with self._lock:
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self.db.conn.execute(f"PRAGMA user_version = {self.schema_version}")
+                finally:
+                    self.db.conn.execute("ROLLBACK")
+            except sqlite3.DatabaseError as error:
+                raise StoreError(describe_db_error(self.path, error)) from error
+
+    def backup(self, target: str | Path) -> None:
+        """A consistent copy while others read and write (SQLite's online backup API)."""
+        try:
+            with contextlib.closing(sqlite3.connect(str(target))) as copy:
+                self.db.conn.backup(copy)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(describe_db_error(str(target), error)) from error
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]

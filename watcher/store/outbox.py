@@ -75,6 +75,15 @@ class OutboxTables(SubscriberTables):
                 [error, outbox_id],
             )
 
+    def oldest_due_outbox(self, now: dt.datetime) -> str | None:
+        """When the oldest row that is due (and not held by a paused subscriber) was queued."""
+        row = self.db.execute(
+            "SELECT min(o.created_at) FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id"
+            " WHERE o.status = 'pending' AND s.paused_reason IS NULL AND o.not_before <= ?",
+            [utc_iso(now)],
+        ).fetchone()
+        return row[0] if row else None
+
     def mark_skipped(self, outbox_id: int, reason: str) -> None:
         """Done without sending (an empty day's digest): never due again, and says why."""
         with self.transaction() as db:

@@ -1,0 +1,111 @@
+"""Import of the whole shared corpus into a fresh database, beside the floor of merely reading it.
+
+    python bench/import.py [--corpus PATH] [--repeat 3] [--limit N]
+
+Each measurement runs in its own process (so peak RSS is its own); figures are medians.
+Printed: wall time, items/s, peak RSS, DB size, and the ratio to the floor, for
+  floor       decompress + JSON-decode every line (what any reader must pay)
+  import      parse + hash + dedupe + store, no classification (the data core alone)
+  classified  the same with the classifier (what `watcher import` does)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
+
+
+def run_one(mode: str, corpus: Path, limit: int | None) -> dict[str, float]:
+    import itertools
+    import lzma
+    import resource
+
+    from watcher.pipeline import Pipeline
+    from watcher.reader import read_items
+    from watcher.store import Store
+
+    db_dir = Path(tempfile.mkdtemp())
+    db_path = db_dir / "bench.db"
+    start = time.perf_counter()
+    count = 0
+    if mode == "floor":
+        with lzma.open(corpus, "rb") as handle:
+            for line in itertools.islice(handle, limit):
+                json.loads(line)
+                count += 1
+    else:
+        classifier = None
+        if mode == "classified":
+            from watcher.classify import Classifier, default_gazetteer_dir
+
+            classifier = Classifier.from_dir(default_gazetteer_dir())
+        store = Store.open(db_path)
+        summary = Pipeline(store, classifier).import_records(
+            itertools.islice(read_items([corpus]), limit)
+        )
+        count = sum(summary.counts.values())
+        store.close()
+    wall = time.perf_counter() - start
+    size = sum(p.stat().st_size for p in db_dir.iterdir()) if mode != "floor" else 0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"wall": wall, "items": count, "rss_mb": peak_kb / 1024, "db_mb": size / 1e6}
+
+
+def measure(mode: str, corpus: Path, limit: int | None, repeat: int) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        output = subprocess.run(
+            [sys.executable, __file__, "--child", mode, "--corpus", str(corpus)]
+            + (["--limit", str(limit)] if limit else []),
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        ).stdout
+        runs.append(json.loads(output.strip().splitlines()[-1]))
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--modes", default="floor,import,classified")
+    parser.add_argument("--child", default=None)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_one(args.child, args.corpus, args.limit)))
+        return
+    if not args.corpus.exists():
+        sys.exit(f"{args.corpus}: corpus not found")
+    results = {
+        mode: measure(mode, args.corpus, args.limit, args.repeat) for mode in args.modes.split(",")
+    }
+    floor = results.get("floor", {}).get("wall")
+    print(f"corpus {args.corpus.name}, medians of {args.repeat} runs")
+    print(
+        f"{'mode':<11}{'items':>8}{'wall s':>9}{'items/s':>10}{'peak RSS MB':>13}"
+        f"{'DB MB':>8}{'x floor':>9}"
+    )
+    for mode, r in results.items():
+        ratio = f"{r['wall'] / floor:.2f}" if floor else "-"
+        print(
+            f"{mode:<11}{r['items']:>8.0f}{r['wall']:>9.2f}{r['items'] / r['wall']:>10.0f}"
+            f"{r['rss_mb']:>13.0f}{r['db_mb']:>8.0f}{ratio:>9}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""Regenerate the README's configuration reference from watcher/config.py's declarations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from watcher.config import reference_markdown
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCK = re.compile(r"(<!-- config-reference:start -->\n).*?(<!-- config-reference:end -->)", re.S)
+
+
+def render(text: str) -> str:
+    return BLOCK.sub(lambda m: m.group(1) + reference_markdown() + "\n" + m.group(2), text)
+
+
+if __name__ == "__main__":
+    README.write_text(render(README.read_text(encoding="utf-8")), encoding="utf-8")

@@ -1,0 +1,103 @@
+"""Turn a title and body into `Labels`: scan both with the gazetteer matcher, then rank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from threading import Lock
+
+from .gazetteer import Gazetteer, load_gazetteer
+from .labels import Evidence, Labels
+from .matcher import Match, Matcher
+from .ranking import Mention, Ranker
+from .textnorm import NormalText, normalize
+
+__all__ = ["Classifier"]
+
+_TITLE_REPEAT_ZONE = 1500
+_FOREIGN_GAP = frozenset(["", "แห่ง", "ของ"])
+_POSTED_ABROAD = ("ประจำ", " ณ")
+_CACHE: dict[Path, Classifier] = {}
+_CACHE_LOCK = Lock()
+
+
+class Classifier:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        affixes = gazetteer.roles.get("country_affixes", {}).get("words", [])
+        self._yielding = frozenset(gazetteer.roles.get("yielding_titles", {}).get("words", []))
+        self._matcher = Matcher(gazetteer.aliases(), affixes)
+        self._ranker = Ranker(gazetteer.roles)
+
+    @classmethod
+    def from_dir(cls, gazetteer_dir: Path) -> Classifier:
+        """One classifier per directory and process: building the automaton is the costly part."""
+        key = Path(gazetteer_dir).resolve()
+        with _CACHE_LOCK:
+            if key not in _CACHE:
+                _CACHE[key] = cls(load_gazetteer(key))
+            return _CACHE[key]
+
+    def classify(self, title: str, body: str) -> Labels:
+        mentions: list[Mention] = []
+        norm_title, norm_body = normalize(title), normalize(body)
+        mentions += self._mentions(title, norm_title, "title", [])
+        repeats = _title_repeats(norm_title.cased, norm_body.cased)
+        mentions += self._mentions(body, norm_body, "body", repeats)
+        return self._ranker.rank(mentions, norm_title.cased, norm_body.cased, repeats)
+
+    def _mentions(
+        self, original: str, text: NormalText, field: str, skip: list[tuple[int, int]]
+    ) -> list[Mention]:
+        matches = self._matcher.scan(text)
+        out: list[Mention] = []
+        for index, match in enumerate(matches):
+            if any(a <= match.start < b for a, b in skip):
+                continue
+            kind, role = match.alias.kind, match.alias.role
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            if kind == "ministry" and self._skipped(text.cased, match, following):
+                continue
+            start = text.original_offset(match.start)
+            end = text.original_offset(match.end - 1) + 1
+            evidence = Evidence(kind, match.alias.code, original[start:end], field, start)
+            out.append(
+                Mention(kind, match.alias.code, role, field, match.start, match.end, evidence)
+            )
+        return out
+
+    def _skipped(self, text: str, match: Match, following: Match | None) -> bool:
+        return _names_foreign(text, match, following) or (
+            match.alias.text in self._yielding and _joint_title(text, match, following)
+        )
+
+
+def _joint_title(text: str, match: Match, following: Match | None) -> bool:
+    """`รองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงยุติธรรม`: one person, acting for the ministry."""
+    if following is None or following.alias.kind != "ministry" or following.alias.role != "titles":
+        return False
+    return text[match.end : following.start].strip() in ("", "และ")
+
+
+def _names_foreign(text: str, match: Match, following: Match | None) -> bool:
+    """`นายกรัฐมนตรีญี่ปุ่น`, `กระทรวงการต่างประเทศจีน`: a foreign office, not a Thai ministry."""
+    if following is None or following.alias.kind != "country":
+        return False
+    if match.alias.text.endswith(_POSTED_ABROAD):
+        return False
+    gap = text[match.end : following.start].strip()
+    if gap != text[match.end : following.start] and match.alias.role != "titles":
+        return False
+    return gap in _FOREIGN_GAP
+
+
+def _title_repeats(title: str, body: str) -> list[tuple[int, int]]:
+    """Where the body repeats the title near its start (the page's print block)."""
+    probe = title.strip()[:60]
+    spans: list[tuple[int, int]] = []
+    if len(probe) < 8:
+        return spans
+    position = body.find(probe)
+    while 0 <= position < _TITLE_REPEAT_ZONE:
+        spans.append((position, position + len(title.strip())))
+        position = body.find(probe, position + 1)
+    return spans

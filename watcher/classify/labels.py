@@ -1,0 +1,55 @@
+"""The classifier's output: labels plus the evidence that makes each one explainable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["Evidence", "Labels", "cap_evidence"]
+
+_EVIDENCE_PER_CODE = 5
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # "country" | "bloc" | "ministry"
+    code: str  # "JP", "ASEAN", "industry"
+    alias: str  # the matched text as it stands in the item
+    field: str  # "title" | "body"
+    offset: int  # character offset of the match in that field (of the text passed in)
+
+
+@dataclass(frozen=True)
+class Labels:
+    countries: tuple[str, ...]
+    primary: tuple[str, ...]
+    blocs: tuple[str, ...]
+    ministries: tuple[str, ...]
+    lead_ministry: str | None
+    evidence: tuple[Evidence, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "countries": list(self.countries),
+            "primary": list(self.primary),
+            "blocs": list(self.blocs),
+            "ministries": list(self.ministries),
+            "lead_ministry": self.lead_ministry,
+            "evidence": [asdict(e) for e in self.evidence],
+        }
+
+
+def cap_evidence(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+    """Keep the first few distinct matches per code so output stays short but explanatory."""
+    kept: list[Evidence] = []
+    counts: dict[tuple[str, str], int] = {}
+    seen: set[tuple[str, str, str, int]] = set()
+    for item in evidence:
+        key = (item.kind, item.code)
+        ident = (item.kind, item.code, item.field, item.offset)
+        if ident in seen or counts.get(key, 0) >= _EVIDENCE_PER_CODE:
+            continue
+        seen.add(ident)
+        counts[key] = counts.get(key, 0) + 1
+        kept.append(item)
+    return tuple(kept)

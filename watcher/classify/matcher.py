@@ -1,0 +1,144 @@
+"""Find gazetteer aliases in a text with one Aho-Corasick pass, keeping only whole-word matches.
+
+Thai has no spaces between words, so a name can sit inside another word (ลาว in ศาลาว่าการ,
+จีน in ปราจีนบุรี, ตรุษจีน). The pass finds every alias; overlapping matches resolve
+leftmost-longest, so a longer alias or a not-a-state phrase (เกาหลีเหนือ, ตรุษจีน) swallows the
+name inside it. A cheap character rule then rejects matches that start after a leading vowel or
+end before a following vowel or tone mark (mid-syllable). Only aliases that occur inside some
+word of pythainlp's dictionary are ambiguous enough to pay for a newmm tokenisation, and then
+only of a small window around the match, cached by window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .gazetteer import Alias
+from .textnorm import NormalText, fold_case
+
+__all__ = ["Match", "Matcher"]
+
+_LEADING_VOWELS = frozenset("เแโใไ")
+_FOLLOWING_MARKS = frozenset(
+    chr(c) for c in [*range(0x0E30, 0x0E3B), 0x0E45, *range(0x0E47, 0x0E4F)]
+)
+_DOT_THAI = re.compile(r"\.(?=[\u0e01-\u0e2e])")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    alias: Alias
+    start: int  # offsets in the normalised text
+    end: int
+
+
+def _is_thai(ch: str) -> bool:
+    return "\u0e00" <= ch <= "\u0e7f"
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _variants(text: str) -> list[str]:
+    """Spelling variants the site uses interchangeably: `รมว.อุตสาหกรรม` / `รมว. อุตสาหกรรม`."""
+    spaced = _DOT_THAI.sub(". ", text)
+    return [text] if spaced == text else [text, spaced]
+
+
+class Matcher:
+    """Built once per gazetteer; `scan` is pure and safe to call from several threads."""
+
+    def __init__(self, aliases: Iterable[Alias], affixes: Iterable[str] = ()) -> None:
+        table: dict[str, list[Alias]] = {}
+        for alias in aliases:
+            for variant in _variants(alias.text):
+                key = fold_case(variant)
+                table.setdefault(key, []).append(alias)
+        self._automaton = ahocorasick.Automaton()
+        for key, found in table.items():
+            self._automaton.add_word(key, (len(key), tuple(found)))
+        if table:
+            self._automaton.make_automaton()
+        self._empty = not table
+        self._enclosing = _enclosing_words(table, frozenset(affixes))
+
+    def scan(self, text: NormalText) -> list[Match]:
+        if self._empty or not text.folded:
+            return []
+        candidates = self._candidates(text)
+        candidates.sort(key=lambda m: (m.start, m.start - m.end))
+        chosen: list[Match] = []
+        last_end = -1
+        for match in candidates:
+            if match.start >= last_end:
+                chosen.append(match)
+                last_end = match.end
+        return [m for m in chosen if m.alias.kind != "not_state" and self._is_word(text.cased, m)]
+
+    def _candidates(self, text: NormalText) -> list[Match]:
+        found: list[Match] = []
+        cased = text.cased
+        for end_index, (length, aliases) in self._automaton.iter(text.folded):
+            start, end = end_index - length + 1, end_index + 1
+            for alias in aliases:
+                if alias.case_sensitive and cased[start:end].replace(". ", ".") != alias.text:
+                    continue
+                if _clean_edges(cased, start, end):
+                    found.append(Match(alias, start, end))
+        return found
+
+    def _is_word(self, text: str, match: Match) -> bool:
+        """False when the match sits inside a longer dictionary word (ลาว in คลาวด์)."""
+        for word, offset in self._enclosing.get(match.alias.text, ()):
+            start = match.start - offset
+            if start >= 0 and text.startswith(word, start):
+                return False
+        return True
+
+
+def _clean_edges(text: str, start: int, end: int) -> bool:
+    first, last = text[start], text[end - 1]
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if _is_thai(first) and before in _LEADING_VOWELS:
+        return False
+    if _is_thai(last) and after in _FOLLOWING_MARKS:
+        return False
+    if _word_char(first) and _word_char(before):
+        return False
+    return not (_word_char(last) and _word_char(after))
+
+
+def _enclosing_words(
+    table: dict[str, list[Alias]], affixes: frozenset[str]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each Thai country or bloc alias, the dictionary words it sits strictly inside.
+
+    The words come from pythainlp's dictionary, the one its newmm tokenizer segments with, so
+    this is the tokenizer's verdict on the one question asked (is this name a word of its own
+    here?) without tokenizing: ขนมจีน, ปราจีนบุรี, คลาวด์, อินโดจีน. A word that is only an
+    affix plus the name (คนจีน, ชาวลาว) and a word that is itself an alias still name the state.
+    """
+    from pythainlp.corpus import thai_words
+
+    finder = ahocorasick.Automaton()
+    for key, aliases in table.items():
+        if any(_is_thai(ch) for ch in key) and any(a.kind in ("country", "bloc") for a in aliases):
+            finder.add_word(key, key)
+    if len(finder) == 0:
+        return {}
+    finder.make_automaton()
+    found: dict[str, list[tuple[str, int]]] = {}
+    for word in thai_words():
+        if word in table:
+            continue
+        for end, key in finder.iter(word):
+            start = end - len(key) + 1
+            if key != word and not (word.endswith(key) and word[:start] in affixes):
+                found.setdefault(key, []).append((word, start))
+    return {key: tuple(words) for key, words in found.items()}

@@ -1,0 +1,259 @@
+"""Decide which matched names are labels, which countries are primary, which ministry leads.
+
+A match is evidence, not yet a label: a government news item names many bodies in passing.
+Every weight and word list below lives in config/gazetteers/roles.toml ([ranking] and the role
+word tables); this docstring says what they mean.
+
+Where a mention sits. The title counts once (field "title"). The body repeats the title after
+the date lines and the print button: mentions inside that repeat are ignored, so the title is
+not counted twice. The *lead* is the first `lead_chars` characters of the body after the repeat:
+Thai government news names its actor there ("วันนี้ ... นาย ก รัฐมนตรีว่าการกระทรวง ข เป็นประธาน").
+
+Countries. Every country with a mention is a label (countries are "referred to", not "act").
+Its counterpart score is
+    title_weight          if named in the title
+  + body_weight * min(n, body_cap)   n = body mentions outside the title repeat
+  + lead_weight           if first named in the lead
+  + role_weight * w       w = the strongest role word (หารือ, ลงนาม, เยือน, ต้อนรับ, ทวิภาคี…,
+                          [country_roles]) within `role_window` characters of a mention
+  + official_weight       if named through a leader, official or government body (นายกรัฐมนตรีญี่ปุ่น,
+                          เอกอัครราชทูตจีน, METI), i.e. someone who meets Thailand
+A country is primary when its score reaches `primary_min` and `primary_ratio` of the best
+score: an item has a counterpart only if something points at one, and a country far behind the
+main one is a side mention. Blocs are labels whenever matched.
+
+Ministries. A ministry is labelled when it acts, i.e. at least one of: named in the title;
+named in the lead; named through a minister's or permanent secretary's title ("titles");
+named `acts_min_mentions` times or more; or a mention directly followed by an actor word
+([ministry_roles]: เป็นประธาน, มอบหมาย, ลงนาม, เปิดเผย…) or preceded by an assignment word
+(มอบหมายให้, โดย, ร่วมกับ). A single passing mention deep in the body does not count.
+
+Lead ministry: among labelled ministries, the highest
+    m_title_weight (title) + m_lead_weight * (1 - position_in_lead / lead_chars)
+  + m_titles_weight (a minister's title) + m_count_weight * min(n, body_cap)
+ties broken by the earliest mention. None when no ministry is labelled.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from .labels import Evidence, Labels, cap_evidence
+
+__all__ = ["Mention", "Ranker"]
+
+_DEFAULTS: dict[str, float] = {
+    "lead_chars": 400,
+    "title_weight": 3.0,
+    "body_weight": 0.5,
+    "body_cap": 4,
+    "lead_weight": 1.0,
+    "role_weight": 1.0,
+    "role_window": 80,
+    "official_weight": 1.0,
+    "primary_min": 3.0,
+    "primary_ratio": 0.5,
+    "acts_min_mentions": 2,
+    "bloc_min_mentions": 2,
+    "m_title_weight": 6.0,
+    "m_lead_weight": 4.0,
+    "m_titles_weight": 1.0,
+    "m_count_weight": 0.3,
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str
+    code: str
+    role: str
+    field: str
+    start: int  # in the normalised field text
+    end: int
+    evidence: Evidence
+
+
+@dataclass
+class _Tally:
+    title: bool = False
+    body: list[Mention] = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
+
+    def first_body(self) -> int:
+        return min((m.start for m in self.body), default=1 << 30)
+
+
+def _words(table: Any) -> dict[str, float]:
+    if not isinstance(table, dict):
+        return {}
+    words = table.get("words", {})
+    if isinstance(words, list):
+        return {w: 1.0 for w in words}
+    return {str(k): float(v) for k, v in words.items()}
+
+
+def _automaton(words: dict[str, float]) -> ahocorasick.Automaton | None:
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, weight in words.items():
+        automaton.add_word(word, (len(word), weight))
+    automaton.make_automaton()
+    return automaton
+
+
+class Ranker:
+    def __init__(self, roles: dict[str, Any]) -> None:
+        self.p = dict(_DEFAULTS)
+        self.p.update({k: float(v) for k, v in roles.get("ranking", {}).items()})
+        self._country_roles = _automaton(_words(roles.get("country_roles")))
+        self._actor_after = _automaton(_words(roles.get("ministry_actor_after")))
+        self._actor_before = _automaton(_words(roles.get("ministry_actor_before")))
+
+    def rank(
+        self, mentions: list[Mention], title: str, body: str, repeats: list[tuple[int, int]]
+    ) -> Labels:
+        lead_start = max((end for _, end in repeats), default=0)
+        tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+        for mention in mentions:
+            tally = tallies[(mention.kind, mention.code)]
+            tally.roles.add(mention.role)
+            if mention.field == "title":
+                tally.title = True
+            else:
+                tally.body.append(mention)
+        countries = sorted(c for k, c in tallies if k == "country")
+        blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
+        role_hits = _hits(self._country_roles, body)
+        scores = {
+            c: self._country_score(tallies[("country", c)], lead_start, role_hits)
+            for c in countries
+        }
+        primary = self._primary(scores)
+        listed = _listed_ministries(mentions, body)
+        ministries = {
+            c: t
+            for (k, c), t in tallies.items()
+            if k == "ministry" and (c in listed or self._acts(t, body, lead_start))
+        }
+        lead = self._lead(ministries, lead_start)
+        kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
+        kept |= {("ministry", m) for m in ministries}
+        evidence = [m.evidence for m in mentions if (m.kind, m.code) in kept]
+        return Labels(
+            tuple(countries),
+            tuple(sorted(primary)),
+            tuple(blocs),
+            tuple(sorted(ministries)),
+            lead,
+            cap_evidence(evidence),
+        )
+
+    def _country_score(
+        self, tally: _Tally, lead_start: int, role_hits: list[tuple[int, float]]
+    ) -> float:
+        p = self.p
+        score = p["title_weight"] if tally.title else 0.0
+        score += p["body_weight"] * min(len(tally.body), p["body_cap"])
+        if tally.body and tally.first_body() < lead_start + p["lead_chars"]:
+            score += p["lead_weight"]
+        score += p["role_weight"] * _strongest_role(tally.body, role_hits, p["role_window"])
+        if tally.roles & {"leaders", "bodies"}:
+            score += p["official_weight"]
+        return score
+
+    def _bloc_counts(self, tally: _Tally) -> bool:
+        return tally.title or len(tally.body) >= self.p["bloc_min_mentions"]
+
+    def _primary(self, scores: dict[str, float]) -> list[str]:
+        if not scores:
+            return []
+        best = max(scores.values())
+        floor = max(self.p["primary_min"], self.p["primary_ratio"] * best)
+        return [c for c, s in scores.items() if s >= floor]
+
+    def _acts(self, tally: _Tally, body: str, lead_start: int) -> bool:
+        if tally.title or "titles" in tally.roles:
+            return True
+        if len(tally.body) >= self.p["acts_min_mentions"]:
+            return True
+        if tally.first_body() < lead_start + self.p["lead_chars"]:
+            return True
+        for mention in tally.body:
+            after = body[mention.end : mention.end + 40]
+            before = body[max(0, mention.start - 20) : mention.start]
+            if _starts_with(self._actor_after, after.lstrip()) or _ends_with(
+                self._actor_before, before.rstrip()
+            ):
+                return True
+        return False
+
+    def _lead(self, ministries: dict[str, _Tally], lead_start: int) -> str | None:
+        p = self.p
+        ranked: list[tuple[float, int, str]] = []
+        for code, tally in ministries.items():
+            score = p["m_title_weight"] if tally.title else 0.0
+            offset = tally.first_body() - lead_start
+            if 0 <= offset < p["lead_chars"]:
+                score += p["m_lead_weight"] * (1 - offset / p["lead_chars"])
+            if "titles" in tally.roles:
+                score += p["m_titles_weight"]
+            score += p["m_count_weight"] * min(len(tally.body), p["body_cap"])
+            ranked.append((-score, tally.first_body(), code))
+        return min(ranked)[2] if ranked else None
+
+
+def _strongest_role(
+    mentions: list[Mention], role_hits: list[tuple[int, float]], window: float
+) -> float:
+    """The heaviest role word within `window` characters of any of the mentions."""
+    positions = [position for position, _ in role_hits]
+    strongest = 0.0
+    for mention in mentions[:50]:
+        low = bisect.bisect_left(positions, mention.start - window)
+        high = bisect.bisect_right(positions, mention.start + window)
+        for _, weight in role_hits[low:high]:
+            strongest = max(strongest, weight)
+    return strongest
+
+
+def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
+    """Ministries enumerated together (`กระทรวง ก กระทรวง ข และ กรม ค`) take part together."""
+    listed: set[str] = set()
+    previous: Mention | None = None
+    for mention in mentions:
+        if mention.kind != "ministry" or mention.field != "body":
+            continue
+        if previous is not None and previous.code != mention.code:
+            gap = body[previous.end : mention.start].strip(" ,\xa0\n\t")
+            if gap.removeprefix("และ").strip() == "" and len(gap) <= 4:
+                listed.update((previous.code, mention.code))
+        previous = mention
+    return listed
+
+
+def _hits(automaton: ahocorasick.Automaton | None, text: str) -> list[tuple[int, float]]:
+    if automaton is None or not text:
+        return []
+    return sorted((end - length + 1, weight) for end, (length, weight) in automaton.iter(text))
+
+
+def _starts_with(automaton: ahocorasick.Automaton | None, text: str) -> bool:
+    return any(end - length + 1 == 0 for end, (length, _) in _hits_raw(automaton, text[:30]))
+
+
+def _ends_with(automaton: ahocorasick.Automaton | None, text: str) -> bool:
+    return any(end == len(text) - 1 for end, _ in _hits_raw(automaton, text))
+
+
+def _hits_raw(
+    automaton: ahocorasick.Automaton | None, text: str
+) -> list[tuple[int, tuple[int, float]]]:
+    if automaton is None or not text:
+        return []
+    return list(automaton.iter(text))

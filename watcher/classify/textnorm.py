@@ -1,0 +1,133 @@
+"""Normalise text for matching while keeping every match traceable to the text the caller passed.
+
+Matching runs on a normalised copy (NFC, zero-width characters and soft hyphens dropped, Thai
+SARA AM written as NIKHAHIT + SARA AA recomposed, ASCII letters lower-cased) so that odd encodings
+of the same word still match; `NormalText.origin` maps each normalised index back to the original
+one so evidence offsets point into the caller's string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["NormalText", "fold_case", "normalize", "normalize_alias"]
+
+_DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_NIKHAHIT = "\u0e4d"
+_SARA_AA = "\u0e32"
+
+
+@dataclass(frozen=True)
+class NormalText:
+    """`folded` is what the automaton scans; `cased` keeps case for case-sensitive aliases."""
+
+    cased: str
+    folded: str
+    origin: tuple[int, ...] | None  # None when normalised index == original index
+
+    def original_offset(self, index: int) -> int:
+        if self.origin is None:
+            return index
+        return self.origin[index] if index < len(self.origin) else self.origin[-1] + 1
+
+
+_CHUNK = re.compile(r"\S{1,256}")
+
+
+def _needs_work(text: str) -> bool:
+    if _NIKHAHIT in text or any(ch in text for ch in _DROPPED):
+        return True
+    return not unicodedata.is_normalized("NFC", text)
+
+
+def _combining_class() -> str:
+    marks = [chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
+    return "".join(re.escape(m) for m in marks)
+
+
+_MARKED_CLUSTER = re.compile(f"[^{_combining_class()}]?[{_combining_class()}]+")
+
+
+def _chunk_origin(chunk: str, base: int) -> tuple[str, list[int]]:
+    """NFC per (starter + combining marks) cluster, dropping invisibles, with each char's origin."""
+    kept = [i for i, ch in enumerate(chunk) if ch not in _DROPPED]
+    squeezed = "".join(chunk[i] for i in kept)
+    if unicodedata.is_normalized("NFC", squeezed):
+        return squeezed, [base + i for i in kept]
+    chars: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for match in _MARKED_CLUSTER.finditer(squeezed):
+        start, end = match.span()
+        chars.append(squeezed[last:start])
+        origin.extend(base + kept[i] for i in range(last, start))
+        normal = unicodedata.normalize("NFC", match.group())
+        chars.append(normal)
+        if len(normal) == end - start:
+            origin.extend(base + kept[i] for i in range(start, end))
+        else:
+            origin.extend([base + kept[start]] * len(normal))
+        last = end
+    chars.append(squeezed[last:])
+    origin.extend(base + kept[i] for i in range(last, len(squeezed)))
+    return "".join(chars), origin
+
+
+def _rebuild(text: str) -> tuple[str, list[int]]:
+    pieces: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for match in _CHUNK.finditer(text):
+        start, end = match.span()
+        if start > last:
+            pieces.append(text[last:start])
+            origin.extend(range(last, start))
+        chunk = match.group()
+        if _needs_work(chunk):
+            normal, chunk_origin = _chunk_origin(chunk, start)
+            pieces.append(normal)
+            origin.extend(chunk_origin)
+        else:
+            pieces.append(chunk)
+            origin.extend(range(start, end))
+        last = end
+    pieces.append(text[last:])
+    origin.extend(range(last, len(text)))
+    joined = "".join(pieces)
+    if _NIKHAHIT + _SARA_AA in joined:
+        return _recompose_sara_am(joined, origin)
+    return joined, origin
+
+
+def _recompose_sara_am(text: str, origin: list[int]) -> tuple[str, list[int]]:
+    out: list[str] = []
+    out_origin: list[int] = []
+    last = 0
+    for match in re.finditer(_NIKHAHIT + _SARA_AA, text):
+        out.append(text[last : match.start()] + "\u0e33")
+        out_origin.extend(origin[last : match.start() + 1])
+        last = match.end()
+    out.append(text[last:])
+    out_origin.extend(origin[last:])
+    return "".join(out), out_origin
+
+
+def fold_case(text: str) -> str:
+    """Lower case, keeping every character's position (str.lower() is C-fast but may grow: İ)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def normalize(text: str) -> NormalText:
+    if not _needs_work(text):
+        return NormalText(text, fold_case(text), None)
+    cased, origin = _rebuild(text)
+    return NormalText(cased, fold_case(cased), tuple(origin))
+
+
+def normalize_alias(alias: str) -> str:
+    """The cased normal form of a gazetteer alias (same rules as the text it will meet)."""
+    return normalize(alias.strip()).cased
