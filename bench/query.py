@@ -157,7 +157,8 @@ def report_size(db: Path) -> None:
         rebuild = time.perf_counter() - start
         store.close()
         conn = sqlite3.connect(copy)
-        conn.execute("VACUUM")
+        conn.execute("VACUUM")  # in WAL mode this copies the database into the -wal file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         with_index = file_size(copy)
         for statement in (
             "DROP TRIGGER items_search_insert", "DROP TRIGGER items_search_update",
@@ -167,6 +168,7 @@ def report_size(db: Path) -> None:
             conn.execute(statement)
         conn.commit()
         conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.close()
         without = file_size(copy)
     finally:
