@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from watcher.errors import ConfigError, InputError
-from watcher.stats import Counts
+from watcher.stats import NONE_KEY, Counts
 
 __all__ = ["plot_counts"]
 
@@ -23,8 +23,9 @@ def plot_counts(counts: Counts, path: Path, title: str) -> None:
         raise ConfigError(
             "matplotlib is not installed; install it with: pip install 'thaigov-watcher[plot]'"
         ) from None
-    keys = [key for key, _ in counts.rows]
-    values = [n for _, n in counts.rows]
+    shown = [(k, n) for k, n in counts.rows if not (counts.is_period and k == NONE_KEY)]
+    keys = [key for key, _ in shown]
+    values = [n for _, n in shown]
     figure = Figure(figsize=(10, max(4.0, 0.28 * len(keys) + 1.5)) if not counts.is_period
                     else (11, 4.5), layout="constrained")  # fmt: skip
     axes = figure.subplots()

@@ -73,8 +73,9 @@ def stats_command(
 
 
 def _chart_title(items: int, by: str, options: dict[str, object]) -> str:
+    singular = {"countries": "country", "blocs": "bloc", "ministries": "ministry"}
     chosen = [
-        f"{name} {' '.join(map(str, value)) if isinstance(value, tuple) else value}"
+        f"{singular.get(name, name)} {' '.join(value) if isinstance(value, tuple) else value}"
         for name, value in options.items()
         if value and name != "limit"
     ]
