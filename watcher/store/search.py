@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watcher.store.base import StoreBase
-from watcher.store.items import _stored_item, filter_sql
+from watcher.store.items import filter_sql, items_in_order
 from watcher.store.records import ItemFilter, StoredItem
 from watcher.store.schema import SEARCH_BACKFILL
 
@@ -87,16 +87,12 @@ class SearchTables(StoreBase):
         """Rank on the narrow covering index first, then read the few whole rows shown."""
         with self._lock:
             ranked = self.db.execute(sql, params).fetchall()
-            if not ranked:
-                return []
-            marks = ",".join("?" * len(ranked))
-            cursor = self.db.execute(
-                f"SELECT * FROM items WHERE hash IN ({marks})", [row[0] for row in ranked]
-            )
-            rows = cursor.fetchall()
-            stored = {row[0]: _stored_item(self.db, row, cursor) for row in rows}
+            hashes = [row[0] for row in ranked]
+            items = {item.hash: item for item in items_in_order(self.db, hashes)}
         return [
-            SearchHit(stored[digest], None if score is None else -score) for digest, score in ranked
+            SearchHit(items[digest], None if score is None else -score)
+            for digest, score in ranked
+            if digest in items
         ]
 
     def rebuild_search_index(self) -> int:
