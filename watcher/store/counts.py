@@ -29,12 +29,20 @@ class CountTables(StoreBase):
         clauses, params = filter_sql(where)
         condition = " AND ".join(clauses)
         if dimension in _CODE_KINDS:
+            kind = _CODE_KINDS[dimension]
             sql = (
-                "SELECT c.code, count(*) FROM items i LEFT JOIN item_codes c ON c.hash = i.hash"
-                f" AND c.kind = ? WHERE {condition} GROUP BY c.code"
+                "SELECT c.code, count(*) FROM item_codes c WHERE c.kind = ? AND c.hash IN"
+                f" (SELECT i.hash FROM items i WHERE {condition}) GROUP BY c.code"
             )
-            params = [_CODE_KINDS[dimension], *params]
-        elif dimension == "primary":
+            rows = [(row[0], int(row[1])) for row in self.db.execute(sql, [kind, *params])]
+            unlabelled = self.db.execute(
+                f"SELECT count(*) FROM items i WHERE {condition}"
+                " AND i.hash NOT IN (SELECT hash FROM item_codes WHERE kind = ?)",
+                [*params, kind],
+            ).fetchone()[0]
+            rows += [(None, int(unlabelled))] if unlabelled else []
+            return sorted(rows, key=lambda row: (-row[1], row[0] is None, row[0] or ""))
+        if dimension == "primary":
             sql = (
                 "SELECT p.value, count(*) FROM items i"
                 " LEFT JOIN json_each(coalesce(i.primary_countries, '[]')) p"

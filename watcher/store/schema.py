@@ -131,8 +131,11 @@ SEARCH_BACKFILL = (
 _SEARCH = (
     "CREATE TABLE search_rows (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE)",
     "CREATE VIRTUAL TABLE items_fts USING fts5(title, body, content='', tokenize='trigram')",
-    # Filtering and ordering search hits reads only these, never the wide row with its body.
+    # Filtering, ordering and counting read these narrow covering indexes, never the wide row
+    # with its body: by hash (search hits, label subqueries) and by revision_of (everything).
     "CREATE INDEX items_search_cover ON items(hash, revision_of, published, first_seen, origin)",
+    "CREATE INDEX items_listing ON items(revision_of, published, first_seen, origin, category,"
+    " lead_ministry, hash)",
     f"""CREATE TRIGGER items_search_insert AFTER INSERT ON items BEGIN
         INSERT INTO search_rows (hash) VALUES (new.hash);
         INSERT INTO items_fts (rowid, title, body)
