@@ -135,7 +135,7 @@ _SEARCH = (
     # with its body: by hash (search hits, label subqueries) and by revision_of (everything).
     "CREATE INDEX items_search_cover ON items(hash, revision_of, published, first_seen, origin)",
     "CREATE INDEX items_listing ON items(revision_of, published, first_seen, origin, category,"
-    " lead_ministry, hash)",
+    " lead_ministry, primary_countries, hash)",
     f"""CREATE TRIGGER items_search_insert AFTER INSERT ON items BEGIN
         INSERT INTO search_rows (hash) VALUES (new.hash);
         INSERT INTO items_fts (rowid, title, body)
