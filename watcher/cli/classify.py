@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.classify.evaluation import Report, evaluate, load_labels, load_texts
 from watcher.corpus import parse_corpus_text
 from watcher.errors import WatcherError
+
+if TYPE_CHECKING:  # imported when a command runs, so the rest of the CLI starts fast
+    from watcher.classify import Classifier
+    from watcher.classify.evaluation import Report
 
 
 def split_item_text(text: str) -> tuple[str, str]:
@@ -22,6 +24,8 @@ def split_item_text(text: str) -> tuple[str, str]:
 
 
 def _load(gazetteers: Path | None) -> Classifier:
+    from watcher.classify import Classifier, default_gazetteer_dir
+
     try:
         return Classifier.from_dir(gazetteers or default_gazetteer_dir())
     except WatcherError as error:
@@ -103,6 +107,8 @@ def eval_command(
     labels: Path, corpus: Path | None, seeds: Path | None, gazetteers: Path | None, as_json: bool
 ) -> None:
     """Precision/recall/F1 per field against hand labels, then every error with its evidence."""
+    from watcher.classify.evaluation import evaluate, load_labels, load_texts
+
     classifier = _load(gazetteers)
     try:
         gold = load_labels(labels)

@@ -65,7 +65,10 @@ def print_rows(
         table = Table(show_lines=False)
         shown = table_columns or columns
         for column in shown:
-            table.add_column(column, overflow="fold", max_width=60 if column == "title" else None)
+            table.add_column(
+                column, overflow="fold", no_wrap=column in ("hash", "published"),
+                max_width=60 if column in ("title", "snippet") else None,
+            )  # fmt: skip
         for row in rows:
             table.add_row(*(_cell(row.get(c)) for c in shown))
         Console(soft_wrap=False).print(table)

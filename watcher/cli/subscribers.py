@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
@@ -180,6 +179,8 @@ def digest_command(app: AppContext, channel: str, day: dt.datetime | None, force
             queued += app.store.queue_digest(subscriber.id, the_day.isoformat(), now, force=force)
     settings = app.config.email if channel == "email" else app.config.telegram
     send_empty = getattr(settings, "send_empty", getattr(settings, "send_empty_digest", False))
+
+    import asyncio
 
     async def send() -> str:
         async with open_channel(channel, app.config, app.env) as opened:

@@ -9,6 +9,7 @@ is never sent again. One module per group of tables; `Store` is the one handle o
 from __future__ import annotations
 
 from watcher.store.base import BUSY_TIMEOUT_SECONDS, describe_db_error
+from watcher.store.counts import COUNT_DIMENSIONS, CountTables
 from watcher.store.items import ItemTables, filter_sql
 from watcher.store.records import (
     AddOutcome,
@@ -19,22 +20,26 @@ from watcher.store.records import (
     StoredItem,
     utc_iso,
 )
+from watcher.store.search import SearchHit, SearchTables, TextQuery
 from watcher.store.sources import SourceTables
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
+    "COUNT_DIMENSIONS",
     "AddOutcome",
     "ItemFilter",
     "Labels",
     "OutboxRow",
+    "SearchHit",
     "SourceState",
     "Store",
     "StoredItem",
+    "TextQuery",
     "describe_db_error",
     "filter_sql",
     "utc_iso",
 ]
 
 
-class Store(ItemTables, SourceTables):
+class Store(ItemTables, SourceTables, SearchTables, CountTables):
     """A handle on the state database: Store.open(path), or Store.memory() for tests."""

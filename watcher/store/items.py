@@ -20,7 +20,7 @@ from watcher.store.records import (
     utc_iso,
 )
 
-__all__ = ["ItemTables", "filter_sql"]
+__all__ = ["ItemTables", "filter_sql", "items_in_order"]
 
 _CODE_KINDS = (("country", "countries"), ("bloc", "blocs"), ("ministry", "ministries"))
 
@@ -179,15 +179,18 @@ class ItemTables(OutboxTables):
         clauses, params = filter_sql(where)
         order = "DESC" if newest_first else "ASC"
         sql = (
-            f"SELECT * FROM items i WHERE {' AND '.join(clauses)}"
+            f"SELECT {{columns}} FROM items i WHERE {' AND '.join(clauses)}"
             f" ORDER BY coalesce(i.published, substr(i.first_seen, 1, 10)) {order},"
             f" i.first_seen {order}, i.hash"
         )
-        if where.limit is not None:
-            sql += f" LIMIT {int(where.limit)}"
-        cursor = self.db.execute(sql, params)
-        for row in cursor:
-            yield _stored_item(self.db, row, cursor)
+        if where.limit is None:
+            cursor = self.db.execute(sql.format(columns="*"), params)
+            for row in cursor:
+                yield _stored_item(self.db, row, cursor)
+            return
+        # A page: order on the narrow covering index, then read only the rows shown.
+        sql = sql.format(columns="i.hash") + f" LIMIT {int(where.limit)}"
+        yield from items_in_order(self.db, [row[0] for row in self.db.execute(sql, params)])
 
     def count_items(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
@@ -197,6 +200,20 @@ class ItemTables(OutboxTables):
 
     def iter_hashes(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT hash FROM items ORDER BY first_seen")]
+
+
+def items_in_order(
+    db: sqlite_utils.Database, hashes: Sequence[str], chunk: int = 500
+) -> list[StoredItem]:
+    """The items with these hashes, in the order given (unknown hashes are skipped)."""
+    found: dict[str, StoredItem] = {}
+    for start in range(0, len(hashes), chunk):
+        part = list(hashes[start : start + chunk])
+        cursor = db.execute(
+            f"SELECT * FROM items WHERE hash IN ({','.join('?' * len(part))})", part
+        )
+        found |= {row[0]: _stored_item(db, row, cursor) for row in cursor.fetchall()}
+    return [found[digest] for digest in hashes if digest in found]
 
 
 def filter_sql(where: ItemFilter) -> tuple[list[str], list[Any]]:

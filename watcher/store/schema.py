@@ -5,7 +5,7 @@ PRAGMA user_version holds how many have run. Never edit a released migration: ap
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS"]
+__all__ = ["MIGRATIONS", "SEARCH_BACKFILL"]
 
 _V1 = (
     """CREATE TABLE items (
@@ -104,4 +104,62 @@ _V1 = (
 # A digest may take several messages: how many went out, so a retry sends only the rest.
 _V2_DIGEST_PARTS = ("ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",)
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2_DIGEST_PARTS]
+
+def _searchable(column: str) -> str:
+    """SQL for the text the search index holds: `normalize_text`'s folding, done in SQLite.
+
+    Invisible characters are dropped, NIKHAHIT + SARA AA becomes SARA AM and line breaks become
+    spaces, so a query normalized the same way finds a phrase however the page encoded it. The
+    triggers compute it in SQL so any writer keeps the index in step inside its own transaction.
+    """
+    expression = column
+    for invisible in "\ufeff\u200b\u200c\u200d\u2060\u00ad":
+        expression = f"replace({expression}, char({ord(invisible)}), '')"
+    expression = f"replace({expression}, char(3661, 3634), char(3635))"
+    return f"replace(replace({expression}, char(13), ' '), char(10), ' ')"
+
+
+SEARCH_BACKFILL = (
+    "INSERT INTO items_fts (items_fts) VALUES ('delete-all')",
+    "DELETE FROM search_rows",
+    "INSERT INTO search_rows (hash) SELECT hash FROM items ORDER BY first_seen, hash",
+    "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
+    f" {_searchable('i.title')}, {_searchable('i.body')}"
+    " FROM search_rows s JOIN items i ON i.hash = s.hash",
+)
+
+# Full-text search: an FTS5 trigram index (substrings of Thai runs match with no segmentation).
+# Contentless, so the text is not stored twice; `search_rows` gives each item a stable integer
+# id, because the implicit rowid of `items` (TEXT primary key) may change on VACUUM.
+_SEARCH = (
+    "CREATE TABLE search_rows (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE)",
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, body, content='', tokenize='trigram')",
+    # Filtering, ordering and counting read these narrow covering indexes, never the wide row
+    # with its body: by hash (search hits, label subqueries) and by revision_of (everything).
+    "CREATE INDEX items_search_cover ON items(hash, revision_of, published, first_seen, origin)",
+    "CREATE INDEX items_listing ON items(revision_of, published, first_seen, origin, category,"
+    " lead_ministry, primary_countries, hash)",
+    f"""CREATE TRIGGER items_search_insert AFTER INSERT ON items BEGIN
+        INSERT INTO search_rows (hash) VALUES (new.hash);
+        INSERT INTO items_fts (rowid, title, body)
+            SELECT id, {_searchable("new.title")}, {_searchable("new.body")}
+            FROM search_rows WHERE hash = new.hash;
+    END""",
+    f"""CREATE TRIGGER items_search_update AFTER UPDATE OF title, body ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, body)
+            SELECT 'delete', id, {_searchable("old.title")}, {_searchable("old.body")}
+            FROM search_rows WHERE hash = old.hash;
+        INSERT INTO items_fts (rowid, title, body)
+            SELECT id, {_searchable("new.title")}, {_searchable("new.body")}
+            FROM search_rows WHERE hash = new.hash;
+    END""",
+    f"""CREATE TRIGGER items_search_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, body)
+            SELECT 'delete', id, {_searchable("old.title")}, {_searchable("old.body")}
+            FROM search_rows WHERE hash = old.hash;
+        DELETE FROM search_rows WHERE hash = old.hash;
+    END""",
+    *SEARCH_BACKFILL[2:],
+)
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2_DIGEST_PARTS, _SEARCH]

@@ -1,0 +1,278 @@
+"""Query speed and index cost on a database holding the whole shared corpus.
+
+    python bench/query.py [--corpus PATH] [--db PATH] [--runs 7] [--searches 100]
+                          [--sample 2000] [--skip-size] [--skip-compare]
+
+The database is built once with the real `watcher import` (classified) and cached at the path
+printed first; delete it (or pass --rebuild) to build again. Printed, medians throughout:
+  cold      wall and CPU time of fresh `watcher ...` processes, beside `python -c pass`
+            (the interpreter's own start) measured in the same run
+  warm      in-process p50/p95 of N searches over a fixed mix of analyst queries
+  size      the database with and without the search index (both VACUUMed copies)
+  compare   FTS5 trigram against FTS5 over pythainlp-segmented words on a sample:
+            build time, index size, query p50, and recall of substring matches
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from watcher import query  # noqa: E402
+from watcher.store import ItemFilter, Store  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
+DEFAULT_DB = Path(tempfile.gettempdir()) / "thaigov-watcher-bench" / "query.db"
+QUERIES = {
+    "partner": ["ญี่ปุ่น", "เกาหลีใต้", "จีน", "สหรัฐอเมริกา", "อินเดีย", "เวียดนาม",
+                "สิงคโปร์", "ฝรั่งเศส", "สหภาพยุโรป", "อาเซียน"],
+    "topic": ["ยานยนต์ไฟฟ้า", "การลงทุน", "เซมิคอนดักเตอร์", "การท่องเที่ยว", "ยางพารา",
+              "ทุเรียน", "กระทรวงอุตสาหกรรม", "ความร่วมมือทางเศรษฐกิจ", "นายกรัฐมนตรี"],
+    "in-word": ["ยนต์ไฟ", "ปุ่น", "ลงทุนจาก"],
+    "latin": ["electric vehicle", "BOI", "Japan", "JETRO"],
+    "combined": ["ญี่ปุ่น การลงทุน", "ญี่ปุ่น OR เกาหลี", "ข้าว -โควิด"],
+    "short": ["EV", "AI"],
+}  # fmt: skip
+
+
+def build_db(db: Path, corpus: Path) -> None:
+    part = db.with_suffix(".part")
+    for stale in db.parent.glob(part.name + "*"):
+        stale.unlink()
+    env = dict(os.environ, WATCHER_DB=str(part), WATCHER_CONFIG=str(ROOT / "config/watcher.toml"))
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "watcher", "import", str(corpus)], env=env,
+                          cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    if done.returncode not in (0, 1):  # 1 = some inputs rejected, as the corpus has
+        sys.exit(f"watcher import failed:\n{done.stderr[-2000:]}")
+    print(f"  built in {time.perf_counter() - start:.0f} s: {done.stdout.strip()}")
+    checkpoint(part)
+    part.rename(db)
+
+
+def checkpoint(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def cold(args: Sequence[str], db: Path, runs: int) -> tuple[float, float]:
+    """Median wall and CPU (user + sys) seconds of a fresh process."""
+    env = dict(os.environ, WATCHER_DB=str(db), WATCHER_CONFIG=str(ROOT / "config/watcher.toml"))
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, *args], env=env, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def timed(call: Callable[[], object], times: int) -> list[float]:
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def report_cold(db: Path, runs: int) -> None:
+    print(f"cold process, median of {runs} (load average {os.getloadavg()[0]:.1f}):")
+    rows = [
+        ("python -c pass (floor)", ["-c", "pass"]),
+        ("watcher --help", ["-m", "watcher", "--help"]),
+        ("watcher seen list --country JP --limit 20",
+         ["-m", "watcher", "seen", "list", "--country", "JP", "--limit", "20"]),
+        ('watcher search "ญี่ปุ่น"', ["-m", "watcher", "search", "ญี่ปุ่น"]),
+        ('watcher search "ญี่ปุ่น" --format json',
+         ["-m", "watcher", "search", "ญี่ปุ่น", "--format", "json"]),
+    ]  # fmt: skip
+    floor = None
+    for label, args in rows:
+        wall, cpu = cold(args, db, runs)
+        floor = floor or wall
+        print(f"  {label:45} wall {wall:6.3f} s  cpu {cpu:6.3f} s  ({wall / floor:4.1f}x floor)")
+
+
+def report_warm(store: Store, searches: int) -> None:
+    mix = [q for group in QUERIES.values() for q in group]
+    where = ItemFilter(limit=20)
+    for text in mix:  # warm the page cache once; timings below are steady-state
+        query.search(store, text, where)
+    samples: dict[str, list[float]] = {group: [] for group in QUERIES}
+    everything: list[float] = []
+    for n in range(searches):
+        text = mix[n % len(mix)]
+        group = next(g for g, texts in QUERIES.items() if text in texts)
+        start = time.perf_counter()
+        query.search(store, text, where)
+        elapsed = time.perf_counter() - start
+        samples[group].append(elapsed)
+        everything.append(elapsed)
+    p50, p95 = percentiles(everything)
+    print(f"warm in-process, {searches} searches (limit 20, with snippets):")
+    print(f"  all      p50 {p50 * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms")
+    for group, values in samples.items():
+        g50, g95 = percentiles(values)
+        print(f"  {group:8} p50 {g50 * 1000:6.1f} ms  p95 {g95 * 1000:6.1f} ms  ({len(values)})")
+    listing = timed(lambda: store.list_items(ItemFilter(countries=("JP",), limit=20)), 20)
+    print(f"  baseline: seen list --country JP --limit 20 in-process p50"
+          f" {statistics.median(listing) * 1000:.1f} ms")  # fmt: skip
+
+
+def file_size(db: Path) -> int:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+
+
+def report_size(db: Path) -> None:
+    work = Path(tempfile.mkdtemp(prefix="watcher-size-"))
+    try:
+        copy = work / "copy.db"
+        shutil.copyfile(db, copy)
+        store = Store.open(copy)
+        start = time.perf_counter()
+        indexed = store.rebuild_search_index()
+        rebuild = time.perf_counter() - start
+        store.close()
+        conn = sqlite3.connect(copy)
+        conn.execute("VACUUM")  # in WAL mode this copies the database into the -wal file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with_index = file_size(copy)
+        for statement in (
+            "DROP TRIGGER items_search_insert", "DROP TRIGGER items_search_update",
+            "DROP TRIGGER items_search_delete", "DROP TABLE items_fts", "DROP TABLE search_rows",
+            "DROP INDEX items_search_cover",
+        ):  # fmt: skip
+            conn.execute(statement)
+        conn.commit()
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        without = file_size(copy)
+    finally:
+        shutil.rmtree(work)
+    mb = 1024 * 1024
+    print(f"size ({indexed} items indexed; `watcher reindex` took {rebuild:.0f} s):")
+    print(f"  with the search index     {with_index / mb:7.1f} MiB")
+    print(f"  without the search index  {without / mb:7.1f} MiB")
+    print(f"  the index adds            {(with_index - without) / mb:7.1f} MiB"
+          f" ({with_index / without:.2f}x)")  # fmt: skip
+
+
+def report_compare(store: Store, sample: int) -> None:
+    """Trigram against segmented words, on the same sample, both contentless FTS5 tables."""
+    from pythainlp.tokenize import word_tokenize
+
+    total = store.count_items()
+    step = max(1, total // sample)
+    texts = [
+        query.normalize_term(f"{row[0]} {row[1]}")
+        for row in store.db.execute("SELECT title, body FROM items ORDER BY hash").fetchall()[
+            ::step
+        ]
+    ][:sample]
+    segment = lambda text: " ".join(t for t in word_tokenize(text, engine="newmm") if t.strip())  # noqa: E731
+    work = Path(tempfile.mkdtemp(prefix="watcher-compare-"))
+    try:
+        print(f"compare on {len(texts)} items (every {step}th):")
+        results = {}
+        for name, tokenizer, prepare, phrase in (
+            ("trigram", "trigram", lambda t: t, lambda q: q),
+            ("segmented", "unicode61", segment, segment),
+        ):
+            results[name] = compare_one(work / f"{name}.db", tokenizer, texts, prepare, phrase)
+        print(f"  {'':10} {'build s':>8} {'index MiB':>10} {'query p50 ms':>13} {'recall':>7}")
+        for name, (build, size, p50, recall, _) in results.items():
+            print(f"  {name:10} {build:8.1f} {size / 1024 / 1024:10.1f} {p50 * 1000:13.2f}"
+                  f" {recall:7.3f}")  # fmt: skip
+        missed = results["segmented"][4]
+        print(f"  segmented misses (term: found/true): {', '.join(missed) or 'none'}")
+    finally:
+        shutil.rmtree(work)
+
+
+def compare_one(
+    path: Path, tokenizer: str, texts: list[str],
+    prepare: Callable[[str], str], phrase: Callable[[str], str],
+) -> tuple[float, int, float, float, list[str]]:  # fmt: skip
+    conn = sqlite3.connect(path)
+    conn.execute(f"CREATE VIRTUAL TABLE f USING fts5(t, content='', tokenize='{tokenizer}')")
+    start = time.perf_counter()
+    conn.executemany("INSERT INTO f (rowid, t) VALUES (?, ?)",
+                     ((n, prepare(text)) for n, text in enumerate(texts)))  # fmt: skip
+    conn.commit()
+    build = time.perf_counter() - start
+    conn.execute("VACUUM")
+    size = path.stat().st_size
+    terms = [q for group in ("partner", "topic", "in-word", "latin") for q in QUERIES[group]]
+    latencies, hits, truths, missed = [], 0, 0, []
+    for term in terms:
+        for _ in range(5):
+            started = time.perf_counter()  # a segmented search must segment its query too
+            match = '"' + phrase(term).replace('"', '""') + '"'
+            found = {row[0] for row in conn.execute("SELECT rowid FROM f WHERE f MATCH ?", [match])}
+            latencies.append(time.perf_counter() - started)
+        truth = {n for n, text in enumerate(texts) if term.lower() in text.lower()}
+        hits, truths = hits + len(found & truth), truths + len(truth)
+        if len(found & truth) < len(truth):
+            missed.append(f"{term}: {len(found & truth)}/{len(truth)}")
+    conn.close()
+    return build, size, statistics.median(latencies), hits / max(truths, 1), missed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--rebuild", action="store_true", help="import the corpus again")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--searches", type=int, default=100)
+    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--skip-size", action="store_true")
+    parser.add_argument("--skip-compare", action="store_true")
+    args = parser.parse_args()
+    print(f"database: {args.db}")
+    if args.rebuild or not args.db.exists():
+        if not args.corpus.exists():
+            sys.exit(f"{args.corpus}: corpus not found")
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        build_db(args.db, args.corpus)
+    store = Store.open(args.db)  # applies any newer migration (and indexes) once
+    labelled = store.count_matching(ItemFilter(countries=("JP",)))
+    print(f"  {store.count_items()} items, {labelled} labelled JP")
+    store.close()
+    checkpoint(args.db)
+    report_cold(args.db, args.runs)
+    store = Store.open(args.db)
+    report_warm(store, args.searches)
+    if not args.skip_compare:
+        report_compare(store, args.sample)
+    store.close()
+    if not args.skip_size:
+        report_size(args.db)
+
+
+if __name__ == "__main__":
+    main()

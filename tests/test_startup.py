@@ -1,0 +1,72 @@
+"""Commands that only read the database start fast: they import no heavy library.
+
+Checked in a fresh interpreter, because this test process has imported everything already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from watcher.corpus import Item
+from watcher.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pythainlp", "telegram", "apscheduler", "matplotlib", "datasette")
+PROBE = """
+import json, sys
+from watcher.cli import cli
+for args in {commands!r}:
+    try:
+        cli.main(args, prog_name="watcher", standalone_mode=False)
+    except SystemExit as stop:
+        assert not stop.code, (args, stop.code)
+print(json.dumps(sorted(name.split(".")[0] for name in sys.modules)), file=sys.stderr)
+"""
+
+
+def loaded_modules(commands: list[list[str]], db_path: Path) -> set[str]:
+    env = dict(os.environ, WATCHER_DB=str(db_path), PYTHONPATH=str(ROOT))
+    env["WATCHER_CONFIG"] = str(ROOT / "config" / "watcher.toml")
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(commands=commands)],
+        env=env, capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+@pytest.fixture
+def small_db(db_path: Path, now: dt.datetime) -> Path:
+    store = Store.open(db_path)
+    item = Item(title="ไทย-ญี่ปุ่น", body="ความร่วมมือด้านยานยนต์ไฟฟ้า", url="u", published="2024-01-01")
+    store.add_item(item, origin="import", seen_at=now)
+    store.close()
+    return db_path
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        [["--help"]],
+        [["seen", "list", "--country", "JP", "--limit", "20"]],
+        [["search", "ญี่ปุ่น"], ["search", "ญี่ปุ่น", "--format", "json"]],
+        [["stats", "--by", "month", "--format", "csv"], ["seen", "show", "u"]],
+    ],
+    ids=["help", "seen-list", "search", "stats-show"],
+)
+def test_reading_commands_import_nothing_heavy(small_db: Path, commands: list[list[str]]) -> None:
+    loaded = loaded_modules(commands, small_db)
+    assert "watcher" in loaded and "click" in loaded
+    assert not loaded & set(HEAVY)
+
+
+def test_numpy_is_not_loaded_by_sqlite_utils(small_db: Path) -> None:
+    """sqlite-utils would import numpy (a third of the start time); the store hides it."""
+    assert "numpy" not in loaded_modules([["search", "ญี่ปุ่น", "--format", "json"]], small_db)

@@ -1,0 +1,121 @@
+"""`watcher search`, `watcher stats`, `watcher reindex`, `watcher browse`: asking the history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from watcher.cli.context import AppContext, pass_app
+from watcher.cli.options import filter_from_options, filter_options, output_options
+from watcher.cli.output import ITEM_COLUMNS, item_row, print_rows
+from watcher.store import COUNT_DIMENSIONS
+
+__all__ = ["browse_command", "reindex_command", "search_command", "stats_command"]
+
+SEARCH_COLUMNS = (*ITEM_COLUMNS, "origin", "rank", "snippet")
+
+
+@click.command("search")
+@click.argument("query")
+@filter_options
+@output_options
+@click.option("--newest", is_flag=True, help="Newest first instead of best match first.")
+@pass_app
+def search_command(
+    app: AppContext, query: str, output_format: str, newest: bool, **options: object
+) -> None:
+    """Full-text search of titles and bodies, best match first (default limit 20).
+
+    Every term matches as a substring, so Thai needs no spaces between words:
+    `ยานยนต์ไฟฟ้า` finds รถจักรยานยนต์ไฟฟ้า. Words and "quoted phrases" must all appear,
+    `A OR B` needs either, `-word` excludes. Latin letters match regardless of case.
+    """
+    from watcher.query import search
+
+    where = filter_from_options(options, default_limit=20)
+    found = search(app.store, query, where, newest_first=newest)
+    rows = [item_row(f.item) | {"rank": f.rank, "snippet": f.snippet} for f in found]
+    print_rows(
+        rows, SEARCH_COLUMNS, output_format,
+        table_columns=("hash", "published", "countries", "title", "snippet"),
+    )  # fmt: skip
+
+
+@click.command("stats")
+@click.option("--by", type=click.Choice(COUNT_DIMENSIONS), default="country", show_default=True,
+              help="Count items per label or per period (by published date).")  # fmt: skip
+@filter_options
+@output_options
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
+              help="Draw the counts as a chart instead (.png, .svg or .pdf).")  # fmt: skip
+@pass_app
+def stats_command(
+    app: AppContext, by: str, output_format: str, plot_path: Path | None, **options: object
+) -> None:
+    """How many items per country, bloc, ministry, category, year, month or day.
+
+    Filters select the items first: `--country KR --by month` counts Korea items per month.
+    An item with several labels counts once under each; `--limit N` keeps the top N labels
+    (or the latest N periods).
+    """
+    from watcher.stats import count_items
+
+    where = filter_from_options(options)
+    counts = count_items(app.store, by, where)
+    if plot_path is None:
+        print_rows(counts.to_rows(), (by, "items", "percent"), output_format)
+        return
+    from watcher.plot import plot_counts
+
+    plot_counts(counts, plot_path, _chart_title(counts.items, by, options))
+    click.echo(f"wrote {plot_path} ({len(counts.rows)} bars, {counts.items} items)")
+
+
+def _chart_title(items: int, by: str, options: dict[str, object]) -> str:
+    singular = {"countries": "country", "blocs": "bloc", "ministries": "ministry"}
+    chosen = [
+        f"{singular.get(name, name)} {' '.join(value) if isinstance(value, tuple) else value}"
+        for name, value in options.items()
+        if value and name != "limit"
+    ]
+    return f"thaigov.go.th items by {by} ({items} items{'; ' if chosen else ''}{'; '.join(chosen)})"
+
+
+@click.command("reindex")
+@pass_app
+def reindex_command(app: AppContext) -> None:
+    """Rebuild the full-text search index from the stored items."""
+    count = app.store.rebuild_search_index()
+    click.echo(f"search index rebuilt: {count} items")
+
+
+@click.command("browse")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--metadata",
+    "metadata_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Datasette metadata (default: datasette/metadata.yaml beside the config).",
+)
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="Serve a snapshot (faster); only for a file no process is writing.",
+)
+@pass_app  # fmt: skip
+def browse_command(
+    app: AppContext, host: str, port: int, metadata_path: Path | None, immutable: bool
+) -> None:
+    """Browse the database read-only in Datasette (needs the `browse` extra)."""
+    from watcher.browse import BrowseSettings, check_ready, serve
+
+    if metadata_path is None:
+        default = Path(app.env.config_path).parent / "datasette" / "metadata.yaml"
+        metadata_path = default if default.is_file() else None
+    settings = BrowseSettings(Path(app.env.db_path), metadata_path, host, port, immutable)
+    check_ready(settings)
+    click.echo(f"serving {settings.db_path} read-only at {settings.url} (Ctrl-C stops)")
+    serve(settings)
