@@ -119,3 +119,9 @@ def test_absurdly_long_messages_get_a_clear_reply(commands: BotCommands, store: 
     reply = say(commands, 7, "/subscribe " + "JP " * MAX_INPUT)
     assert str(MAX_INPUT) in reply
     assert store.subscribers("telegram") == []
+
+
+def test_search_syntax_errors_answer_with_usage_not_a_failure(commands: BotCommands) -> None:
+    usage = say(commands, 7, "/search")
+    assert say(commands, 7, "/search ญี่ปุ่น OR all") == usage
+    assert say(commands, 7, "/search - all") == usage

@@ -19,8 +19,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, ExtBot, MessageHandler, filters
 
+from watcher import query
 from watcher.config import TelegramSettings
-from watcher.errors import DeliveryError
+from watcher.errors import DeliveryError, InputError
 from watcher.notify.telegram import TelegramChannel
 from watcher.notify.telegram_render import Message, TelegramRenderer, Terms
 from watcher.store import ItemFilter, Store, StoredItem
@@ -223,7 +224,8 @@ class BotCommands:
         everything = any(w.lower() == "all" for w in request.words)
         numbers = [w for w in request.words if w.isdigit()]
         count = min(int(numbers[0]), MAX_LISTED) if numbers else 5
-        items = self._matching(request, everything, lambda item: True, max(count, 1))
+        recent = query.items(self.store, ItemFilter(limit=SCAN_LIMIT))
+        items = self._matching(request, everything, recent, max(count, 1))
         if items is None:
             return self.say(request, "needs_subscription")
         heading = self.renderer.phrase("latest_heading", request.lang, count=len(items))
@@ -234,25 +236,23 @@ class BotCommands:
         )
 
     def search(self, request: ChatRequest) -> Reply:
-        """Words all present in title or body (case-folded). Minimal until watcher/query.py's
-        full-text search replaces `_matching` here."""
+        """Full-text search (the CLI's query layer), ranked, then the chat's subscriptions."""
         everything = any(w.lower() == "all" for w in request.words)
-        words = [w.casefold() for w in request.words if w.lower() != "all"]
+        words = [w for w in request.words if w.lower() != "all"]
         if not words:
             return self.say(request, "search_usage")
-
-        def found(item: StoredItem) -> bool:
-            text = f"{item.title}\n{item.body}".casefold()
-            return all(word in text for word in words)
-
-        items = self._matching(request, everything, found, MAX_LISTED)
+        text = " ".join(words)
+        try:
+            hits = query.search(self.store, text, ItemFilter(limit=SCAN_LIMIT))
+        except InputError:
+            return self.say(request, "search_usage")
+        items = self._matching(request, everything, (hit.item for hit in hits), MAX_LISTED)
         if items is None:
             return self.say(request, "needs_subscription")
         if not items:
             return self.say(request, "nothing_found")
-        query = " ".join(words)[:60]
         heading = self.renderer.phrase(
-            "search_heading", request.lang, query=query, count=len(items)
+            "search_heading", request.lang, query=text[:60], count=len(items)
         )
         return self.renderer.item_list(heading, items, request.lang)
 
@@ -260,16 +260,16 @@ class BotCommands:
         self,
         request: ChatRequest,
         everything: bool,
-        wanted: Callable[[StoredItem], bool],
+        candidates: Iterable[StoredItem],
         count: int,
     ) -> list[StoredItem] | None:
-        """Newest items that pass `wanted` and the chat's subscriptions (None: has none)."""
+        """The first `count` candidates the chat's subscriptions want (None: it has none)."""
         subscriber = request.subscriber
         if not everything and (subscriber is None or not subscriber.subscriptions):
             return None
         found: list[StoredItem] = []
-        for item in self.store.iter_items(ItemFilter(limit=SCAN_LIMIT)):
-            if (everything or _matches(subscriber, item)) and wanted(item):
+        for item in candidates:
+            if everything or _matches(subscriber, item):
                 found.append(item)
                 if len(found) == count:
                     break
