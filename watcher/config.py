@@ -53,6 +53,9 @@ class WatcherSettings:
     baseline_first_cycle: bool = setting(
         True, "a source's first cycle on an empty database stores items without alerting"
     )
+    stop_grace_seconds: float = setting(
+        10.0, "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled"
+    )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 
@@ -93,6 +96,10 @@ class SelectorSettings:
     title: str = setting("div.news-2 h3.news-1", "CSS selector of the title block")
     body: str = setting("div.border-normal.clearfix", "CSS selector of the body")
     date: str = setting("", "CSS selector of the date banner; empty = scan the page text")
+    page_end: str = setting(
+        "</html>", "text a complete page ends with (a cut page is refused); empty: no check"
+    )
+    next_page: str = setting("a[rel=next]", "CSS selector of a listing's next-page link")
     search_results: str = setting(
         "div.col-xs-12.col-sm-9.col-md-10.news-2 > p > a", "CSS selector of search result links"
     )
@@ -106,6 +113,7 @@ class TelegramSettings:
     max_subscriptions: int = setting(20, "subscriptions allowed per chat")
     messages_per_second: float = setting(30.0, "overall send rate")
     per_chat_interval: float = setting(1.0, "seconds between messages to one chat")
+    drain_interval: float = setting(1.0, "seconds between two passes of the outbox sender")
     health_failures: int = setting(3, "failed cycles in a row before admins are told")
     stale_hours: int = setting(48, "hours without a new item before admins are told")
 
@@ -113,6 +121,9 @@ class TelegramSettings:
 @dataclass(frozen=True)
 class EmailSettings:
     digest_time: str = setting("07:00", "daily e-mail digest time, HH:MM in `timezone`")
+    timezone: str = setting(
+        "", "zone of the e-mail digest's day and time; empty = [watcher] timezone"
+    )
     subject: str = setting(
         "thaigov-watcher: {count} ข่าวใหม่ / new items, {date}", "subject template"
     )
@@ -120,10 +131,32 @@ class EmailSettings:
     unsubscribe: str = setting(
         "mailto:{sender}?subject=unsubscribe", "List-Unsubscribe target ({sender}, {address})"
     )
+    sender: str = setting("", "From address when SMTP_FROM is not set")
+    excerpt_chars: int = setting(300, "length of each item's opening lines in a digest")
+    timeout_seconds: float = setting(30.0, "seconds to wait for the SMTP server")
+    retry_interval_seconds: int = setting(
+        60, "how often `watcher run` sends e-mails that are due again after a transient failure"
+    )
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.digest_time):
+            raise ValueError(f"digest_time: expected HH:MM (24 h), got {self.digest_time!r}")
+        if self.timezone:
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"timezone: unknown zone {self.timezone!r}") from None
+        if self.excerpt_chars < 40:
+            raise ValueError("excerpt_chars: must be at least 40")
+        if self.retry_interval_seconds < 1:
+            raise ValueError("retry_interval_seconds: must be at least 1")
 
 
 SOURCE_KINDS = {
-    "sequence": {"required": ("url",), "optional": ("start_id", "max_gap")},
+    "sequence": {
+        "required": ("url",),
+        "optional": ("start_id", "max_gap", "probe_width", "deep_probe_every"),
+    },
     "listing": {"required": ("url", "link_pattern"), "optional": ("max_pages",)},
 }
 SOURCE_COMMON = {"name", "kind", "url", "interval_seconds", "jitter_seconds", "enabled"}
@@ -139,6 +172,8 @@ class SourceConfig:
     enabled: bool = True
     start_id: int | None = None
     max_gap: int = 20
+    probe_width: int = 3
+    deep_probe_every: int = 8
     link_pattern: str | None = None
     max_pages: int = 5
 
@@ -258,6 +293,9 @@ def _source(raw: Any, where: str, index: int) -> SourceConfig:
             re.compile(source.link_pattern)
         except re.error as error:
             raise ConfigError(f"{where}: {key}.link_pattern: bad regex: {error}") from error
+    for name in ("max_gap", "probe_width", "deep_probe_every", "max_pages"):
+        if getattr(source, name) < 1:
+            raise ConfigError(f"{where}: {key}.{name}: must be at least 1")
     if source.interval_seconds < 1:
         raise ConfigError(f"{where}: {key}.interval_seconds: must be at least 1")
     return source

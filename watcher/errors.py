@@ -8,12 +8,16 @@ WatcherError                 base: carries one line meant for the user
  ├── StoreError              the database is corrupt, locked or not writable
  └── DeliveryError           Telegram or SMTP refused a message
       ├── TransientDeliveryError   retry later (429, 4xx SMTP, network)
-      └── PermanentDeliveryError   pause the subscriber (403, 5xx recipient)
+      ├── PermanentDeliveryError   pause the subscriber (403, 5xx recipient)
+      └── ChannelError             the channel can send to no one (login or sender refused,
+                                   no STARTTLS): stop, pause no one, leave the rows queued
+A bare DeliveryError means: this one message can never go; the row is marked failed.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ChannelError",
     "ConfigError",
     "DeliveryError",
     "FetchError",
@@ -55,10 +59,17 @@ class DeliveryError(WatcherError):
 
 
 class TransientDeliveryError(DeliveryError):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, plain_text: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.plain_text = plain_text  # the retry must go as plain text (markup was refused)
 
 
 class PermanentDeliveryError(DeliveryError):
+    pass
+
+
+class ChannelError(DeliveryError):
     pass

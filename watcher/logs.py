@@ -67,6 +67,8 @@ def configure_logging(
     handler._watcher = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
+    for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # a cycle still running when the next is due is skipped by design (max_instances=1)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     return handler

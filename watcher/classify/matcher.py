@@ -3,10 +3,13 @@
 Thai has no spaces between words, so a name can sit inside another word (ลาว in ศาลาว่าการ,
 จีน in ปราจีนบุรี, ตรุษจีน). The pass finds every alias; overlapping matches resolve
 leftmost-longest, so a longer alias or a not-a-state phrase (เกาหลีเหนือ, ตรุษจีน) swallows the
-name inside it. A cheap character rule then rejects matches that start after a leading vowel or
-end before a following vowel or tone mark (mid-syllable). Only aliases that occur inside some
-word of pythainlp's dictionary are ambiguous enough to pay for a newmm tokenisation, and then
-only of a small window around the match, cached by window.
+name inside it. A character rule then rejects matches that start after a leading vowel or end
+before a following vowel or tone mark (mid-syllable), and Latin aliases need ASCII word
+boundaries. Last, a Thai country or bloc name found strictly inside a word of pythainlp's
+dictionary (the dictionary newmm segments with: ขนมจีน, คลาวด์, อินโดจีน) is rejected, except
+affix + name words (คนจีน). That asks the tokenizer's question of the one span at stake without
+tokenizing: measured on a 2% corpus sample it agreed with newmm run on a window around each of
+956 candidates 926 times, and the 30 disagreements were all newmm mis-segmenting a real name.
 """
 
 from __future__ import annotations
@@ -85,11 +88,12 @@ class Matcher:
         cased = text.cased
         for end_index, (length, aliases) in self._automaton.iter(text.folded):
             start, end = end_index - length + 1, end_index + 1
+            if not _clean_edges(cased, start, end):
+                continue
             for alias in aliases:
                 if alias.case_sensitive and cased[start:end].replace(". ", ".") != alias.text:
                     continue
-                if _clean_edges(cased, start, end):
-                    found.append(Match(alias, start, end))
+                found.append(Match(alias, start, end))
         return found
 
     def _is_word(self, text: str, match: Match) -> bool:

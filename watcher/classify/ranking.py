@@ -1,36 +1,45 @@
 """Decide which matched names are labels, which countries are primary, which ministry leads.
 
 A match is evidence, not yet a label: a government news item names many bodies in passing.
-Every weight and word list below lives in config/gazetteers/roles.toml ([ranking] and the role
-word tables); this docstring says what they mean.
+Every weight and word list lives in config/gazetteers/roles.toml ([ranking] and the word
+tables); this docstring says what they mean. docs/classify.md has the same text for users.
 
-Where a mention sits. The title counts once (field "title"). The body repeats the title after
-the date lines and the print button: mentions inside that repeat are ignored, so the title is
-not counted twice. The *lead* is the first `lead_chars` characters of the body after the repeat:
+Where a mention sits. The title counts once (field "title"). If the body still repeats the title
+near its start (the page's print block), mentions inside the repeat are ignored, so the title
+does not count twice. The *lead* is the first `lead_chars` characters of the body after it:
 Thai government news names its actor there ("วันนี้ ... นาย ก รัฐมนตรีว่าการกระทรวง ข เป็นประธาน").
+Before ranking, the classifier drops two kinds of ministry match: a Thai office name fused with a
+country (นายกรัฐมนตรีญี่ปุ่น, กระทรวงการต่างประเทศจีน: a foreign office), and a deputy prime
+minister's title joined to a ministry title (รองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงยุติธรรม:
+the person acts for that ministry, [yielding_titles]).
 
-Countries. Every country with a mention is a label (countries are "referred to", not "act").
+Countries. Every country with a mention is a label (LABELING.md: countries are referred to).
 Its counterpart score is
-    title_weight          if named in the title
-  + body_weight * min(n, body_cap)   n = body mentions outside the title repeat
-  + lead_weight           if first named in the lead
-  + role_weight * w       w = the strongest role word (หารือ, ลงนาม, เยือน, ต้อนรับ, ทวิภาคี…,
-                          [country_roles]) within `role_window` characters of a mention
-  + official_weight       if named through a leader, official or government body (นายกรัฐมนตรีญี่ปุ่น,
-                          เอกอัครราชทูตจีน, METI), i.e. someone who meets Thailand
+    title_weight                  if named in the title
+  + body_weight * min(n, body_cap)  n = body mentions
+  + lead_weight                   if first named in the lead
+  + role_weight * w               w = the heaviest role word (หารือ, ลงนาม, เยือน, ต้อนรับ,
+                                  ทวิภาคี… [country_roles]) within `role_window` chars of a mention
+  + official_weight               if named through a leader, official or government body
+                                  (นายกรัฐมนตรีญี่ปุ่น, METI): someone Thailand deals with
 A country is primary when its score reaches `primary_min` and `primary_ratio` of the best
-score: an item has a counterpart only if something points at one, and a country far behind the
-main one is a side mention. Blocs are labels whenever matched.
+score: a counterpart needs something pointing at it, and a country far behind the main one is a
+side mention. Nothing is primary in an item that only lists countries in passing.
 
-Ministries. A ministry is labelled when it acts, i.e. at least one of: named in the title;
-named in the lead; named through a minister's or permanent secretary's title ("titles");
-named `acts_min_mentions` times or more; or a mention directly followed by an actor word
-([ministry_roles]: เป็นประธาน, มอบหมาย, ลงนาม, เปิดเผย…) or preceded by an assignment word
-(มอบหมายให้, โดย, ร่วมกับ). A single passing mention deep in the body does not count.
+Blocs. A bloc is a label when named in the title or at least `bloc_min_mentions` times: a forum
+the item is about comes back; a passing "อาเซียน" does not.
 
-Lead ministry: among labelled ministries, the highest
-    m_title_weight (title) + m_lead_weight * (1 - position_in_lead / lead_chars)
-  + m_titles_weight (a minister's title) + m_count_weight * min(n, body_cap)
+Ministries. A ministry is labelled when it acts, i.e. at least one of: named in the title; named
+in the lead; named through a minister's or official's title ("titles" in ministries.toml);
+named `acts_min_mentions` times or more; a mention directly followed by an actor word
+([ministry_actor_after]: เป็นประธาน, เปิดเผย, ลงนาม…) or preceded by an assignment word
+([ministry_actor_before]: มอบหมายให้, โดย, ร่วมกับ, ได้แก่…); or enumerated right next to
+another ministry (`กระทรวง ก กระทรวง ข และ กรม ค`: the parties of an agreement or a task).
+A single passing mention deep in the body does not count.
+
+Lead ministry. Among labelled ministries, the highest
+    m_title_weight (named in the title) + m_lead_weight * (1 - offset_in_lead / lead_chars)
+  + m_titles_weight (through a minister's or official's title) + m_count_weight * min(n, body_cap)
 ties broken by the earliest mention. None when no ministry is labelled.
 """
 
@@ -129,7 +138,7 @@ class Ranker:
                 tally.body.append(mention)
         countries = sorted(c for k, c in tallies if k == "country")
         blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
-        role_hits = _hits(self._country_roles, body)
+        role_hits = _hits(self._country_roles, body) if countries else []
         scores = {
             c: self._country_score(tallies[("country", c)], lead_start, role_hits)
             for c in countries

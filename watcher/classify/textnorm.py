@@ -8,6 +8,7 @@ one so evidence offsets point into the caller's string.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,21 +27,24 @@ class NormalText:
 
     cased: str
     folded: str
-    origin: tuple[int, ...] | None  # None when normalised index == original index
+    origin: tuple[int, ...] | None  # per-character origin, when NFC changed the text
+    dropped: tuple[int, ...] = ()  # else: r_k - k for each removed invisible r_k (sorted)
 
     def original_offset(self, index: int) -> int:
         if self.origin is None:
-            return index
+            return index + bisect.bisect_right(self.dropped, index)
         return self.origin[index] if index < len(self.origin) else self.origin[-1] + 1
 
 
 _CHUNK = re.compile(r"\S{1,256}")
 
 
+_INVISIBLE = re.compile("[" + "".join(sorted(_DROPPED)) + "]")
+_SPECIAL = re.compile("[" + "".join(sorted(_DROPPED)) + _NIKHAHIT + "]")
+
+
 def _needs_work(text: str) -> bool:
-    if _NIKHAHIT in text or any(ch in text for ch in _DROPPED):
-        return True
-    return not unicodedata.is_normalized("NFC", text)
+    return _SPECIAL.search(text) is not None or not unicodedata.is_normalized("NFC", text)
 
 
 def _combining_class() -> str:
@@ -124,6 +128,12 @@ def fold_case(text: str) -> str:
 def normalize(text: str) -> NormalText:
     if not _needs_work(text):
         return NormalText(text, fold_case(text), None)
+    if _NIKHAHIT not in text:
+        squeezed = _INVISIBLE.sub("", text)
+        if unicodedata.is_normalized("NFC", squeezed):
+            removed = [m.start() for m in _INVISIBLE.finditer(text)]
+            keys = tuple(position - k for k, position in enumerate(removed))
+            return NormalText(squeezed, fold_case(squeezed), None, keys)
     cased, origin = _rebuild(text)
     return NormalText(cased, fold_case(cased), tuple(origin))
 

@@ -15,7 +15,11 @@ from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, reclassify_command, seen_group
 from watcher.cli.ops import backup_command, health_command
+<<<<<<< HEAD
+from watcher.cli.poll import demo_command, poll_command, run_command
+=======
 from watcher.cli.query import browse_command, reindex_command, search_command, stats_command
+>>>>>>> query
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
@@ -52,6 +56,9 @@ for command in (
     digest_command,
     health_command,
     backup_command,
+    poll_command,
+    run_command,
+    demo_command,
 ):
     cli.add_command(command)
 for command in (search_command, stats_command, reindex_command, browse_command):

@@ -44,13 +44,13 @@ class AppContext:
             self._classifier = Classifier.from_dir(default_gazetteer_dir())
         return self._classifier
 
-    def setup_logging(self) -> None:
+    def setup_logging(self, level: str | None = None) -> None:
         """Logging as configured, with this environment's secrets redacted from every line."""
         from watcher.logs import configure_logging
 
         settings = self.config.watcher
         secrets = (self.env.telegram_token, self.env.smtp_password)
-        configure_logging(settings.log_level, settings.log_format, secrets)
+        configure_logging(level or settings.log_level, settings.log_format, secrets)
 
     def close(self) -> None:
         if self._store is not None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from watcher.cli.context import AppContext, pass_app
+from watcher.cli.options import output_options
 from watcher.cli.output import print_rows
 from watcher.subscriptions import MODES, Subscriber, Subscription
 
@@ -107,14 +108,7 @@ def _subscription(
 
 
 @subscribers_group.command("list")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@output_options
 @pass_app
 def list_command(app: AppContext, output_format: str) -> None:
     """List subscribers, their subscriptions, and why any is paused."""
@@ -175,7 +169,8 @@ def digest_command(app: AppContext, channel: str, day: dt.datetime | None, force
     from watcher.notify.channels import open_channel
     from watcher.notify.outbox import OutboxSender
 
-    tz = ZoneInfo(app.config.watcher.timezone)
+    zone = app.config.email.timezone if channel == "email" else ""
+    tz = ZoneInfo(zone or app.config.watcher.timezone)
     now = dt.datetime.now(dt.UTC)
     the_day = day.date() if day else now.astimezone(tz).date()
     queued = 0

@@ -4,24 +4,35 @@ A row is marked sent only after the channel accepted the message, so a crash bet
 and marking can repeat that one message (at-least-once) but never loses one. Transient failures
 (Telegram 429, SMTP 4xx, network) wait and retry without limit; permanent ones (Telegram 403,
 SMTP 5xx for the recipient) pause the subscriber and keep their rows for when they come back.
+
+Subscribers are served concurrently (up to `concurrency`), each one's rows in order: a chat
+that may get one message a second must not hold up the other forty-nine. After a transient
+failure the subscriber's other rows wait too, so a 429 is not answered with more requests.
+A set `stop` event lets rows already being sent finish and be marked, and starts no new ones.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from watcher.digest import Digest, build_digest
-from watcher.errors import PermanentDeliveryError, TransientDeliveryError
+from watcher.errors import (
+    ChannelError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from watcher.store import OutboxRow, Store, StoredItem
 
-__all__ = ["Channel", "DrainReport", "OutboxSender", "retry_delay"]
+__all__ = ["Channel", "DrainReport", "OutboxSender", "ReportsParts", "retry_delay"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +45,14 @@ class Channel(Protocol):
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None: ...
 
     async def send_digest(self, row: OutboxRow, digest: Digest) -> None: ...
+
+
+@runtime_checkable
+class ReportsParts(Protocol):
+    """A channel that sends a digest in several messages and reports each accepted one, so
+    a retry resumes after the last accepted part (row.parts_sent) instead of repeating it."""
+
+    def set_parts_recorder(self, recorder: Callable[[int, int], None]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -58,18 +77,48 @@ class OutboxSender:
         tz: ZoneInfo,
         send_empty_digest: bool = False,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        concurrency: int = 1,
     ) -> None:
         self.store = store
         self.channel = channel
         self.tz = tz
         self.send_empty_digest = send_empty_digest
         self.clock = clock
+        self.concurrency = max(1, concurrency)
+        self._held_until: dict[int, dt.datetime] = {}  # subscriber id → after a transient error
+        if isinstance(channel, ReportsParts):
+            channel.set_parts_recorder(store.mark_parts_sent)
 
-    async def drain(self, limit: int = 100) -> DrainReport:
-        """Send every row due now (at most `limit`), oldest first."""
+    async def drain(
+        self,
+        limit: int = 100,
+        *,
+        per_subscriber: int | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> DrainReport:
+        """Send the rows due now (at most `limit`, `per_subscriber` each), oldest first."""
+        now = self.clock()
+        self._held_until = {k: t for k, t in self._held_until.items() if t > now}
+        queues: dict[int, list[OutboxRow]] = {}
+        for row in self.store.due_outbox(
+            self.channel.name, now, limit, per_subscriber=per_subscriber
+        ):
+            if self._held_until.get(row.subscriber.id, now) <= now:
+                queues.setdefault(row.subscriber.id, []).append(row)
         counts: Counter[str] = Counter()
-        for row in self.store.due_outbox(self.channel.name, self.clock(), limit):
-            counts[await self.send_row(row)] += 1
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def serve(queue: list[OutboxRow]) -> None:
+            async with slots:
+                for row in queue:
+                    if stop is not None and stop.is_set():
+                        return
+                    outcome = await self.send_row(row)
+                    counts[outcome] += 1
+                    if outcome in ("retried", "paused"):
+                        return
+
+        await asyncio.gather(*(serve(queue) for queue in queues.values()))
         return DrainReport(counts)
 
     async def send_row(self, row: OutboxRow) -> str:
@@ -89,13 +138,21 @@ class OutboxSender:
                 await self.channel.send_digest(row, digest)
         except TransientDeliveryError as error:
             wait = max(error.retry_after or 0.0, retry_delay(row.attempts))
-            self.store.mark_retry(row.id, str(error), self.clock() + dt.timedelta(seconds=wait))
+            not_before = self.clock() + dt.timedelta(seconds=wait)
+            self.store.mark_retry(row.id, str(error), not_before, plain_text=error.plain_text)
+            self._held_until[row.subscriber.id] = not_before
             log.warning("outbox %s to %s: will retry in %.0f s: %s", row.id, _who(row), wait, error)
             return "retried"
+        except ChannelError:
+            raise
         except PermanentDeliveryError as error:
             self.store.pause_subscriber(row.subscriber.id, str(error))
             log.warning("subscriber %s paused: %s", _who(row), error)
             return "paused"
+        except DeliveryError as error:  # this one message can never go (e.g. refused as is)
+            self.store.mark_failed(row.id, str(error))
+            log.error("outbox %s to %s failed: %s", row.id, _who(row), error)
+            return "failed"
         self.store.mark_sent(row.id, self.clock())
         return "sent"
 

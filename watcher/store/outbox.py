@@ -35,19 +35,47 @@ class OutboxTables(SubscriberTables):
                 )
             return self._enqueue(subscriber_id, "digest", "", day, utc_iso(at)) > 0
 
-    def due_outbox(self, channel: str, now: dt.datetime, limit: int = 100) -> list[OutboxRow]:
+    def due_outbox(
+        self,
+        channel: str,
+        now: dt.datetime,
+        limit: int = 100,
+        *,
+        per_subscriber: int | None = None,
+    ) -> list[OutboxRow]:
+        """Rows due now, oldest first; `per_subscriber` caps each subscriber's share so one
+        chat with a long backlog cannot fill the batch and starve the others."""
         rows = self.db.execute(
-            "SELECT o.id, o.subscriber_id, o.kind, o.item_hash, o.digest_date, o.attempts,"
-            " o.plain_text FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id"
+            "SELECT id, subscriber_id, kind, item_hash, digest_date, attempts, plain_text,"
+            " parts_sent FROM (SELECT o.*, row_number() OVER"
+            " (PARTITION BY o.subscriber_id ORDER BY o.id) AS place"
+            " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id"
             " WHERE o.status = 'pending' AND s.channel = ? AND s.paused_reason IS NULL"
-            " AND o.not_before <= ? ORDER BY o.id LIMIT ?",
-            [channel, utc_iso(now), limit],
+            " AND o.not_before <= ?) WHERE place <= ? ORDER BY id LIMIT ?",
+            [channel, utc_iso(now), per_subscriber or limit, limit],
         ).fetchall()
         subscribers = {s.id: s for s in self.subscribers(channel)}
         return [
-            OutboxRow(row[0], subscribers[row[1]], row[2], row[3], row[4], row[5], bool(row[6]))
+            OutboxRow(
+                row[0],
+                subscribers[row[1]],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                bool(row[6]),
+                parts_sent=row[7],
+            )
             for row in rows
         ]
+
+    def mark_parts_sent(self, outbox_id: int, parts_sent: int) -> None:
+        """Record that the first `parts_sent` messages of a digest were accepted."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET parts_sent = max(parts_sent, ?) WHERE id = ?",
+                [parts_sent, outbox_id],
+            )
 
     def mark_sent(self, outbox_id: int, at: dt.datetime) -> None:
         with self.transaction() as db:

@@ -117,3 +117,4 @@ class OutboxRow:
     attempts: int
     plain_text: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    parts_sent: int = 0  # messages of a multi-message digest already accepted

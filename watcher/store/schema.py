@@ -101,6 +101,9 @@ _V1 = (
     "CREATE INDEX outbox_due ON outbox(status, not_before)",
 )
 
+# A digest may take several messages: how many went out, so a retry sends only the rest.
+_V2_DIGEST_PARTS = ("ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",)
+
 
 def _searchable(column: str) -> str:
     """SQL for the text the search index holds: `normalize_text`'s folding, done in SQLite.
@@ -159,4 +162,4 @@ _SEARCH = (
     *SEARCH_BACKFILL[2:],
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1, _SEARCH]
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2_DIGEST_PARTS, _SEARCH]

@@ -81,6 +81,20 @@ class SourceTables(StoreBase):
             ).fetchall()
         )
 
+    def clear_empty(self, source: str, source_id: int, url: str | None = None) -> None:
+        """An id once empty now holds an item: forget it was empty (and its validators)."""
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM empty_ids WHERE source = ? AND source_id = ?", [source, source_id]
+            )
+            if url:
+                db.execute("DELETE FROM http_cache WHERE url = ?", [url])
+
+    def url_seen(self, url: str) -> bool:
+        """Whether an item was ever stored from `url` (a listing's link to a known item)."""
+        row = self.db.execute("SELECT 1 FROM item_urls WHERE url = ? LIMIT 1", [url]).fetchone()
+        return row is not None
+
     def http_validators(self, url: str) -> tuple[str | None, str | None]:
         row = self.db.execute(
             "SELECT etag, last_modified FROM http_cache WHERE url = ?", [url]

@@ -1,0 +1,121 @@
+"""The bot's commands as plain functions: chat + words → replies, state in the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.telegram_kit import FakeGazetteer, store_item, subscribe
+from watcher.bot import MAX_INPUT, BotCommands
+from watcher.config import TelegramSettings
+from watcher.notify.telegram_render import TelegramRenderer
+from watcher.store import Store
+
+
+@pytest.fixture
+def commands(store: Store, now: dt.datetime) -> BotCommands:
+    settings = TelegramSettings(admin_chat_ids=[1], max_subscriptions=3)
+    return BotCommands(
+        store, FakeGazetteer(), TelegramRenderer(FakeGazetteer()), settings, lambda: now
+    )
+
+
+def say(commands: BotCommands, chat: int, text: str) -> str:
+    command = text.split()[0].lstrip("/")
+    return "\n".join(m.plain for m in commands.answer(command, chat, text))
+
+
+def test_subscribe_mixes_codes_and_thai_or_english_names(
+    commands: BotCommands, store: Store
+) -> None:
+    reply = say(commands, 7, "/subscribe ญี่ปุ่น Industry")
+    assert reply.startswith("รับข่าวแล้ว #1")
+    (subscriber,) = store.subscribers("telegram")
+    (subscription,) = subscriber.subscriptions
+    assert subscription.countries == ("JP",) and subscription.ministries == ("industry",)
+    assert subscriber.address == "7" and subscriber.mode == "instant"
+    assert "1. JP ญี่ปุ่น + กระทรวงอุตสาหกรรม" in say(commands, 7, "/list")
+
+
+def test_multi_word_names_resolve(commands: BotCommands, store: Store) -> None:
+    say(commands, 7, "/subscribe South Korea Japan")
+    (subscriber,) = store.subscribers("telegram")
+    assert subscriber.subscriptions[0].countries == ("JP", "KR")
+
+
+def test_unknown_terms_store_nothing(commands: BotCommands, store: Store) -> None:
+    reply = say(commands, 7, "/subscribe JP Atlantis")
+    assert "Atlantis" in reply
+    assert store.subscribers("telegram") == []
+
+
+def test_subscribe_all_and_the_cap(commands: BotCommands, store: Store) -> None:
+    for term in ("all", "JP", "KR"):
+        say(commands, 7, f"/subscribe {term}")
+    say(commands, 7, "/subscribe JP")  # the same again: no new row
+    assert "3" in say(commands, 7, "/subscribe ASEAN")  # the cap of 3
+    (subscriber,) = store.subscribers("telegram")
+    assert [s.describe() for s in subscriber.subscriptions] == ["all", "JP", "KR"]
+
+
+def test_unsubscribe_by_number_and_all(commands: BotCommands, store: Store) -> None:
+    say(commands, 7, "/subscribe JP")
+    say(commands, 7, "/subscribe KR")
+    assert "9" in say(commands, 7, "/unsubscribe 9")
+    say(commands, 7, "/unsubscribe 1")
+    (subscriber,) = store.subscribers("telegram")
+    assert [s.describe() for s in subscriber.subscriptions] == ["KR"]
+    say(commands, 7, "/unsubscribe all")
+    assert store.subscribers("telegram")[0].subscriptions == ()
+
+
+def test_mode_digest_time_and_lang(commands: BotCommands, store: Store) -> None:
+    say(commands, 7, "/mode both")
+    say(commands, 7, "/digest_time 6:05")
+    assert say(commands, 7, "/digest_time 25:00").startswith("ใช้")
+    assert say(commands, 7, "/mode hourly").startswith("ใช้")
+    assert say(commands, 7, "/lang en") == "Language: English"
+    (subscriber,) = store.subscribers("telegram")
+    assert (subscriber.mode, subscriber.digest_time, subscriber.lang) == ("both", "06:05", "en")
+    assert "This bot watches" in say(commands, 7, "/help")
+
+
+def test_help_in_thai_by_default(commands: BotCommands) -> None:
+    assert "ทำเนียบรัฐบาล" in say(commands, 7, "/start")
+
+
+def test_a_paused_chat_that_writes_again_is_resumed(
+    commands: BotCommands, store: Store, now: dt.datetime
+) -> None:
+    sid = subscribe(store, 7, "JP", at=now)
+    store.pause_subscriber(sid, "Forbidden: bot was blocked by the user")
+    say(commands, 7, "/subscribe KR")
+    subscriber = store.get_subscriber(sid)
+    assert subscriber is not None and subscriber.paused_reason is None
+
+
+def test_latest_and_search_follow_the_subscriptions(
+    commands: BotCommands, store: Store, now: dt.datetime
+) -> None:
+    store_item(store, 1, "JP", at=now, title="ญี่ปุ่นลงทุนรถยนต์ไฟฟ้า")
+    store_item(store, 2, "KR", at=now, title="เกาหลีใต้ลงทุนแบตเตอรี่")
+    assert "/subscribe" in say(commands, 7, "/latest")
+    say(commands, 7, "/subscribe JP")
+    latest = say(commands, 7, "/latest 5")
+    assert "ญี่ปุ่นลงทุน" in latest and "เกาหลีใต้" not in latest
+    assert "เกาหลีใต้ลงทุน" in say(commands, 7, "/latest all")
+    assert "ไม่พบข่าว" in say(commands, 7, "/search แบตเตอรี่")
+    found = say(commands, 7, "/search แบตเตอรี่ all")
+    assert "เกาหลีใต้ลงทุนแบตเตอรี่" in found and "https://www.thaigov.go.th" in found
+
+
+def test_stats_is_for_admins_only(commands: BotCommands) -> None:
+    assert "ผู้ดูแล" in say(commands, 7, "/stats")
+    assert "Items: 0" in say(commands, 1, "/stats")
+
+
+def test_absurdly_long_messages_get_a_clear_reply(commands: BotCommands, store: Store) -> None:
+    reply = say(commands, 7, "/subscribe " + "JP " * MAX_INPUT)
+    assert str(MAX_INPUT) in reply
+    assert store.subscribers("telegram") == []

@@ -1,0 +1,203 @@
+"""A poll cycle end to end against the local site: pipeline, baseline, failures, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+
+from tests.site import LocalSite, local_site
+from tests.test_sources import FAST, cycles, news_item, sequence_config
+from watcher.classify import Classifier, default_gazetteer_dir
+from watcher.config import Config, SelectorSettings
+from watcher.pipeline import Pipeline
+from watcher.poller import STOPPED, open_poller
+from watcher.store import ItemFilter, Store
+from watcher.subscriptions import Subscription
+
+__all__ = ["local_site"]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.from_dir(default_gazetteer_dir())
+
+
+def subscribe_to_japan(store: Store, now: Any) -> None:
+    subscriber = store.add_subscriber("telegram", "42", at=now)
+    store.add_subscription(subscriber.id, Subscription(countries=("JP",)))
+
+
+def test_first_cycle_is_a_baseline_later_items_alert(
+    local_site: LocalSite, store: Store, classifier: Classifier, now: Any
+) -> None:
+    subscribe_to_japan(store, now)
+    local_site.add_items([news_item(n) for n in range(3)], start_id=100)
+
+    def publish(index: int) -> None:
+        if index == 1:
+            local_site.publish(103, news_item(103))
+            local_site.publish(104, news_item(104, country="ฝรั่งเศส"))
+
+    rounds = cycles(store, [sequence_config(local_site)], 2, classifier=classifier, between=publish)
+    first, second = rounds[0][0], rounds[1][0]
+    assert first.baseline and first.counts == {"new": 3}
+    assert all(i.result.queued == 0 for i in first.items)
+    assert not second.baseline
+    assert [(i.source_id, i.result.queued) for i in second.items] == [(103, 1), (104, 0)]
+    assert second.items[0].result.labels is not None
+    assert "JP" in second.items[0].result.labels["countries"]
+    assert store.outbox_counts() == {"pending": 1}
+
+
+def test_a_baseline_cut_short_stays_a_baseline(local_site: LocalSite, store: Store) -> None:
+    local_site.add_items([news_item(n) for n in range(4)], start_id=100)
+    config = Config(fetch=FAST, sources=(sequence_config(local_site),))
+
+    async def go() -> list[Any]:
+        stop = asyncio.Event()
+        async with open_poller(
+            config, store, None, stop=stop, on_item=lambda _: stop.set()
+        ) as poller:
+            first = await poller.cycle(config.sources[0])
+            stop.clear()
+            poller.on_item = None
+            return [first, await poller.cycle(config.sources[0])]
+
+    first, second = asyncio.run(go())
+    assert first.error == STOPPED and [i.source_id for i in first.items] == [100]
+    assert second.baseline and [i.source_id for i in second.items] == [101, 102, 103]
+
+
+def test_an_item_imported_earlier_dedupes_when_fetched_live(
+    local_site: LocalSite, store: Store
+) -> None:
+    item = news_item(7)
+    Pipeline(store).process(dataclasses.replace(item, url="https://www.thaigov.go.th/news/contents/details/100"),
+                            origin="import", alert=False)  # fmt: skip
+    local_site.publish(100, item)
+    [[report]] = cycles(store, [sequence_config(local_site)])
+    assert report.counts == {"duplicate": 1}
+    assert len(store.list_items(ItemFilter())) == 1
+
+
+FAULTS: dict[str, Callable[[LocalSite, str], None]] = {
+    "500": lambda site, path: site.fail(path, 500),
+    "503": lambda site, path: site.fail(path, 503, headers={"Retry-After": "0"}),
+    "429": lambda site, path: site.fail(path, 429, headers={"Retry-After": "0"}),
+    "stall": lambda site, path: site.stall(path),
+    "20 MB body": lambda site, path: site.huge(path, 20_000_000),
+    "truncated": lambda site, path: site.truncate(path, keep=0.7),
+    "random bytes": lambda site, path: site.garbage(path),
+    "redirect loop": lambda site, path: site.redirect(path, path),
+    "redirect to 169.254.169.254": lambda site, path: site.redirect(
+        path, "http://169.254.169.254/latest/meta-data/"
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_failing_page_is_recorded_and_the_next_cycle_gets_it(
+    local_site: LocalSite, store: Store, fault: str
+) -> None:
+    local_site.add_items([news_item(n) for n in range(3)], start_id=100)
+    FAULTS[fault](local_site, "/news/contents/details/101")
+    config = Config(fetch=dataclasses.replace(FAST, max_bytes=1_000_000))
+
+    def heal(index: int) -> None:
+        if index == 1:
+            local_site.clear_faults()
+
+    rounds = cycles(store, [sequence_config(local_site)], 2, config=config, between=heal)
+    failed, retried = rounds[0][0], rounds[1][0]
+    assert failed.error is not None and "/details/101" in failed.error
+    assert [i.source_id for i in failed.items] == [100]
+    state = store.source_state("news")
+    assert (state.cycles, state.consecutive_failures, state.last_error) == (2, 0, None)
+    assert [i.source_id for i in retried.items] == [101, 102]
+    assert retried.baseline  # the failed first cycle did not end the baseline
+
+
+def test_a_selector_that_matches_nothing_is_a_health_problem_not_no_news(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.add_items([news_item(n) for n in range(2)], start_id=100)
+    selectors = dataclasses.replace(SelectorSettings(), title="div.headline h1")
+    rounds = cycles(
+        store, [sequence_config(local_site)], 2, config=Config(fetch=FAST, selectors=selectors)
+    )
+    for [report] in rounds:
+        assert report.error is not None and "'div.headline h1' matched nothing" in report.error
+        assert not report.items
+    assert store.source_state("news").consecutive_failures == 2
+
+
+# -- the CLI --------------------------------------------------------------------------------
+
+
+def write_config(tmp_path: Path, site: LocalSite, extra: str = "") -> Path:
+    path = tmp_path / "watcher.toml"
+    path.write_text(
+        "[fetch]\nper_host_interval = 0.0\nbackoff_seconds = 0.01\nretries = 1\n"
+        "read_timeout = 0.3\ntotal_timeout = 3.0\n\n"
+        f'[[sources]]\nname = "news"\nkind = "sequence"\nurl = "{site.item_url_template}"\n'
+        "start_id = 100\nmax_gap = 4\n\n"
+        f'[[sources]]\nname = "listing"\nkind = "listing"\nurl = "{site.listing_url()}"\n'
+        'link_pattern = "/nothing-matches/"\n' + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def poll_cli(
+    run_cli: Callable[..., Result], tmp_path: Path, local_site: LocalSite,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., Result]:  # fmt: skip
+    monkeypatch.setenv("WATCHER_CONFIG", str(write_config(tmp_path, local_site)))
+    return run_cli
+
+
+def test_poll_once_prints_a_summary_per_source_and_exits_0_despite_a_failure(
+    poll_cli: Callable[..., Result], local_site: LocalSite
+) -> None:
+    local_site.add_items([news_item(n) for n in range(2)], start_id=100)
+    result = poll_cli("poll", "--once")
+    assert result.exit_code == 0, result.output
+    assert "news: 2 new" in result.output and "baseline" in result.output
+    assert "listing: FAILED" in result.output and "no link matching" in result.output
+    again = poll_cli("seen", "list", "--format", "json")
+    assert again.output.count('"hash"') == 2
+
+
+def test_poll_once_source_option(poll_cli: Callable[..., Result], local_site: LocalSite) -> None:
+    result = poll_cli("poll", "--once", "--source", "news")
+    assert result.exit_code == 0 and "news: 0 new" in result.output
+    assert "listing" not in result.output
+    unknown = poll_cli("poll", "--once", "--source", "nope")
+    assert unknown.exit_code != 0 and "no source named 'nope'" in unknown.output
+
+
+def test_poll_with_bad_config_exits_non_zero_naming_file_and_key(
+    run_cli: Callable[..., Result], tmp_path: Path, local_site: LocalSite,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    path = write_config(tmp_path, local_site, extra="max_gapp = 3\n")
+    monkeypatch.setenv("WATCHER_CONFIG", str(path))
+    result = run_cli("poll", "--once")
+    assert result.exit_code != 0
+    assert f"{path}: sources[1].max_gapp: unknown key" in result.output
+
+
+def test_poll_with_a_broken_database_exits_non_zero(
+    poll_cli: Callable[..., Result], db_path: Path
+) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path.write_bytes(b"this is not a database" * 100)
+    result = poll_cli("poll", "--once")
+    assert result.exit_code != 0 and "not a valid SQLite database" in result.output

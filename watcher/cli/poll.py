@@ -1,0 +1,126 @@
+"""`watcher poll`, `watcher run`, `watcher demo`: reading the site, once, forever, or offline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from watcher.cli.context import AppContext, pass_app
+
+if TYPE_CHECKING:
+    from watcher.pipeline import Classifies
+    from watcher.poller import CycleReport
+
+__all__ = ["demo_command", "poll_command", "run_command"]
+
+log = logging.getLogger(__name__)
+
+
+def classifier_or_none(app: AppContext) -> Classifies | None:
+    """The classifier, or None while watcher.classify is not installed (items go unlabelled)."""
+    try:
+        return app.classifier
+    except ImportError as error:
+        log.warning("no classifier (%s): items are stored without labels", error)
+        return None
+
+
+@click.command("poll")
+@click.option("--once", is_flag=True, help="One cycle over the sources, then exit (the default).")
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source.")
+@pass_app
+def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
+    """Read each enabled source once and print a summary per source.
+
+    Exit status 0 also when a source failed (the failure is printed and recorded, the next
+    cycle retries); non-zero only for a bad config or a broken database.
+    """
+    from watcher.poller import poll_once
+
+    config, store = app.config, app.store
+    app.setup_logging("WARNING")
+    reports = asyncio.run(poll_once(config, store, classifier_or_none(app), names))
+    if not reports:
+        click.echo("no enabled source in the config")
+    for report in reports:
+        click.echo(report.line())
+
+
+@click.command("run")
+@pass_app
+def run_command(app: AppContext) -> None:
+    """Poll the sources on their schedule, send alerts and digests, answer the Telegram bot's
+    commands (when TELEGRAM_BOT_TOKEN is set), until SIGTERM or Ctrl-C."""
+    from watcher.scheduler import run_daemon
+
+    config, store = app.config, app.store
+    app.setup_logging()
+
+    def report(cycle: CycleReport) -> None:
+        click.echo(cycle.line())
+
+    from watcher.notify.jobs import telegram_hooks
+
+    classifier = classifier_or_none(app)
+    from watcher.notify.email_jobs import add_email_jobs
+
+    extra_jobs, services = telegram_hooks(store, config, app.env, classifier)
+
+    def email_jobs(scheduler: Any) -> None:
+        add_email_jobs(scheduler, store, config, app.env)
+
+    extra_jobs = [*extra_jobs, email_jobs]
+    asyncio.run(
+        run_daemon(
+            config, store, classifier, on_report=report, extra_jobs=extra_jobs, services=services
+        )
+    )
+    click.echo("stopped")
+
+
+@click.command("demo")
+@click.option(
+    "--duration",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Stop by itself after this long (default: until Ctrl-C).",
+)
+@click.option(
+    "--interval",
+    type=float,
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between polls of the replay site.",
+)
+@click.option(
+    "--items",
+    "item_count",
+    type=click.IntRange(1),
+    default=40,
+    show_default=True,
+    metavar="N",
+    help="How many sample items the replay site publishes in all.",
+)
+@click.option(
+    "--publish-every",
+    type=float,
+    default=3.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between new items appearing on the replay site.",
+)
+@pass_app
+def demo_command(
+    app: AppContext, duration: float | None, interval: float, item_count: int,
+    publish_every: float,
+) -> None:  # fmt: skip
+    """Watch a local replay of the site (offline, temporary database, console alerts)."""
+    from watcher.demo.run import DemoOptions, run_demo
+
+    options = DemoOptions(duration, interval, item_count, publish_every)
+    run_demo(options, classifier_or_none(app))

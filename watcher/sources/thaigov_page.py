@@ -1,0 +1,106 @@
+"""A thaigov.go.th news item page (HTML) → Item, with the selectors of config [selectors].
+
+The body goes through `corpus.clean_body_lines`, the same banner-dropping the corpus reader uses,
+so an item imported from the corpus and the same item fetched live have the same text and hash.
+Three outcomes, kept apart on purpose: an Item; None for the site's empty-item page (200 with an
+empty title, dated 1 มกราคม 2513), which is "no item here"; ParseError when the page is not an
+item page at all (a selector matches nothing): that is a source health problem, never "no news".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from watcher.config import SelectorSettings
+from watcher.corpus import Item, clean_body_lines, source_id_from_url
+from watcher.errors import ParseError
+from watcher.thaidate import EPOCH, find_thai_date
+
+__all__ = ["page_lines", "parse_item_page"]
+
+_BLOCKS = (
+    "p", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "section", "article", "header", "footer", "pre",
+)  # fmt: skip
+_DATE_SCAN_CHARS = 400
+_END_SCAN_CHARS = 4096
+
+
+def parse_item_page(html: str, url: str, selectors: SelectorSettings) -> Item | None:
+    """The item on a page, None for the empty-item page; ParseError for a page of another shape."""
+    end = selectors.page_end.lower()
+    if end and end not in html[-_END_SCAN_CHARS:].lower():
+        raise ParseError(f"{url}: page ends before {selectors.page_end} (cut short?)")
+    soup = BeautifulSoup(html, "lxml")
+    page_title = _page_title(soup, selectors.page_title_prefix)
+    title_node = soup.select_one(selectors.title)
+    body_node = soup.select_one(selectors.body)
+    if page_title == "" and (title_node is None or not _text(title_node)):
+        return None
+    missing = [
+        f"{name} selector {selector!r}"
+        for name, selector, node in (
+            ("title", selectors.title, title_node),
+            ("body", selectors.body, body_node),
+        )
+        if node is None
+    ]
+    if missing or title_node is None or body_node is None:
+        raise ParseError(f"{url}: not an item page: {' and '.join(missing)} matched nothing")
+    title = _text(title_node) or (page_title or "")
+    lines = page_lines(body_node)
+    body_lines, published = clean_body_lines(lines, title)
+    published = published or _banner_date(soup, selectors) or _scan_date(body_lines)
+    if published == EPOCH:
+        return None
+    if not title:
+        raise ParseError(f"{url}: item page with an empty title block")
+    category_node = soup.select_one(selectors.category) if selectors.category else None
+    return Item(
+        title=title,
+        body="\n".join(body_lines),
+        url=url,
+        source_id=source_id_from_url(url),
+        category=(_text(category_node) or None) if category_node else None,
+        published=published.isoformat() if published else None,
+    )
+
+
+def page_lines(node: Tag) -> list[str]:
+    """The text of `node` one block (paragraph, line break) per line, blank lines dropped."""
+    for br in node.find_all("br"):
+        br.replace_with(NavigableString("\n"))
+    for block in node.find_all(_BLOCKS):
+        block.insert_before(NavigableString("\n"))
+        block.insert_after(NavigableString("\n"))
+    text = node.get_text("").replace("\xa0", " ")
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def _text(node: Tag | None) -> str:
+    return " ".join(node.get_text(" ").split()) if node is not None else ""
+
+
+def _page_title(soup: BeautifulSoup, prefix: str) -> str | None:
+    """The title in <title> after the site prefix; None when <title> is not the site's."""
+    node = soup.find("title")
+    if node is None:
+        return None
+    text = " ".join(node.get_text(" ").split())
+    folded_prefix = " ".join(prefix.split())
+    if not text.startswith(folded_prefix):
+        return None
+    return text[len(folded_prefix) :].strip()
+
+
+def _banner_date(soup: BeautifulSoup, selectors: SelectorSettings) -> dt.date | None:
+    if not selectors.date:
+        return None
+    node = soup.select_one(selectors.date)
+    return find_thai_date(_text(node)) if node is not None else None
+
+
+def _scan_date(lines: list[str]) -> dt.date | None:
+    return find_thai_date("\n".join(lines)[:_DATE_SCAN_CHARS])
