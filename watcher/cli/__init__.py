@@ -15,11 +15,8 @@ from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
 from watcher.cli.items import export_command, import_command, reclassify_command, seen_group
 from watcher.cli.ops import backup_command, health_command
-<<<<<<< HEAD
 from watcher.cli.poll import demo_command, poll_command, run_command
-=======
 from watcher.cli.query import browse_command, reindex_command, search_command, stats_command
->>>>>>> query
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
@@ -27,7 +24,7 @@ __all__ = ["cli", "main"]
 
 
 class WatcherGroup(click.Group):
-    """Turns any WatcherError into one clear line and exit status 2, never a traceback."""
+    """Turns any WatcherError into one clear line and exit status 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -59,9 +56,11 @@ for command in (
     poll_command,
     run_command,
     demo_command,
+    search_command,
+    stats_command,
+    reindex_command,
+    browse_command,
 ):
-    cli.add_command(command)
-for command in (search_command, stats_command, reindex_command, browse_command):
     cli.add_command(command)
 
 
