@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from watcher import query  # noqa: E402
+from watcher.errors import StoreError  # noqa: E402
 from watcher.store import ItemFilter, Store  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
@@ -259,7 +260,12 @@ def main() -> None:
             sys.exit(f"{args.corpus}: corpus not found")
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build_db(args.db, args.corpus)
-    store = Store.open(args.db)  # applies any newer migration (and indexes) once
+    try:
+        store = Store.open(args.db)  # applies any newer migration (and indexes) once
+    except StoreError as error:  # a cache built by an older branch's schema order
+        print(f"  cached database unusable ({error}); importing again")
+        build_db(args.db, args.corpus)
+        store = Store.open(args.db)
     labelled = store.count_matching(ItemFilter(countries=("JP",)))
     print(f"  {store.count_items()} items, {labelled} labelled JP")
     store.close()

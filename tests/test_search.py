@@ -222,3 +222,27 @@ def test_upgrading_a_database_indexes_its_items(tmp_path: Path) -> None:
         assert found(store, "ยานยนต์ไฟฟ้า") == ["a1"]
     finally:
         store.close()
+
+
+def test_a_page_of_a_listing_is_the_head_of_the_whole_listing(
+    store: Store, now: dt.datetime
+) -> None:
+    dates = ["2024-01-02", "2023-05-01", "2024-01-02", None, "2025-03-01"]
+    for url_id, published in enumerate(dates):
+        item = Item(title=f"ข่าว {url_id}", body="เนื้อหา", url=URL.format(url_id),
+                    published=published)  # fmt: skip
+        store.add_item(item, origin="import", seen_at=now + dt.timedelta(minutes=url_id))
+    for newest_first in (True, False):
+        whole = [i.hash for i in store.list_items(ItemFilter(), newest_first=newest_first)]
+        for limit in range(6):
+            page = store.list_items(ItemFilter(limit=limit), newest_first=newest_first)
+            assert [i.hash for i in page] == whole[:limit]
+
+
+def test_items_in_order_reads_in_chunks_and_skips_unknown(store: Store, now: dt.datetime) -> None:
+    from watcher.store.items import items_in_order
+
+    hashes = [add(store, now, n, f"ข่าว {n}", f"เนื้อหา {n}") for n in range(5)]
+    wanted = [hashes[3], "0" * 16, hashes[0], hashes[4], hashes[1]]
+    got = items_in_order(store.db, wanted, chunk=2)
+    assert [i.hash for i in got] == [hashes[3], hashes[0], hashes[4], hashes[1]]
