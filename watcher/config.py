@@ -73,7 +73,7 @@ class WatcherSettings:
 @dataclass(frozen=True)
 class FetchSettings:
     user_agent: str = setting(
-        "thaigov-watcher/0.1 (+https://github.com/thaigov-watcher; polite news monitor)",
+        "thaigov-watcher/0.1 (polite news monitor; operators: add a contact here)",
         "User-Agent sent with every request",
     )
     connect_timeout: float = setting(10.0, "seconds to open a connection")
