@@ -56,6 +56,7 @@ class StoreBase:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")
             return cls(conn, path)
         except sqlite3.DatabaseError as error:
             raise StoreError(describe_db_error(path, error)) from error
