@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 from pathlib import Path
 
@@ -133,15 +132,3 @@ def test_locked_database_gives_a_clear_error(tmp_path: Path, now: dt.datetime) -
     finally:
         blocker.rollback()
         blocker.close()
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_state_dir(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    state.mkdir()
-    state.chmod(0o500)
-    try:
-        with pytest.raises(StoreError):
-            Store.open(state / "watcher.db")
-    finally:
-        state.chmod(0o700)
