@@ -118,7 +118,7 @@ class Fetcher:
         try:
             own = await self.resolve(host)
         except OSError as error:
-            raise FetchError(f"{url}: cannot resolve {host}: {error}") from error
+            raise FetchError(f"cannot resolve {host}: {error}") from error
         hosts = frozenset({host, *self.settings.allowed_hosts, *extra_hosts})
         return FetchScope(hosts=hosts, own_addresses=own)
 

@@ -118,14 +118,14 @@ async def _demo(
             summary.published.append(source_id)
             console.print(Text.assemble(("site  ", "dim"), (f"published id {source_id}", "cyan")))
 
-    for _ in range(min(options.initial, len(pending))):
-        publish()
     config = _demo_config(site, options)
     console.print(
         f"[bold]thaigov-watcher demo[/]: replay site {site.base_url}, {len(items)} sample items,"
         f" a new one every {options.publish_every:g}s, polled every {options.interval:g}s"
         + (f", for {options.duration:g}s" if options.duration else ", Ctrl-C to stop")
     )
+    for _ in range(min(options.initial, len(pending))):
+        publish()
     if classifier is None:
         console.print("[yellow]no classifier installed: items are shown without labels[/]")
 
