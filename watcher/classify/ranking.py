@@ -31,7 +31,9 @@ the item is about comes back; a passing "อาเซียน" does not.
 
 Ministries. A ministry is labelled when it acts, i.e. at least one of: named in the title; named
 in the lead; named through a minister's or official's title ("titles" in ministries.toml);
-named `acts_min_mentions` times or more; a mention directly followed by an actor word
+named `acts_min_mentions` times or more (a name with its abbreviation in brackets right after
+it, `กระทรวงยุติธรรม (ยธ.)`, is one naming: a contact line spells a name out once); a mention
+directly followed by an actor word
 ([ministry_actor_after]: เป็นประธาน, เปิดเผย, ลงนาม…) or preceded by an assignment word
 ([ministry_actor_before]: มอบหมายให้, โดย, ร่วมกับ, ได้แก่…); or enumerated right next to
 another ministry (`กระทรวง ก กระทรวง ข และ กรม ค`: the parties of an agreement or a task).
@@ -46,6 +48,7 @@ ties broken by the earliest mention. None when no ministry is labelled.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +58,8 @@ import ahocorasick
 from .labels import Evidence, Labels, cap_evidence
 
 __all__ = ["Mention", "Ranker"]
+
+_ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
 
 _DEFAULTS: dict[str, float] = {
     "lead_chars": 400,
@@ -189,7 +194,7 @@ class Ranker:
     def _acts(self, tally: _Tally, body: str, lead_start: int) -> bool:
         if tally.title or "titles" in tally.roles:
             return True
-        if len(tally.body) >= self.p["acts_min_mentions"]:
+        if _namings(tally.body, body) >= self.p["acts_min_mentions"]:
             return True
         if tally.first_body() < lead_start + self.p["lead_chars"]:
             return True
@@ -215,6 +220,16 @@ class Ranker:
             score += p["m_count_weight"] * min(len(tally.body), p["body_cap"])
             ranked.append((-score, tally.first_body(), code))
         return min(ranked)[2] if ranked else None
+
+
+def _namings(mentions: list[Mention], body: str) -> int:
+    """Mentions, counting a name and its bracketed abbreviation (สกอ. in `... (สกอ.)`) once."""
+    count, previous_end = 0, -1
+    for mention in sorted(mentions, key=lambda m: m.start):
+        if previous_end < 0 or not _ABBREVIATION_GAP.fullmatch(body, previous_end, mention.start):
+            count += 1
+        previous_end = mention.end
+    return count
 
 
 def _strongest_role(
