@@ -17,12 +17,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber, environment
 from tests.smtp import SmtpServer, serve_smtp
 from watcher.config import Config, EmailSettings, parse_config
+from watcher.digest import queue_daily_digests
 from watcher.errors import ConfigError
 from watcher.notify.email_jobs import (
     EmailJobs,
     add_email_jobs,
     digest_clock_time,
-    queue_daily_digests,
 )
 from watcher.store import Store
 

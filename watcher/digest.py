@@ -16,7 +16,15 @@ from zoneinfo import ZoneInfo
 from watcher.store import ItemFilter, Store, StoredItem, utc_iso
 from watcher.subscriptions import Subscriber
 
-__all__ = ["Digest", "DigestSection", "build_digest", "day_window", "group_items", "local_day"]
+__all__ = [
+    "Digest",
+    "DigestSection",
+    "build_digest",
+    "day_window",
+    "group_items",
+    "local_day",
+    "queue_daily_digests",
+]
 
 
 @dataclass(frozen=True)
@@ -77,3 +85,14 @@ def build_digest(store: Store, subscriber: Subscriber, day: dt.date, tz: ZoneInf
         if subscriber.matches(item.countries, item.blocs, item.ministries)
     ]
     return Digest(day, subscriber, group_items(matching))
+
+
+def queue_daily_digests(
+    store: Store, channel: str, day: dt.date, now: dt.datetime, *, force: bool = False
+) -> int:
+    """One digest row per daily subscriber of `channel` for `day`; how many were new."""
+    return sum(
+        store.queue_digest(subscriber.id, day.isoformat(), now, force=force)
+        for subscriber in store.subscribers(channel)
+        if subscriber.wants_daily
+    )

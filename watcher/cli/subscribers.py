@@ -11,6 +11,7 @@ import click
 from watcher.cli.context import AppContext, pass_app
 from watcher.cli.options import output_options
 from watcher.cli.output import print_rows
+from watcher.digest import queue_daily_digests
 from watcher.subscriptions import MODES, Subscriber, Subscription
 
 __all__ = ["digest_command", "subscribers_group"]
@@ -173,10 +174,7 @@ def digest_command(app: AppContext, channel: str, day: dt.datetime | None, force
     tz = ZoneInfo(zone or app.config.watcher.timezone)
     now = dt.datetime.now(dt.UTC)
     the_day = day.date() if day else now.astimezone(tz).date()
-    queued = 0
-    for subscriber in app.store.subscribers(channel):
-        if subscriber.wants_daily:
-            queued += app.store.queue_digest(subscriber.id, the_day.isoformat(), now, force=force)
+    queued = queue_daily_digests(app.store, channel, the_day, now, force=force)
     settings = app.config.email if channel == "email" else app.config.telegram
     send_empty = getattr(settings, "send_empty", getattr(settings, "send_empty_digest", False))
 

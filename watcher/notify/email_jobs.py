@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watcher.config import Config, Environment
+from watcher.digest import queue_daily_digests
 from watcher.errors import ConfigError, WatcherError
 from watcher.notify.channels import OpenableChannel, open_channel
 from watcher.notify.email import email_zone
@@ -32,7 +33,6 @@ __all__ = [
     "EmailJobs",
     "add_email_jobs",
     "digest_clock_time",
-    "queue_daily_digests",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,17 +56,6 @@ def digest_clock_time(text: str) -> dt.time:
     if not match:
         raise ConfigError(f"email.digest_time: expected HH:MM (24 h), got {text!r}")
     return dt.time(int(match.group(1)), int(match.group(2)))
-
-
-def queue_daily_digests(
-    store: Store, channel: str, day: dt.date, now: dt.datetime, *, force: bool = False
-) -> int:
-    """One digest row per daily subscriber of `channel` for `day`; how many were new."""
-    return sum(
-        store.queue_digest(subscriber.id, day.isoformat(), now, force=force)
-        for subscriber in store.subscribers(channel)
-        if subscriber.wants_daily
-    )
 
 
 class EmailJobs:
