@@ -220,3 +220,15 @@ def test_reclassify_after_gazetteer_change(
     assert "reclassified 1 items: 1 changed" in changed.output
     still = json.loads(run_cli("seen", "list", "--country", "JP", "--format", "json").output)
     assert still == []
+
+
+def test_table_cuts_a_long_title_json_keeps_it(
+    run_cli: Run, make_text: Callable[..., str], tmp_path: Path
+) -> None:
+    long_title = "นายกรัฐมนตรีหารือความร่วมมือ " * 20
+    text = make_text(long_title.strip(), JP_BODY, item_id=303)
+    run_cli("import", str(write_jsonl(tmp_path / "c.jsonl", [corpus_line(text)])))
+    table = run_cli("seen", "list").output
+    assert "…" in table and table.count("นายกรัฐมนตรีหารือ") < 20
+    [item] = json.loads(run_cli("seen", "list", "--format", "json").output)
+    assert item["title"] == long_title.strip()

@@ -10,7 +10,10 @@ from typing import Any
 
 import click
 
+from watcher.notify.render import cut_at_boundary
 from watcher.store import StoredItem
+
+TABLE_TITLE_CHARS = 120
 
 __all__ = ["ITEM_COLUMNS", "item_row", "print_items", "print_rows"]
 
@@ -70,8 +73,16 @@ def print_rows(
                 max_width=60 if column in ("title", "snippet") else None,
             )  # fmt: skip
         for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in shown))
+            table.add_row(*(_table_cell(c, row.get(c)) for c in shown))
         Console(soft_wrap=False).print(table)
+
+
+def _table_cell(column: str, value: Any) -> str:
+    """A title is cut for the table (JSON and CSV keep it whole): one row stays a few lines."""
+    text = _cell(value)
+    if column == "title" and len(text) > TABLE_TITLE_CHARS:
+        text = cut_at_boundary(text, TABLE_TITLE_CHARS - 1).rstrip() + "…"
+    return text
 
 
 def print_items(items: Iterable[StoredItem], output_format: str) -> None:
