@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from tests.conftest import SEEDS, needs_seeds
 from watcher.cli import cli
+from watcher.store import ITEM_FIELDS
 
 JP_BODY = [
     "นายกรัฐมนตรีหารือกับนายกรัฐมนตรีญี่ปุ่น ณ กรุงโตเกียว ประเทศญี่ปุ่น",
@@ -157,7 +158,9 @@ def test_export_formats_reimport_as_duplicates(
     csv_path = tmp_path / "e.csv"
     run_cli("export", "--format", "csv", "--country", "JP", str(csv_path))
     rows = csv_path.read_text(encoding="utf-8").splitlines()
-    assert rows[0].startswith("hash,url,title") and len(rows) == 2 and "ญี่ปุ่น" in rows[1]
+    assert len(rows) == 2 and "ญี่ปุ่น" in rows[1]
+    listed = run_cli("seen", "list", "--country", "JP", "--format", "csv").output.splitlines()
+    assert rows[0] == listed[0] == ",".join(ITEM_FIELDS)
 
 
 def test_not_a_database_gives_one_line(run_cli: Run, db_path: Path) -> None:

@@ -14,24 +14,11 @@ from pathlib import Path
 from typing import IO
 
 from watcher.corpus import format_corpus_text
-from watcher.store import StoredItem
+from watcher.store import ITEM_FIELDS, StoredItem
 
 __all__ = ["CSV_COLUMNS", "corpus_file_name", "export_items"]
 
-CSV_COLUMNS = (
-    "hash",
-    "url",
-    "title",
-    "published",
-    "category",
-    "countries",
-    "primary",
-    "blocs",
-    "ministries",
-    "lead_ministry",
-    "first_seen",
-    "origin",
-)
+CSV_COLUMNS = ITEM_FIELDS  # the same columns, in the same order, as `seen list --format csv`
 
 
 def corpus_file_name(sequence: int, digest: str, width: int = 3) -> str:

@@ -11,30 +11,17 @@ from typing import Any
 import click
 
 from watcher.notify.render import cut_at_boundary
-from watcher.store import StoredItem
+from watcher.store import ITEM_FIELDS, StoredItem
 
 TABLE_TITLE_CHARS = 120
 
 __all__ = ["ITEM_COLUMNS", "item_row", "print_items", "print_rows"]
 
-ITEM_COLUMNS = (
-    "hash",
-    "published",
-    "title",
-    "countries",
-    "primary",
-    "blocs",
-    "ministries",
-    "lead_ministry",
-    "category",
-    "url",
-    "first_seen",
-)
+ITEM_COLUMNS = ITEM_FIELDS
 
 
 def item_row(item: StoredItem) -> dict[str, Any]:
-    record = item.to_json()
-    return {column: record[column] for column in ITEM_COLUMNS} | {"origin": record["origin"]}
+    return item.to_json()
 
 
 def _cell(value: Any) -> str:

@@ -13,7 +13,7 @@ from watcher.store import COUNT_DIMENSIONS
 
 __all__ = ["browse_command", "reindex_command", "search_command", "stats_command"]
 
-SEARCH_COLUMNS = (*ITEM_COLUMNS, "origin", "rank", "snippet")
+SEARCH_COLUMNS = (*ITEM_COLUMNS, "rank", "snippet")
 
 
 @click.command("search")

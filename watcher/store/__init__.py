@@ -12,6 +12,7 @@ from watcher.store.base import BUSY_TIMEOUT_SECONDS, describe_db_error
 from watcher.store.counts import COUNT_DIMENSIONS, CountTables
 from watcher.store.items import ItemTables, filter_sql
 from watcher.store.records import (
+    ITEM_FIELDS,
     AddOutcome,
     ItemFilter,
     Labels,
@@ -26,6 +27,7 @@ from watcher.store.sources import SourceTables
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "COUNT_DIMENSIONS",
+    "ITEM_FIELDS",
     "AddOutcome",
     "ItemFilter",
     "Labels",

@@ -13,6 +13,7 @@ from watcher.subscriptions import Subscriber
 Labels = Mapping[str, Any]  # the classifier's Labels.to_json()
 
 __all__ = [
+    "ITEM_FIELDS",
     "AddOutcome",
     "ItemFilter",
     "Labels",
@@ -50,6 +51,22 @@ class ItemFilter:
     limit: int | None = None
 
 
+ITEM_FIELDS = (
+    "hash",
+    "published",
+    "title",
+    "countries",
+    "primary",
+    "blocs",
+    "ministries",
+    "lead_ministry",
+    "category",
+    "url",
+    "first_seen",
+    "origin",
+)
+
+
 @dataclass(frozen=True)
 class StoredItem:
     hash: str
@@ -80,19 +97,11 @@ class StoredItem:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The item's public fields, in ITEM_FIELDS order (JSON, CSV and export all use it)."""
+        labels = {"countries", "primary", "blocs", "ministries"}
         return {
-            "hash": self.hash,
-            "url": self.url,
-            "title": self.title,
-            "published": self.published,
-            "category": self.category,
-            "countries": list(self.countries),
-            "primary": list(self.primary),
-            "blocs": list(self.blocs),
-            "ministries": list(self.ministries),
-            "lead_ministry": self.lead_ministry,
-            "first_seen": self.first_seen,
-            "origin": self.origin,
+            name: list(getattr(self, name)) if name in labels else getattr(self, name)
+            for name in ITEM_FIELDS
         }
 
 
