@@ -158,8 +158,13 @@ class Poller:
             log.exception("source %s: cycle failed", source.name)
             error = f"internal error: {type(failure).__name__}: {failure}"
         last_id = stats.highest_id if stats else None
-        self.store.record_cycle(
-            source.name, at=self.clock(), error=error, last_id=last_id, new_items=counts["new"]
+        await asyncio.to_thread(
+            self.store.record_cycle,
+            source.name,
+            at=self.clock(),
+            error=error,
+            last_id=last_id,
+            new_items=counts["new"],
         )
         return CycleReport(
             source=source.name,

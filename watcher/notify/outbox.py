@@ -20,7 +20,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from watcher.digest import Digest, build_digest
@@ -126,35 +126,43 @@ class OutboxSender:
             if row.kind == "alert":
                 item = self.store.get_item(row.item_hash)
                 if item is None:
-                    self.store.mark_failed(row.id, f"item {row.item_hash} is not in the database")
+                    await _off_loop(self.store.mark_failed, row.id, f"item {row.item_hash} is gone")
                     return "failed"
                 await self.channel.send_alert(row, item)
             else:
                 day = dt.date.fromisoformat(row.digest_date)
                 digest = build_digest(self.store, row.subscriber, day, self.tz)
                 if digest.count == 0 and not self.send_empty_digest:
-                    self.store.mark_skipped(row.id, "no matching item that day")
+                    await _off_loop(self.store.mark_skipped, row.id, "no matching item that day")
                     return "skipped"
                 await self.channel.send_digest(row, digest)
         except TransientDeliveryError as error:
             wait = max(error.retry_after or 0.0, retry_delay(row.attempts))
             not_before = self.clock() + dt.timedelta(seconds=wait)
-            self.store.mark_retry(row.id, str(error), not_before, plain_text=error.plain_text)
+            await _off_loop(
+                self.store.mark_retry, row.id, str(error), not_before, plain_text=error.plain_text
+            )
             self._held_until[row.subscriber.id] = not_before
             log.warning("outbox %s to %s: will retry in %.0f s: %s", row.id, _who(row), wait, error)
             return "retried"
         except ChannelError:
             raise
         except PermanentDeliveryError as error:
-            self.store.pause_subscriber(row.subscriber.id, str(error))
+            await _off_loop(self.store.pause_subscriber, row.subscriber.id, str(error))
             log.warning("subscriber %s paused: %s", _who(row), error)
             return "paused"
         except DeliveryError as error:  # this one message can never go (e.g. refused as is)
-            self.store.mark_failed(row.id, str(error))
+            await _off_loop(self.store.mark_failed, row.id, str(error))
             log.error("outbox %s to %s failed: %s", row.id, _who(row), error)
             return "failed"
-        self.store.mark_sent(row.id, self.clock())
+        await _off_loop(self.store.mark_sent, row.id, self.clock())
         return "sent"
+
+
+async def _off_loop(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """A store write waits for SQLite's write lock (another writer, e.g. an import); in a worker
+    thread that wait never stalls the loop the bot and the poller share."""
+    await asyncio.to_thread(write, *args, **kwargs)
 
 
 def _who(row: OutboxRow) -> str:

@@ -13,6 +13,7 @@ pattern is wrong), reported as a ParseError, never taken for "no news".
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncGenerator
 from urllib.parse import urljoin
@@ -55,7 +56,9 @@ class ListingSource(SourceKind):
             if item is not None:
                 yield Found(item, item.source_id)
         now = self.context.clock()
-        store.set_http_validators(first_url, first.etag, first.last_modified, now)
+        await asyncio.to_thread(
+            store.set_http_validators, first_url, first.etag, first.last_modified, now
+        )
 
     async def _new_links(self, first: Page) -> list[str]:
         pattern = re.compile(self.config.link_pattern or "")

@@ -21,6 +21,7 @@ the site answers 304 (or with the small empty page). The empty-item page is neve
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 
 from watcher.sources import register
@@ -87,11 +88,13 @@ class SequenceSource(SourceKind):
         page, item = await self.read_item(url, validators)
         now = self.context.clock()
         if item is None:
-            store.mark_empty(self.config.name, source_id, now)
+            await asyncio.to_thread(store.mark_empty, self.config.name, source_id, now)
             if page.status == 200:
-                store.set_http_validators(url, page.etag, page.last_modified, now)
+                await asyncio.to_thread(
+                    store.set_http_validators, url, page.etag, page.last_modified, now
+                )
             return None
         if known:
-            store.clear_empty(self.config.name, source_id, url)
+            await asyncio.to_thread(store.clear_empty, self.config.name, source_id, url)
         self.stats.highest_id = max(self.stats.highest_id or 0, source_id)
         return Found(item, source_id)
