@@ -100,9 +100,6 @@ class SelectorSettings:
         "</html>", "text a complete page ends with (a cut page is refused); empty: no check"
     )
     next_page: str = setting("a[rel=next]", "CSS selector of a listing's next-page link")
-    search_results: str = setting(
-        "div.col-xs-12.col-sm-9.col-md-10.news-2 > p > a", "CSS selector of search result links"
-    )
 
 
 @dataclass(frozen=True)

@@ -72,14 +72,6 @@ class SiteServer:
         with self._lock:
             self._items[source_id] = item
 
-    def unpublish(self, source_id: int) -> None:
-        with self._lock:
-            self._items.pop(source_id, None)
-
-    def published_ids(self) -> list[int]:
-        with self._lock:
-            return sorted(self._items)
-
     # -- addresses ------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
