@@ -2,8 +2,8 @@
 Telegram and the e-mail digest, so both channels agree on every day's content.
 
 A day is a calendar day in the configured zone (Asia/Bangkok by default). A digest holds the
-items first seen that day by polling (imports are history, never digested) that match the
-subscriber, grouped by primary partner country, then by lead ministry.
+items first seen that day by polling (imports, backfills and baselines are history, never
+digested) that match the subscriber, grouped by primary partner country, then by lead ministry.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from watcher.store import ItemFilter, Store, StoredItem, utc_iso
+from watcher.store import HISTORY_ORIGINS, ItemFilter, Store, StoredItem, utc_iso
 from watcher.subscriptions import Subscriber
 
 __all__ = [
@@ -78,7 +78,7 @@ def group_items(items: Iterable[StoredItem]) -> tuple[DigestSection, ...]:
 
 def build_digest(store: Store, subscriber: Subscriber, day: dt.date, tz: ZoneInfo) -> Digest:
     start, end = day_window(day, tz)
-    where = ItemFilter(seen_from=start, seen_to=end, exclude_origins=("import",))
+    where = ItemFilter(seen_from=start, seen_to=end, exclude_origins=HISTORY_ORIGINS)
     matching = [
         item
         for item in store.iter_items(where, newest_first=False)

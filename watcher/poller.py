@@ -224,7 +224,8 @@ class Poller:
             async with contextlib.aclosing(kind.discover()) as found_items:
                 async for found in found_items:
                     alert = not baseline and not found.history
-                    report = await self._process(source, found, alert)
+                    origin = "baseline" if found.history else "poll"
+                    report = await self.process(source, found, alert=alert, origin=origin)
                     counts[report.result.status] += 1
                     items.append(report)
                     if self.stop.is_set():
@@ -285,10 +286,12 @@ class Poller:
         text = f"internal error: {type(failure).__name__}: {failure}"
         return text, SiteOutcome("failing", text)
 
-    async def _process(self, source: SourceConfig, found: Found, alert: bool) -> ItemReport:
+    async def process(
+        self, source: SourceConfig, found: Found, *, alert: bool, origin: str = "poll"
+    ) -> ItemReport:
         """Classify and store off the event loop: classification is CPU-heavy."""
         result = await asyncio.to_thread(
-            self.pipeline.process, found.item, origin="poll", alert=alert
+            self.pipeline.process, found.item, origin=origin, alert=alert
         )
         report = ItemReport(
             source.name, found.source_id, found.item.url, found.item.title, result, found.history

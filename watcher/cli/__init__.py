@@ -17,6 +17,7 @@ from watcher.cli.items import export_command, import_command, reclassify_command
 from watcher.cli.ops import backup_command, health_command
 from watcher.cli.poll import demo_command, poll_command, run_command
 from watcher.cli.query import browse_command, reindex_command, search_command, stats_command
+from watcher.cli.sources import backfill_command, sources_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
 
@@ -54,6 +55,8 @@ for command in (
     health_command,
     backup_command,
     poll_command,
+    backfill_command,
+    sources_command,
     run_command,
     demo_command,
     search_command,

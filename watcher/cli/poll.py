@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -28,6 +29,10 @@ def classifier_or_none(app: AppContext) -> Classifies | None:
         return None
 
 
+class _ConfigOrDatabaseError(click.ClickException):
+    exit_code = 2  # the contract: 2 for a bad config or a broken database, 1 a failed source
+
+
 @click.command("poll")
 @click.option("--once", is_flag=True, help="One cycle over the sources, then exit (the default).")
 @click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source.")
@@ -35,18 +40,26 @@ def classifier_or_none(app: AppContext) -> Classifies | None:
 def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
     """Read each enabled source once and print a summary per source.
 
-    Exit status 0 also when a source failed (the failure is printed and recorded, the next
-    cycle retries); non-zero only for a bad config or a broken database.
+    Always tries, even a source that bot protection blocked earlier (an operator's explicit
+    request). Exit status 0 when every source was read, 1 when a source failed, was refused by
+    robots.txt or blocked (printed and recorded; the next cycle retries), 2 for a bad config
+    or a broken database.
     """
+    from watcher.errors import ConfigError, StoreError
     from watcher.poller import poll_once
 
-    config, store = app.config, app.store
-    app.setup_logging("WARNING")
-    reports = asyncio.run(poll_once(config, store, classifier_or_none(app), names))
+    try:
+        config, store = app.config, app.store
+        app.setup_logging("WARNING")
+        reports = asyncio.run(poll_once(config, store, classifier_or_none(app), names))
+    except (ConfigError, StoreError) as error:
+        raise _ConfigOrDatabaseError(str(error)) from error
     if not reports:
         click.echo("no enabled source in the config")
     for report in reports:
         click.echo(report.line())
+    if any(not report.ok for report in reports):
+        sys.exit(1)
 
 
 @click.command("run")

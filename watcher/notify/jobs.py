@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from watcher.bot import BotCommands, build_application
 from watcher.config import Config, Environment, TelegramSettings
 from watcher.errors import ConfigError, DeliveryError
+from watcher.health import WHAT_TO_DO, state_line
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make_bot
 from watcher.notify.telegram_render import TelegramRenderer, Terms
@@ -70,8 +71,10 @@ class HealthWatch:
                 found[(state.name, "failing")] = (
                     f"failed {state.consecutive_failures} cycles in a row: {error}"
                 )
-            if state.consecutive_failures and "selector" in error.lower():
-                found[(state.name, "selector")] = f"a selector matches nothing: {error}"
+            if state.state in WHAT_TO_DO:  # refused, blocked, stale: told once per episode
+                found[(state.name, state.state)] = (
+                    f"{state_line(state)} — {WHAT_TO_DO[state.state]}"
+                )
             since = state.last_new_at or state.last_success
             if state.cycles and since and _hours_since(since, now) >= self.settings.stale_hours:
                 found[(state.name, "stale")] = (

@@ -27,7 +27,7 @@ answers 304 (or with the small empty page). The empty-item page is never stored.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 
 from watcher.config import SourceConfig, setting
@@ -133,6 +133,12 @@ class SequenceSource(SourceKind):
             yield Found(found.item, found.source_id, history=True)
             self._passed(found.source_id or 0)
         self._passed(newest)
+
+    async def history(self, ids: Iterable[int]) -> AsyncGenerator[tuple[int, Found | None], None]:
+        """`watcher backfill`: each id of `ids` read once, its item (if any) as history."""
+        for source_id in ids:
+            _something, found = await self._probe(source_id, known=False)
+            yield source_id, (Found(found.item, source_id, history=True) if found else None)
 
     async def _recheck_gaps(self, frontier: int) -> list[Found]:
         """Ids skipped as empty behind the frontier, re-read a few times in case they appear."""

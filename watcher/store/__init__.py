@@ -12,6 +12,7 @@ from watcher.store.base import BUSY_TIMEOUT_SECONDS, describe_db_error
 from watcher.store.counts import COUNT_DIMENSIONS, CountTables
 from watcher.store.items import ItemTables, filter_sql
 from watcher.store.records import (
+    HISTORY_ORIGINS,
     ITEM_FIELDS,
     AddOutcome,
     ItemFilter,
@@ -28,6 +29,7 @@ from watcher.store.sources import SourceTables
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "COUNT_DIMENSIONS",
+    "HISTORY_ORIGINS",
     "ITEM_FIELDS",
     "AddOutcome",
     "ItemFilter",

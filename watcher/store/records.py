@@ -13,6 +13,7 @@ from watcher.subscriptions import Subscriber
 Labels = Mapping[str, Any]  # the classifier's Labels.to_json()
 
 __all__ = [
+    "HISTORY_ORIGINS",
     "ITEM_FIELDS",
     "AddOutcome",
     "ItemFilter",
@@ -23,6 +24,9 @@ __all__ = [
     "StoredItem",
     "utc_iso",
 ]
+
+
+HISTORY_ORIGINS = ("import", "backfill", "baseline")  # stored, never alerted, never in a digest
 
 
 def utc_iso(moment: dt.datetime) -> str:
