@@ -31,6 +31,8 @@ takes `times=N` (the fault answers the next N requests, then the path is normal 
     site.truncate(path, keep=0.5)         # the normal page cut (valid HTTP, broken HTML)
     site.garbage(path, size=4096)         # random bytes served as text/html
     site.redirect(path, location)         # 302 to location (absolute or relative)
+    site.challenge(path, 403)             # bot protection: 403/503 + cf-mitigated, or 200 page
+    site.serve(path, body, content_type)  # any document (a feed: see tests/feeds.py)
     site.clear_faults()                   # back to normal everywhere
 
 Stalls end when the site stops (stop() wakes them), so tests never hang on teardown.
@@ -170,6 +172,34 @@ class LocalSite(SiteServer):
     ) -> None:
         def act(handler: Any) -> None:
             handler.send_body(status, "text/html", b"", {"Location": location})
+
+        self._add(path, act, times)
+
+    def challenge(self, path: str, status: int = 403, *, times: int | None = None) -> None:
+        """A bot-protection answer: 403/503 with `cf-mitigated: challenge`, or for status 200
+        a "Just a moment…" page without the header (as some protections serve it)."""
+        page = (
+            b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+            b"<div id='challenge-running'>Checking your browser before accessing.</div>"
+            b"<script src='/cdn-cgi/challenge-platform/h/g/orchestrate/jsch/v1'></script>"
+            b"</body></html>"
+        )
+        headers = {} if status == 200 else {"cf-mitigated": "challenge"}
+
+        def act(handler: Any) -> None:
+            handler.send_body(status, "text/html; charset=UTF-8", page, headers)
+
+        self._add(path, act, times)
+
+    def serve(
+        self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8",
+        *, times: int | None = None,
+    ) -> None:  # fmt: skip
+        """Any document at `path` (a feed, a page of another layout), with an ETag."""
+        data = body.encode() if isinstance(body, str) else body
+
+        def act(handler: Any) -> None:
+            handler.send_body(200, content_type, data)
 
         self._add(path, act, times)
 

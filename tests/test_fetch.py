@@ -156,7 +156,8 @@ def test_robots_disallow_is_honoured_and_cached() -> None:
 
     harness = Harness(handler, respect_robots=True)
     harness.get()
-    with pytest.raises(FetchError, match=r"refused by https://site\.test/robots\.txt: Disallow: /private/"):
+    refused = r"refused by https://site\.test/robots\.txt: Disallow: /private/"
+    with pytest.raises(FetchError, match=refused):
         harness.get("https://site.test/private/1")
     paths = [r.url.path for r in harness.requests]
     assert paths.count("/news/contents/details/5") == 1 and "/private/1" not in paths

@@ -5,6 +5,7 @@ WatcherError                 base: carries one line meant for the user
  ├── InputError              an input file or line that cannot be read as an item
  ├── FetchError              the site answered badly or not at all (per source, retried)
  │    ├── RefusedByRobots     robots.txt disallows the URL: no request is sent
+ │    ├── RobotsUnreadable    robots.txt answers 5xx or not at all: nothing is read (RFC 9309)
  │    └── BlockedByBotProtection   a challenge answer (cf-mitigated, "Just a moment…"): back off
  ├── ParseError              a page that is not a thaigov item page / selector matched nothing
  │    └── SelectorsStale      an item page the selectors no longer fit (the site's redesign)
@@ -29,6 +30,7 @@ __all__ = [
     "ParseError",
     "PermanentDeliveryError",
     "RefusedByRobots",
+    "RobotsUnreadable",
     "SelectorsStale",
     "StoreError",
     "TransientDeliveryError",
@@ -56,6 +58,10 @@ class RefusedByRobots(FetchError):
     def __init__(self, message: str, rule: str) -> None:
         super().__init__(message)
         self.rule = rule  # the robots.txt line that refuses, e.g. "Disallow: /news/"
+
+
+class RobotsUnreadable(FetchError):
+    pass
 
 
 class BlockedByBotProtection(FetchError):

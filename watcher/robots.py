@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from watcher.errors import BlockedByBotProtection, FetchError, RefusedByRobots
+from watcher.errors import BlockedByBotProtection, FetchError, RefusedByRobots, RobotsUnreadable
 
 __all__ = ["RobotsCache", "RobotsText"]
 
@@ -86,13 +86,15 @@ class RobotsCache:
         except FetchError as error:
             if cached:
                 return cached[1]
-            raise FetchError(
-                f"{origin}/robots.txt cannot be read, so nothing is: {error}"
+            raise RobotsUnreadable(
+                f"{origin}/robots.txt cannot be read ({error}), so nothing is read until it can"
             ) from error
         if answer.status >= 500:
             if cached:
                 return cached[1]
-            raise FetchError(f"{origin}/robots.txt answers {answer.status}, so nothing is read")
+            raise RobotsUnreadable(
+                f"{origin}/robots.txt answers {answer.status}, so nothing is read until it can"
+            )
         rules = _Rules(answer.text) if answer.status < 400 else _Rules(None, allow_all=True)
         self._rules[origin] = (self.monotonic() + self.ttl, rules)
         return rules

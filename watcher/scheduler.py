@@ -95,7 +95,7 @@ class Daemon:
         if task is not None:
             self._running.add(task)
         try:
-            report = await self.poller.cycle(source)
+            report = await self.poller.cycle(source, respect_backoff=True)
         except StoreError as error:  # locked or read-only: the next interval tries again
             log.error("source %s: cycle not recorded, will retry: %s", source.name, error)
             return None

@@ -62,6 +62,7 @@ class SiteServer:
         self.bytes_sent = 0
         self.closing = threading.Event()  # wakes stalled handlers on stop()
         self.intercept: Callable[[BaseHTTPRequestHandler], bool] | None = None
+        self.item_for: Callable[[int], Item | None] | None = None  # ids not published one by one
         self._items: dict[int, Item] = {}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -131,8 +132,11 @@ class SiteServer:
                 return 404, "text/plain", "not found"
             return 200, "text/plain; charset=utf-8", self.robots_txt
         if parts.path.startswith(_ITEM_PREFIX) and parts.path[len(_ITEM_PREFIX) :].isdigit():
+            source_id = int(parts.path[len(_ITEM_PREFIX) :])
             with self._lock:
-                item = self._items.get(int(parts.path[len(_ITEM_PREFIX) :]))
+                item = self._items.get(source_id)
+            if item is None and self.item_for is not None:
+                item = self.item_for(source_id)
             return 200, html, render_item_page(item) if item else render_empty_page()
         if parts.path == LISTING_PATH:
             page = int((parse_qs(parts.query).get("page") or ["1"])[0] or 1)

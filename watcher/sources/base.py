@@ -10,7 +10,13 @@ from typing import Any, ClassVar
 
 from watcher.config import SourceConfig
 from watcher.corpus import Item
-from watcher.errors import BlockedByBotProtection, FetchError, ParseError, RefusedByRobots
+from watcher.errors import (
+    BlockedByBotProtection,
+    FetchError,
+    ParseError,
+    RefusedByRobots,
+    RobotsUnreadable,
+)
 from watcher.fetch import Fetcher, FetchScope, Page
 from watcher.sources.memory import SKIP_LIMIT, SourceMemory
 from watcher.sources.pages import read_page
@@ -57,7 +63,7 @@ class SourceStats:
 
 def is_source_level(error: Exception) -> bool:
     """A refusal or a block concerns the whole source, never one id or link."""
-    return isinstance(error, RefusedByRobots | BlockedByBotProtection)
+    return isinstance(error, RefusedByRobots | RobotsUnreadable | BlockedByBotProtection)
 
 
 class SourceKind(ABC):

@@ -132,7 +132,9 @@ class FeedSource(SourceKind):
     async def _read(self, entry: FeedEntry, history: bool) -> Found | None:
         assert entry.link
         try:
-            _page, item = await self.read_item(entry.link)
+            page, item = await self.read_item(entry.link)
+            if page.status != 200:
+                raise FetchError(f"{entry.link}: entry page answers {page.status}")
         except Exception as error:
             if is_source_level(error) or not isinstance(error, FetchError | ParseError):
                 raise
