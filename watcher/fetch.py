@@ -134,6 +134,10 @@ class Fetcher:
         validators: tuple[str | None, str | None] = (None, None),
     ) -> Page:
         """GET `url` politely; FetchError (one line) when it cannot be had, after retries."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError(f"{url}: refused: not HTTP")
+        if _host(url) not in scope.hosts:  # before robots.txt: another host is never asked
+            raise FetchError(f"{url}: refused: {_host(url)} is outside the source's hosts")
         if self.settings.respect_robots and scope.respect_robots:
             await self.robots.check(url, lambda robots_url: self._robots_text(robots_url, scope))
         return await self._with_retries(url, scope, validators)

@@ -20,6 +20,8 @@ from watcher.thaidate import EPOCH, find_thai_date
 
 __all__ = ["parse_article_page"]
 
+_HEAD_LINES = 6  # how far down the page's opening lines a repeated title is looked for
+
 
 def parse_article_page(html: str, url: str, selectors: SelectorSettings) -> Item | None:
     """The article on a page; ParseError when no main text can be found."""
@@ -37,7 +39,9 @@ def parse_article_page(html: str, url: str, selectors: SelectorSettings) -> Item
     lines = [" ".join(line.split()) for line in text.split("\n") if line.strip()]
     if not title and lines:
         title, lines = lines[0], lines[1:]
+    head_date, lines = _drop_head(lines, title)
     body_lines, published = clean_body_lines(lines, title)
+    published = published or head_date
     published = (
         published or _metadata_date(document.date) or find_thai_date("\n".join(body_lines)[:400])
     )
@@ -54,6 +58,15 @@ def parse_article_page(html: str, url: str, selectors: SelectorSettings) -> Item
         category=(categories[0] if categories else None),
         published=published.isoformat() if published else None,
     )
+
+
+def _drop_head(lines: list[str], title: str) -> tuple[dt.date | None, list[str]]:
+    """Lines before the title's repetition near the top (a category, a banner) are not body."""
+    folded = " ".join(title.split())
+    for index, line in enumerate(lines[:_HEAD_LINES]):
+        if line == folded:
+            return find_thai_date("\n".join(lines[:index])), lines[index + 1 :]
+    return None, lines
 
 
 def _metadata_date(value: str | None) -> dt.date | None:
