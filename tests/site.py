@@ -52,7 +52,7 @@ import pytest
 from watcher.corpus import Item
 from watcher.demo.server import DEFAULT_ROBOTS, SiteRequest, SiteServer
 
-__all__ = ["LocalSite", "SiteRequest", "local_site"]
+__all__ = ["GrowingSite", "LocalSite", "SiteRequest", "local_site"]
 
 Action = Callable[[BaseHTTPRequestHandler], None]
 
@@ -223,6 +223,46 @@ class LocalSite(SiteServer):
                 fault.remaining -= 1
         fault.action(handler)
         return True
+
+
+class GrowingSite:
+    """Ids 1 … frontier hold items except the gaps (2025-like: most 1–3 wide, 1 in 137 of
+    them 17), one gap every 3–60 ids."""
+
+    def __init__(
+        self, site: SiteServer, frontier: int, *, seed: int = 7,
+        make_item: Callable[[int], Item] | None = None,
+    ) -> None:  # fmt: skip
+        self.site, self.frontier = site, frontier
+        rng = random.Random(seed)
+        self.gaps: set[int] = set()
+        source_id = 1
+        while source_id < frontier - 80:
+            [width] = rng.choices([1, 2, 3, 5, 9, 17], weights=[90, 28, 10, 5, 3, 1])
+            self.gaps.update(range(source_id, source_id + width))
+            source_id += width + rng.randint(3, 60)
+        self.gaps.update(range(frontier - 30, frontier - 13))  # a 17-wide gap near the end
+        self.make_item = make_item or _numbered_item
+        site.item_for = self.item
+
+    def item(self, source_id: int) -> Item | None:
+        if source_id > self.frontier or source_id in self.gaps:
+            return None
+        return self.make_item(source_id)
+
+    def item_requests(self) -> int:
+        return sum(n for path, n in self.site.requests.items() if path.startswith(_ITEM_PREFIX))
+
+
+def _numbered_item(n: int) -> Item:
+    return Item(
+        title=f"ข่าวที่ {n}: นายกรัฐมนตรีหารือกับญี่ปุ่น",
+        body=f"รายละเอียดข่าวที่ {n} เรื่องความร่วมมือกับญี่ปุ่น\nย่อหน้าที่สองของข่าว {n}",
+        category="ด้านเศรษฐกิจ", published="2023-07-25",
+    )  # fmt: skip
+
+
+_ITEM_PREFIX = "/news/contents/details/"
 
 
 @pytest.fixture

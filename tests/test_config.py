@@ -15,7 +15,8 @@ GOOD_SOURCE = {"name": "news", "kind": "sequence", "url": "http://x/{id}"}
 
 def test_shipped_config_is_valid() -> None:
     config = load_config(ROOT / "config" / "watcher.toml")
-    assert [s.name for s in config.sources if s.enabled] == ["news"]
+    assert [s.name for s in config.sources if s.enabled] == ["news", "ministry-news"]
+    assert all(s.options.start_id is None for s in config.sources)  # the frontier is found
     assert config.selectors.body == "div.border-normal.clearfix"
 
 

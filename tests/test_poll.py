@@ -178,7 +178,7 @@ def test_per_source_selectors_override_the_global_table(
     assert config.sources[1].selectors.body == config.sources[0].selectors.body
     [[report]] = cycles(store, [config.sources[1]])
     assert report.state == "ok" and [i.source_id for i in report.items] == [100]
-    [[report]] = cycles(store, [dataclasses.replace(config.sources[0], name="g")])
+    [[report]] = cycles(Store.memory(), [config.sources[0]])
     assert report.state == "stale"
 
 
@@ -208,12 +208,12 @@ def poll_cli(
     return run_cli
 
 
-def test_poll_once_prints_a_summary_per_source_and_exits_0_despite_a_failure(
+def test_poll_once_prints_a_summary_per_source_and_exits_1_for_a_failed_source(
     poll_cli: Callable[..., Result], local_site: LocalSite
 ) -> None:
     local_site.add_items([news_item(n) for n in range(2)], start_id=100)
     result = poll_cli("poll", "--once")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "news: 2 new" in result.output and "baseline" in result.output
     assert "listing: FAILED" in result.output and "no link matching" in result.output
     again = poll_cli("seen", "list", "--format", "json")

@@ -9,51 +9,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import random
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
-from tests.site import LocalSite, local_site
+from tests.site import GrowingSite, LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item
 from watcher.cli import cli
 from watcher.config import Config, SourceConfig, TelegramSettings, source_from_table
-from watcher.corpus import Item
 from watcher.fetch import Fetcher
 from watcher.notify.jobs import HealthWatch
 from watcher.poller import open_poller
 from watcher.sources import SourceContext, make_source
 from watcher.store import ItemFilter, SourceSkip, Store
 
-__all__ = ["GrowingSite", "local_site"]
+__all__ = ["local_site"]
 
 ITEM_PATH = "/news/contents/details/"
-
-
-class GrowingSite:
-    """Ids 1 … frontier hold items except the gaps (2025-like: most 1–3 wide, 1 in 137 of
-    them 17), one gap every 3–60 ids."""
-
-    def __init__(self, site: LocalSite, frontier: int, *, seed: int = 7) -> None:
-        self.site, self.frontier = site, frontier
-        rng = random.Random(seed)
-        self.gaps: set[int] = set()
-        source_id = 1
-        while source_id < frontier - 80:
-            [width] = rng.choices([1, 2, 3, 5, 9, 17], weights=[90, 28, 10, 5, 3, 1])
-            self.gaps.update(range(source_id, source_id + width))
-            source_id += width + rng.randint(3, 60)
-        self.gaps.update(range(frontier - 30, frontier - 13))  # a 17-wide gap near the end
-        site.item_for = self.item
-
-    def item(self, source_id: int) -> Item | None:
-        if source_id > self.frontier or source_id in self.gaps:
-            return None
-        return news_item(source_id)
-
-    def item_requests(self) -> int:
-        return sum(n for path, n in self.site.requests.items() if path.startswith(ITEM_PATH))
 
 
 def news_source(site: LocalSite, **keys: object) -> SourceConfig:

@@ -126,7 +126,10 @@ def test_admin_chats_get_health_alerts(
     config = Config(telegram=TelegramSettings(admin_chat_ids=[9], per_chat_interval=0.0))
     env = Environment(tmp_path / "w.toml", tmp_path / "db", TOKEN, bot_api.base_url)
     for _ in range(3):
-        store.record_cycle("news", at=now, error="ParseError: selector div.news-2 matched nothing")
+        store.record_cycle("news", at=now, error="FetchError: HTTP 500")
+    store.record_cycle(
+        "feed", at=now, state="stale", state_detail="selectors stale: x matched nothing"
+    )
     service = TelegramService(store, config, env, terms=FakeGazetteer(), clock=lambda: now)
 
     async def run() -> int:
@@ -139,7 +142,7 @@ def test_admin_chats_get_health_alerts(
     assert asyncio.run(run()) == 2
     texts = bot_api.texts(9)
     assert any("failed 3 cycles" in t for t in texts)
-    assert any("selector" in t for t in texts)
+    assert any("selectors stale: x matched nothing" in t and "update" in t for t in texts)
 
 
 @pytest.mark.parametrize("lang", ["th", "en"])

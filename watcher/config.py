@@ -246,7 +246,7 @@ def reference_markdown() -> str:
                 default = "required"
             else:
                 default = f"`{f.default!r}`"
-            kind_name = _type_name(hints[f.name])
+            kind_name = _type_name(hints[f.name]).replace(" | ", " or ")
             lines.append(f"| `{f.name}` ({kind_name}) | {default} | {f.metadata['help']} |")
         lines.append("")
     return "\n".join(lines)

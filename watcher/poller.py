@@ -218,7 +218,11 @@ class Poller:
             )
             fetch_stats = scope.stats
             memory = StoreMemory(self.store, source.name, source.url.split("{")[0], self.clock)
-            context = SourceContext(self.fetcher, scope, memory, self.clock, first_cycle)
+            # A first cycle stores history, unless the operator asked for alerts from a start_id
+            history_first = baseline or (
+                first_cycle and getattr(source.options, "start_id", 0) is None
+            )
+            context = SourceContext(self.fetcher, scope, memory, self.clock, history_first)
             kind = make_source(source, context)
             stats = kind.stats
             async with contextlib.aclosing(kind.discover()) as found_items:
