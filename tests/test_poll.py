@@ -14,7 +14,7 @@ from click.testing import Result
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.config import Config, SelectorSettings
+from watcher.config import Config, parse_config
 from watcher.pipeline import Pipeline
 from watcher.poller import STOPPED, open_poller
 from watcher.store import ItemFilter, Store
@@ -102,7 +102,7 @@ FAULTS: dict[str, Callable[[LocalSite, str], None]] = {
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_a_failing_page_is_recorded_and_the_next_cycle_gets_it(
+def test_a_failing_page_is_walked_past_recorded_and_the_next_cycle_gets_it(
     local_site: LocalSite, store: Store, fault: str
 ) -> None:
     local_site.add_items([news_item(n) for n in range(3)], start_id=100)
@@ -114,27 +114,72 @@ def test_a_failing_page_is_recorded_and_the_next_cycle_gets_it(
             local_site.clear_faults()
 
     rounds = cycles(store, [sequence_config(local_site)], 2, config=config, between=heal)
-    failed, retried = rounds[0][0], rounds[1][0]
-    assert failed.error is not None and "/details/101" in failed.error
-    assert [i.source_id for i in failed.items] == [100]
-    state = store.source_state("news")
-    assert (state.cycles, state.consecutive_failures, state.last_error) == (2, 0, None)
-    assert [i.source_id for i in retried.items] == [101, 102]
-    assert retried.baseline  # the failed first cycle did not end the baseline
+    first, retried = rounds[0][0], rounds[1][0]
+    assert first.error is None and [i.source_id for i in first.items] == [100, 102]
+    assert len(first.skipped) == 1 and first.skipped[0].startswith("101: ")
+    assert "/details/101" in first.skipped[0] and "try 1 of 3" in first.skipped[0]
+    assert "skipped 101: " in first.line()
+    assert [i.source_id for i in retried.items] == [101]
+    assert store.source_skips("news") == []  # read at last: forgotten
 
 
-def test_a_selector_that_matches_nothing_is_a_health_problem_not_no_news(
+def test_a_page_that_never_reads_is_given_up_after_three_tries_and_blocks_nothing(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.add_items([news_item(n) for n in range(3)], start_id=100)
+    local_site.huge("/news/contents/details/101", 2_000_000)
+    config = Config(fetch=dataclasses.replace(FAST, max_bytes=1_000_000))
+
+    def publish(index: int) -> None:
+        local_site.publish(103 + index, news_item(103 + index))
+
+    rounds = cycles(store, [sequence_config(local_site)], 4, config=config, between=publish)
+    stored = [i.source_id for r in rounds for i in r[0].items]
+    assert stored == [100, 102, 103, 104, 105, 106]  # nothing after 101 waited for it
+    [skip] = store.source_skips("news")
+    assert skip.key == "101" and skip.given_up and skip.tries == 3
+    assert "byte cap" in skip.reason
+    assert local_site.count("/news/contents/details/101") == 3
+
+
+def test_stale_selectors_still_store_the_item_and_flag_the_source(
     local_site: LocalSite, store: Store
 ) -> None:
     local_site.add_items([news_item(n) for n in range(2)], start_id=100)
-    selectors = dataclasses.replace(SelectorSettings(), title="div.headline h1")
-    rounds = cycles(
-        store, [sequence_config(local_site)], 2, config=Config(fetch=FAST, selectors=selectors)
-    )
-    for [report] in rounds:
-        assert report.error is not None and "'div.headline h1' matched nothing" in report.error
-        assert not report.items
-    assert store.source_state("news").consecutive_failures == 2
+    source = sequence_config(local_site, selectors={"title": "div.headline h1"})
+    rounds = cycles(store, [source], 2)
+    [first] = rounds[0]
+    assert first.error is None and [i.source_id for i in first.items] == [100, 101]
+    assert first.state == "stale" and "'div.headline h1' matched nothing" in (first.detail or "")
+    assert "WARNING: selectors stale" in first.line()
+    stored = store.list_items(ItemFilter())
+    assert {item.title for item in stored} == {news_item(0).title, news_item(1).title}
+    assert all("รายละเอียดข่าว" in (store.get_item(i.hash).body) for i in stored)  # type: ignore[union-attr]
+    state = store.source_state("news")
+    assert state.state == "stale" and state.consecutive_failures == 0
+
+
+def test_per_source_selectors_override_the_global_table(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.add_items([news_item(n) for n in range(1)], start_id=100)
+    config = parse_config(
+        {
+            "selectors": {"title": "div.headline h1"},
+            "sources": [
+                {"name": "global", "kind": "sequence", "url": local_site.item_url_template,
+                 "start_id": 100},
+                {"name": "own", "kind": "sequence", "url": local_site.item_url_template,
+                 "start_id": 100,
+                 "selectors": {"title": "div.news-2 h3.news-1"}},
+            ],
+        }
+    )  # fmt: skip
+    assert config.sources[1].selectors.body == config.sources[0].selectors.body
+    [[report]] = cycles(store, [config.sources[1]])
+    assert report.state == "ok" and [i.source_id for i in report.items] == [100]
+    [[report]] = cycles(store, [dataclasses.replace(config.sources[0], name="g")])
+    assert report.state == "stale"
 
 
 # -- the CLI --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tests.site import LocalSite, local_site
-from watcher.config import SOURCE_KINDS, Config, FetchSettings, SourceConfig
+from watcher.config import Config, FetchSettings, SourceConfig, source_from_table
 from watcher.corpus import Item
 from watcher.poller import CycleReport, ItemReport, open_poller
 from watcher.sources import REGISTRY
@@ -37,7 +37,7 @@ def sequence_config(site: LocalSite, **overrides: Any) -> SourceConfig:
         "name": "news", "kind": "sequence", "url": site.item_url_template, "start_id": 100,
         "max_gap": 6, "probe_width": 3, "deep_probe_every": 3,
     }  # fmt: skip
-    return SourceConfig(**(values | overrides))
+    return source_from_table(values | overrides)
 
 
 def cycles(
@@ -63,11 +63,16 @@ def item_urls(report: CycleReport) -> list[int | None]:
     return [item.source_id for item in report.items]
 
 
-def test_registry_kinds_declare_the_keys_config_validates() -> None:
-    assert set(REGISTRY) == set(SOURCE_KINDS)
+def test_every_kind_declares_its_keys_and_config_checks_them() -> None:
+    assert set(REGISTRY) == {"sequence", "listing", "feed"}
     for kind, cls in REGISTRY.items():
-        assert cls.required_keys == SOURCE_KINDS[kind]["required"]
-        assert cls.optional_keys == SOURCE_KINDS[kind]["optional"]
+        fields = {f.name for f in dataclasses.fields(cls.Options)}
+        assert "baseline_items" in fields, kind
+        source = source_from_table(
+            {"name": "s", "kind": kind, "url": "https://x.org/{id}", "link_pattern": "x"}
+            if kind == "listing" else {"name": "s", "kind": kind, "url": "https://x.org/{id}"}
+        )  # fmt: skip
+        assert isinstance(source.options, cls.Options)
 
 
 # -- sequence -------------------------------------------------------------------------------
@@ -83,7 +88,8 @@ def test_first_cycle_reads_every_item_across_gaps_and_stores_no_empty_page(
     assert report.error is None and item_urls(report) == ids
     assert report.counts == {"new": 5} and report.last_id == 107
     assert len(store.list_items(ItemFilter())) == 5
-    assert set(store.empty_ids("news", above=0)) == {102, 104, 105, *range(108, 114)}
+    assert set(store.empty_ids("news", above=0)) >= {102, 104, 105, *range(108, 114)}
+    assert all(item.history for item in report.items) and report.baseline
 
 
 def test_idle_cycle_costs_probe_width_conditional_requests(
@@ -157,17 +163,28 @@ def listing_config(site: LocalSite, **overrides: Any) -> SourceConfig:
         "name": "listing", "kind": "listing", "url": site.listing_url(),
         "link_pattern": r"/news/contents/details/\d+$", "max_pages": 5,
     }  # fmt: skip
-    return SourceConfig(**(values | overrides))
+    return source_from_table(values | overrides)
 
 
 def test_listing_follows_pages_and_reads_new_items_oldest_first(
     local_site: LocalSite, store: Store
 ) -> None:
     local_site.add_items([news_item(n) for n in range(25)], start_id=200)
-    [[report]] = cycles(store, [listing_config(local_site)])
+    [[report]] = cycles(store, [listing_config(local_site, baseline_items=30)])
     assert report.error is None
     assert item_urls(report) == list(range(200, 225))
     assert local_site.count("/news/contents/listing") == 3
+
+
+def test_a_listings_first_cycle_keeps_the_newest_baseline_items_and_never_reads_the_rest(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.add_items([news_item(n) for n in range(25)], start_id=200)
+    rounds = cycles(store, [listing_config(local_site)], 2)
+    assert item_urls(rounds[0][0]) == list(range(205, 225))
+    assert all(item.history for item in rounds[0][0].items)
+    assert rounds[1][0].items == ()
+    assert local_site.count("/news/contents/details/204") == 0
 
 
 def test_unchanged_listing_costs_one_conditional_request(

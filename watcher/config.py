@@ -35,10 +35,18 @@ __all__ = [
     "load_environment",
     "reference_markdown",
     "repo_config_dir",
+    "required",
+    "setting",
+    "source_from_table",
 ]
 
 DEFAULT_CONFIG = Path("config/watcher.toml")
 DEFAULT_DB = Path("state/watcher.db")
+
+
+def required(help: str) -> Any:
+    """A declared key without a default: config refuses a table that lacks it."""
+    return field(metadata={"help": help})
 
 
 def setting(default: Any, help: str) -> Any:
@@ -87,6 +95,14 @@ class FetchSettings:
     respect_robots: bool = setting(True, "fetch, cache and honour robots.txt")
     robots_ttl_seconds: int = setting(86400, "how long a robots.txt is trusted")
     allowed_hosts: list[str] = setting([], "extra hosts redirects may lead to")
+    challenge_markers: list[str] = setting(
+        ["Just a moment", "cf-chl", "challenge-platform", "Checking your browser",
+         "Attention Required! | Cloudflare", "DDoS protection by"],
+        "text marking a bot-protection challenge (in 403/503 bodies and 200 page titles)",
+    )  # fmt: skip
+    blocked_backoff_hours: float = setting(
+        1.0, "first wait after a bot-protection block, doubled per block, at most 24 hours"
+    )
 
 
 @dataclass(frozen=True)
@@ -149,30 +165,31 @@ class EmailSettings:
             raise ValueError("retry_interval_seconds: must be at least 1")
 
 
-SOURCE_KINDS = {
-    "sequence": {
-        "required": ("url",),
-        "optional": ("start_id", "max_gap", "probe_width", "deep_probe_every"),
-    },
-    "listing": {"required": ("url", "link_pattern"), "optional": ("max_pages",)},
-}
-SOURCE_COMMON = {"name", "kind", "url", "interval_seconds", "jitter_seconds", "enabled"}
+SOURCE_COMMON = {
+    "name", "kind", "url", "parser", "selectors", "interval_seconds", "jitter_seconds", "enabled",
+    "ignore_robots",
+}  # fmt: skip
+PARSERS = ("thaigov", "article")
 
 
 @dataclass(frozen=True)
 class SourceConfig:
+    """One [[sources]] table: the keys every kind shares, and the kind's own `options`.
+
+    The kind's options are declared once, by the kind (watcher/sources/, `Options`), and built
+    and validated here through the same `_build` as every section, so errors name file and key.
+    """
+
     name: str
     kind: str
     url: str
+    options: Any = None
+    parser: str = "thaigov"
+    selectors: SelectorSettings = field(default_factory=SelectorSettings)
     interval_seconds: int = 900
     jitter_seconds: int = 30
     enabled: bool = True
-    start_id: int | None = None
-    max_gap: int = 20
-    probe_width: int = 3
-    deep_probe_every: int = 8
-    link_pattern: str | None = None
-    max_pages: int = 5
+    ignore_robots: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,14 +229,26 @@ def reference_markdown() -> str:
             kind = _type_name(hints[f.name])
             lines.append(f"| `{f.name}` ({kind}) | `{default!r}` | {f.metadata['help']} |")
         lines.append("")
-    kinds = "; ".join(
-        f"`{kind}`: requires {', '.join(spec['required'])}, optional {', '.join(spec['optional'])}"
-        for kind, spec in SOURCE_KINDS.items()
-    )
+    from watcher.sources import kind_options  # the kinds declare their own keys
+
     lines += [
-        "**[[sources]]**: `name`, `kind`, `url`, `interval_seconds` (900), `jitter_seconds` (30),",
-        f"`enabled` (true); {kinds}.",
+        "**[[sources]]** (every kind): `name`, `kind`, `url`, `parser` (`thaigov` | `article`,"
+        " default `thaigov`), `selectors` (a table of [selectors] keys for this source),"
+        " `interval_seconds` (900), `jitter_seconds` (30), `enabled` (true), `ignore_robots`"
+        " (false: see Sources).",
+        "",
     ]
+    for kind, cls in kind_options().items():
+        lines += [f'**kind = "{kind}"**', "", "| key | default | meaning |", "|---|---|---|"]
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                default = "required"
+            else:
+                default = f"`{f.default!r}`"
+            kind_name = _type_name(hints[f.name])
+            lines.append(f"| `{f.name}` ({kind_name}) | {default} | {f.metadata['help']} |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -259,7 +288,10 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise ConfigError(f"{where}: sources: must be an array of tables ([[sources]])")
-    sources = tuple(_source(raw, where, i) for i, raw in enumerate(raw_sources))
+    selectors = sections["selectors"]
+    sources = tuple(
+        source_from_table(raw, where, i, selectors) for i, raw in enumerate(raw_sources)
+    )
     names = [s.name for s in sources]
     for name in names:
         if names.count(name) > 1:
@@ -267,32 +299,57 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     return Config(path=path, sources=sources, **sections)
 
 
-def _source(raw: Any, where: str, index: int) -> SourceConfig:
+def source_from_table(
+    raw: Any, where: str = "<config>", index: int = 0,
+    selectors: SelectorSettings | None = None,
+) -> SourceConfig:  # fmt: skip
+    """A [[sources]] table → SourceConfig; the kind's keys are checked against its Options."""
+    from watcher.sources import kind_options  # the kinds own their keys (runtime-only import)
+
     key = f"sources[{index}]"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: {key}: must be a table")
+    kinds = kind_options()
     kind = raw.get("kind")
-    if kind not in SOURCE_KINDS:
-        raise ConfigError(f"{where}: {key}.kind: must be one of {', '.join(SOURCE_KINDS)}")
-    spec = SOURCE_KINDS[kind]
-    allowed = SOURCE_COMMON | set(spec["required"]) | set(spec["optional"])
-    for name in raw:
-        if name not in allowed:
-            raise ConfigError(f"{where}: {key}.{name}: unknown key for a {kind} source")
-    for name in ("name", *spec["required"]):
+    if kind not in kinds:
+        raise ConfigError(f"{where}: {key}.kind: must be one of {', '.join(kinds)}")
+    for name in ("name", "url"):
         if name not in raw:
             raise ConfigError(f"{where}: {key}.{name}: required for a {kind} source")
-    source = _build(SourceConfig, raw, where, key)
-    if kind == "sequence" and "{id}" not in source.url:
-        raise ConfigError(f"{where}: {key}.url: a sequence url needs an {{id}} placeholder")
-    if source.link_pattern is not None:
+    own = {name: value for name, value in raw.items() if name not in SOURCE_COMMON}
+    option_fields = {f.name for f in dataclasses.fields(kinds[kind])}
+    for name in own:
+        if name not in option_fields:
+            raise ConfigError(f"{where}: {key}.{name}: unknown key for a {kind} source")
+    for f in dataclasses.fields(kinds[kind]):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and f.name not in own:
+            raise ConfigError(f"{where}: {key}.{f.name}: required for a {kind} source")
+    common = {name: value for name, value in raw.items() if name in SOURCE_COMMON}
+    base = selectors or SelectorSettings()
+    overrides = common.pop("selectors", {})
+    merged = _build(SelectorSettings, overrides, where, f"{key}.selectors")
+    common["selectors"] = dataclasses.replace(
+        base, **{name: getattr(merged, name) for name in overrides}
+    )
+    hints = typing.get_type_hints(SourceConfig)
+    for name, value in common.items():
+        if name != "selectors" and not _fits(value, hints[name]):
+            raise ConfigError(
+                f"{where}: {key}.{name}: expected {_type_name(hints[name])},"
+                f" got {type(value).__name__} {value!r}"
+            )
+    common.setdefault("parser", getattr(kinds[kind], "DEFAULT_PARSER", "thaigov"))
+    if common["parser"] not in PARSERS:
+        raise ConfigError(f"{where}: {key}.parser: must be one of {', '.join(PARSERS)}")
+    options = _build(kinds[kind], own, where, key)
+    source = SourceConfig(**common, options=options)
+    check = getattr(options, "check", None)
+    if check is not None:
         try:
-            re.compile(source.link_pattern)
-        except re.error as error:
-            raise ConfigError(f"{where}: {key}.link_pattern: bad regex: {error}") from error
-    for name in ("max_gap", "probe_width", "deep_probe_every", "max_pages"):
-        if getattr(source, name) < 1:
-            raise ConfigError(f"{where}: {key}.{name}: must be at least 1")
+            check(source)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {key}.{error}") from None
     if source.interval_seconds < 1:
         raise ConfigError(f"{where}: {key}.interval_seconds: must be at least 1")
     return source

@@ -4,7 +4,10 @@ WatcherError                 base: carries one line meant for the user
  ├── ConfigError             bad config/ or environment; names the file and key
  ├── InputError              an input file or line that cannot be read as an item
  ├── FetchError              the site answered badly or not at all (per source, retried)
+ │    ├── RefusedByRobots     robots.txt disallows the URL: no request is sent
+ │    └── BlockedByBotProtection   a challenge answer (cf-mitigated, "Just a moment…"): back off
  ├── ParseError              a page that is not a thaigov item page / selector matched nothing
+ │    └── SelectorsStale      an item page the selectors no longer fit (the site's redesign)
  ├── StoreError              the database is corrupt, locked or not writable
  └── DeliveryError           Telegram or SMTP refused a message
       ├── TransientDeliveryError   retry later (429, 4xx SMTP, network)
@@ -17,6 +20,7 @@ A bare DeliveryError means: this one message can never go; the row is marked fai
 from __future__ import annotations
 
 __all__ = [
+    "BlockedByBotProtection",
     "ChannelError",
     "ConfigError",
     "DeliveryError",
@@ -24,6 +28,8 @@ __all__ = [
     "InputError",
     "ParseError",
     "PermanentDeliveryError",
+    "RefusedByRobots",
+    "SelectorsStale",
     "StoreError",
     "TransientDeliveryError",
     "WatcherError",
@@ -46,7 +52,23 @@ class FetchError(WatcherError):
     pass
 
 
+class RefusedByRobots(FetchError):
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule  # the robots.txt line that refuses, e.g. "Disallow: /news/"
+
+
+class BlockedByBotProtection(FetchError):
+    def __init__(self, message: str, evidence: str) -> None:
+        super().__init__(message)
+        self.evidence = evidence  # what gave it away, e.g. "HTTP 403, cf-mitigated: challenge"
+
+
 class ParseError(WatcherError):
+    pass
+
+
+class SelectorsStale(ParseError):
     pass
 
 

@@ -27,7 +27,7 @@ import httpx
 
 from watcher.addresses import Resolver, forbidden_reason, resolve_host
 from watcher.config import FetchSettings
-from watcher.errors import FetchError
+from watcher.errors import BlockedByBotProtection, FetchError
 from watcher.pacing import HostPacer
 from watcher.robots import RobotsCache, RobotsText
 
@@ -55,6 +55,7 @@ class FetchScope:
     hosts: frozenset[str]
     own_addresses: frozenset[str] = frozenset()
     stats: FetchStats = field(default_factory=FetchStats)
+    respect_robots: bool = True  # False only by an operator's explicit per-source override
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     encoding: str | None = None
+    body: bytes = b""  # the bytes as received (a feed is parsed from these, not from text)
 
     @property
     def not_modified(self) -> bool:
@@ -112,7 +114,9 @@ class Fetcher:
         self.robots = robots or RobotsCache(settings.user_agent, settings.robots_ttl_seconds)
         self.resolve = resolve
 
-    async def scope_for(self, url: str, extra_hosts: tuple[str, ...] = ()) -> FetchScope:
+    async def scope_for(
+        self, url: str, extra_hosts: tuple[str, ...] = (), *, respect_robots: bool = True
+    ) -> FetchScope:
         """The scope of a source configured at `url` (its host and its own addresses)."""
         host = _host(url)
         try:
@@ -120,7 +124,7 @@ class Fetcher:
         except OSError as error:
             raise FetchError(f"cannot resolve {host}: {error}") from error
         hosts = frozenset({host, *self.settings.allowed_hosts, *extra_hosts})
-        return FetchScope(hosts=hosts, own_addresses=own)
+        return FetchScope(hosts=hosts, own_addresses=own, respect_robots=respect_robots)
 
     async def get(
         self,
@@ -130,7 +134,7 @@ class Fetcher:
         validators: tuple[str | None, str | None] = (None, None),
     ) -> Page:
         """GET `url` politely; FetchError (one line) when it cannot be had, after retries."""
-        if self.settings.respect_robots:
+        if self.settings.respect_robots and scope.respect_robots:
             await self.robots.check(url, lambda robots_url: self._robots_text(robots_url, scope))
         return await self._with_retries(url, scope, validators)
 
@@ -252,6 +256,9 @@ class Fetcher:
         last_modified = response.headers.get("last-modified")
         if status == 304:
             return Page(url, 304, etag=etag, last_modified=last_modified)
+        evidence = self._challenge(response, body)
+        if evidence:
+            raise BlockedByBotProtection(f"{url}: blocked by bot protection ({evidence})", evidence)
         if status == 429 or status >= 500:
             raise _Retryable(f"HTTP {status}", _retry_after(response, self.clock()))
         if robots and status >= 400:
@@ -261,7 +268,27 @@ class Fetcher:
         if status != 200:
             raise FetchError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip())
         text, encoding = decode_html(body, response.headers.get("content-type"))
-        return Page(url, 200, text, etag, last_modified, encoding)
+        return Page(url, 200, text, etag, last_modified, encoding, body)
+
+    def _challenge(self, response: httpx.Response, body: bytes) -> str | None:
+        """What marks this answer as a bot-protection challenge, or None for an ordinary one."""
+        status = response.status_code
+        mitigated = response.headers.get("cf-mitigated", "")
+        if "challenge" in mitigated.lower():
+            return f"HTTP {status}, cf-mitigated: {mitigated}"
+        if status not in (200, 403, 429, 503):
+            return None
+        head = body[:16384].decode("utf-8", "replace")
+        if status == 200:
+            match = _TITLE.search(head)
+            head = match.group(1) if match else ""
+        for marker in self.settings.challenge_markers:
+            if marker and marker.lower() in head.lower():
+                return f"HTTP {status}, a challenge page ({marker!r})"
+        return None
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 class _HttpStatus(Exception):

@@ -23,16 +23,25 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from watcher.config import Config, SourceConfig
-from watcher.errors import ConfigError, FetchError, ParseError, StoreError
+from watcher.errors import (
+    BlockedByBotProtection,
+    ConfigError,
+    FetchError,
+    ParseError,
+    RefusedByRobots,
+    StoreError,
+)
 from watcher.fetch import Fetcher, FetchStats, make_client
 from watcher.pipeline import Classifies, ItemResult, Pipeline, utc_now
-from watcher.sources import Found, SourceContext, make_source
-from watcher.store import Store
+from watcher.sources import Found, SourceContext, SourceStats, make_source
+from watcher.sources.memory import StoreMemory
+from watcher.store import SourceState, Store
 
 __all__ = [
     "CycleReport",
     "ItemReport",
     "Poller",
+    "SiteOutcome",
     "open_poller",
     "poll_once",
     "stop_on_signals",
@@ -49,6 +58,37 @@ class ItemReport:
     url: str | None
     title: str
     result: ItemResult
+    history: bool = False  # a baseline or backfill item: stored, never alerted
+
+
+@dataclass(frozen=True)
+class SiteOutcome:
+    """What the site said in a cycle: the source's state, recorded for `sources` and health."""
+
+    state: str = "ok"  # ok | refused | blocked | stale | failing
+    detail: str | None = None
+    blocked_until: dt.datetime | None = None
+
+    @classmethod
+    def of_stats(cls, stats: SourceStats, before: SourceState) -> SiteOutcome:
+        """A cycle that went through; stale selectors stay flagged until a page fits them."""
+        if not stats.stale and not stats.fitted and before.state == "stale":
+            return cls("stale", before.state_detail)
+        notes = []
+        if stats.from_summary:
+            notes.append(f"{stats.from_summary} feed entries stored from their summary")
+        if stats.skipped:
+            notes.append(f"{len(stats.skipped)} unreadable: {stats.skipped[0]}")
+        if stats.stale:
+            detail = f"selectors stale: {stats.stale}; read by the article extractor"
+            return cls("stale", "; ".join([detail, *notes]))
+        return cls("ok", "; ".join(notes) or None)
+
+
+def _still_blocked(state: SourceState, now: dt.datetime) -> bool:
+    if state.state != "blocked" or not state.blocked_until:
+        return False
+    return now < dt.datetime.fromisoformat(state.blocked_until)
 
 
 @dataclass(frozen=True)
@@ -63,12 +103,18 @@ class CycleReport:
     last_id: int | None = None
     error: str | None = None
     items: tuple[ItemReport, ...] = ()
+    state: str = "ok"
+    detail: str | None = None
+    skipped: tuple[str, ...] = ()
+    waiting: bool = False  # a blocked source's back-off was not over: nothing was requested
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     def line(self) -> str:
+        if self.waiting:
+            return f"{self.source}: {self.error} (bot protection; not polled)"
         c = Counter(self.counts)
         parts = [
             f"{c['new']} new, {c['duplicate']} duplicate, {c['revision']} revision,"
@@ -81,9 +127,25 @@ class CycleReport:
         if self.baseline:
             parts.append("baseline, no alerts")
         text = f"{self.source}: " + "; ".join(parts)
+        for skipped in self.skipped:
+            text += f"\n{self.source}: skipped {skipped}"
+        if self.state == "stale" and self.detail:
+            text += f"\n{self.source}: WARNING: {self.detail}"
         if self.error:
-            text += f"\n{self.source}: FAILED: {self.error} (recorded; the next cycle retries)"
+            text += f"\n{self.source}: FAILED: {_what_to_do(self)}"
         return text
+
+
+def _what_to_do(report: CycleReport) -> str:
+    """The failure line, with what the operator can do about it."""
+    if report.state == "refused":
+        return (
+            f"{report.detail}. The site does not allow this source to be read; nothing else"
+            ' was requested. Add an official feed (README "Sources") instead.'
+        )
+    if report.state == "blocked":
+        return f"{report.detail}. Nothing was stored; items published meanwhile arrive later."
+    return f"{report.error} (recorded; the next cycle retries)"
 
 
 class Poller:
@@ -106,6 +168,13 @@ class Poller:
         self.clock = clock
         self.stop = stop or asyncio.Event()
         self.on_item = on_item
+        for source in config.sources:
+            if source.ignore_robots and source.enabled:
+                log.warning(
+                    "source %s: ignore_robots = true: robots.txt is NOT honoured for it (an"
+                    " operator's override; the site's stated policy disallows scraping)",
+                    source.name,
+                )
 
     def sources(self, names: Sequence[str] = ()) -> list[SourceConfig]:
         """Enabled sources, or exactly the named ones (enabled or not)."""
@@ -125,38 +194,48 @@ class Poller:
             reports.append(await self.cycle(source))
         return reports
 
-    async def cycle(self, source: SourceConfig) -> CycleReport:
+    async def cycle(self, source: SourceConfig, *, respect_backoff: bool = False) -> CycleReport:
+        """One cycle of `source`. A blocked source waits out its back-off only when
+        `respect_backoff` (the daemon's schedule); `poll --once` always tries."""
         started, clock_start = self.clock(), time.monotonic()
-        state = self.store.source_state(source.name)
-        baseline = self.config.watcher.baseline_first_cycle and state.last_success is None
+        state = await asyncio.to_thread(self.store.source_state, source.name)
+        if respect_backoff and _still_blocked(state, started):
+            return CycleReport(
+                source.name, started, 0.0, error=f"blocked: waiting until {state.blocked_until}",
+                state="blocked", waiting=True,
+            )  # fmt: skip
+        first_cycle = state.last_success is None
+        baseline = self.config.watcher.baseline_first_cycle and first_cycle
         counts: Counter[str] = Counter()
         items: list[ItemReport] = []
         fetch_stats = FetchStats()
         error: str | None = None
+        outcome = SiteOutcome()
         stats = None
         try:
-            scope = await self.fetcher.scope_for(source.url.replace("{id}", "0"))
-            fetch_stats = scope.stats
-            context = SourceContext(
-                self.fetcher, scope, self.config.selectors, self.store, self.clock
+            scope = await self.fetcher.scope_for(
+                source.url.replace("{id}", "0"), respect_robots=not source.ignore_robots
             )
+            fetch_stats = scope.stats
+            memory = StoreMemory(self.store, source.name, source.url.split("{")[0], self.clock)
+            context = SourceContext(self.fetcher, scope, memory, self.clock, first_cycle)
             kind = make_source(source, context)
             stats = kind.stats
             async with contextlib.aclosing(kind.discover()) as found_items:
                 async for found in found_items:
-                    report = await self._process(source, found, baseline)
+                    alert = not baseline and not found.history
+                    report = await self._process(source, found, alert)
                     counts[report.result.status] += 1
                     items.append(report)
                     if self.stop.is_set():
                         error = STOPPED
                         break
-        except (FetchError, ParseError) as failure:
-            error = str(failure)
         except StoreError:
             raise
-        except Exception as failure:  # a bug must not end the daemon: report it, go on
-            log.exception("source %s: cycle failed", source.name)
-            error = f"internal error: {type(failure).__name__}: {failure}"
+        except Exception as failure:
+            error, outcome = self._failure(source, failure, state, started)
+        if error is None and stats is not None:
+            outcome = SiteOutcome.of_stats(stats, state)
         last_id = stats.highest_id if stats else None
         await asyncio.to_thread(
             self.store.record_cycle,
@@ -165,26 +244,55 @@ class Poller:
             error=error,
             last_id=last_id,
             new_items=counts["new"],
+            state=outcome.state,
+            state_detail=outcome.detail,
+            blocked_until=outcome.blocked_until,
         )
         return CycleReport(
             source=source.name,
             started=started,
             seconds=time.monotonic() - clock_start,
-            baseline=baseline,
+            baseline=baseline or any(item.history for item in items),
             counts=dict(counts),
             empty=stats.empty if stats else 0,
             fetch=fetch_stats,
             last_id=last_id,
             error=error,
             items=tuple(items),
+            state=outcome.state,
+            detail=outcome.detail,
+            skipped=tuple(stats.skipped) if stats else (),
         )
 
-    async def _process(self, source: SourceConfig, found: Found, baseline: bool) -> ItemReport:
+    def _failure(
+        self, source: SourceConfig, failure: Exception, state: SourceState, now: dt.datetime
+    ) -> tuple[str, SiteOutcome]:
+        """The error line and site state of a cycle that ended in `failure`."""
+        if isinstance(failure, RefusedByRobots):
+            detail = f"refused by robots.txt: {failure.rule}"
+            return str(failure), SiteOutcome("refused", detail)
+        if isinstance(failure, BlockedByBotProtection):
+            wait = self.config.fetch.blocked_backoff_hours * 2 ** min(state.blocked_count, 5)
+            until = now + dt.timedelta(hours=min(wait, 24.0))
+            detail = (
+                f"blocked: bot protection ({failure.evidence});"
+                f" next try after {until:%Y-%m-%d %H:%M} UTC"
+            )
+            return str(failure), SiteOutcome("blocked", detail, until)
+        if isinstance(failure, FetchError | ParseError):
+            return str(failure), SiteOutcome("failing", str(failure))
+        log.exception("source %s: cycle failed", source.name)  # a bug: report it, go on
+        text = f"internal error: {type(failure).__name__}: {failure}"
+        return text, SiteOutcome("failing", text)
+
+    async def _process(self, source: SourceConfig, found: Found, alert: bool) -> ItemReport:
         """Classify and store off the event loop: classification is CPU-heavy."""
         result = await asyncio.to_thread(
-            self.pipeline.process, found.item, origin="poll", alert=not baseline
+            self.pipeline.process, found.item, origin="poll", alert=alert
         )
-        report = ItemReport(source.name, found.source_id, found.item.url, found.item.title, result)
+        report = ItemReport(
+            source.name, found.source_id, found.item.url, found.item.title, result, found.history
+        )
         if self.on_item is not None:
             self.on_item(report)
         return report

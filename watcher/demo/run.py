@@ -22,7 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from watcher.config import Config, FetchSettings, SourceConfig
+from watcher.config import Config, FetchSettings, source_from_table
 from watcher.corpus import Item
 from watcher.demo.server import SiteServer
 from watcher.pipeline import Classifies
@@ -160,16 +160,13 @@ async def _demo(
 
 
 def _demo_config(site: SiteServer, options: DemoOptions) -> Config:
-    source = SourceConfig(
-        name="demo",
-        kind="sequence",
-        url=site.item_url_template,
-        start_id=FIRST_ID,
-        interval_seconds=max(1, round(options.interval)),
-        jitter_seconds=0,
-        max_gap=5,
-        deep_probe_every=4,
-    )
+    source = source_from_table(
+        {
+            "name": "demo", "kind": "sequence", "url": site.item_url_template,
+            "start_id": FIRST_ID, "interval_seconds": max(1, round(options.interval)),
+            "jitter_seconds": 0, "max_gap": 5, "deep_probe_every": 4,
+        }
+    )  # fmt: skip
     fetch = FetchSettings(per_host_interval=0.05, backoff_seconds=0.2, max_backoff_seconds=2.0)
     return Config(fetch=fetch, sources=(source,))
 

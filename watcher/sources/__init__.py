@@ -1,16 +1,15 @@
-"""Source kinds, by name: `@register("sequence")` and `@register("listing")`.
-
-A [[sources]] table's `kind` picks the class; each class declares the config keys it takes
-(config.SOURCE_KINDS validates them at start-up, and a test keeps the two in step).
+"""Source kinds, by name: one module each (sequence, listing, feed), registered with
+`@register("kind")`. Each kind declares its config keys once, as its `Options` dataclass:
+config.py validates a [[sources]] table against it and the README's reference is generated
+from it. Adding a kind is one module here plus its tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from watcher.config import SourceConfig
 from watcher.errors import ConfigError
 from watcher.sources.base import Found, SourceContext, SourceKind, SourceStats
+from watcher.sources.registry import REGISTRY, register
 
 __all__ = [
     "REGISTRY",
@@ -18,20 +17,15 @@ __all__ = [
     "SourceContext",
     "SourceKind",
     "SourceStats",
+    "kind_options",
     "make_source",
     "register",
 ]
 
-REGISTRY: dict[str, type[SourceKind]] = {}
 
-
-def register(kind: str) -> Callable[[type[SourceKind]], type[SourceKind]]:
-    def add(cls: type[SourceKind]) -> type[SourceKind]:
-        cls.kind = kind
-        REGISTRY[kind] = cls
-        return cls
-
-    return add
+def kind_options() -> dict[str, type]:
+    """Each kind's Options dataclass, by kind name (what config validates against)."""
+    return {kind: cls.Options for kind, cls in REGISTRY.items()}
 
 
 def make_source(config: SourceConfig, context: SourceContext) -> SourceKind:
@@ -42,4 +36,4 @@ def make_source(config: SourceConfig, context: SourceContext) -> SourceKind:
     return cls(config, context)
 
 
-from watcher.sources import listing, sequence  # noqa: E402,F401  (they register themselves)
+from watcher.sources import feed, listing, sequence  # noqa: E402,F401  (they register themselves)

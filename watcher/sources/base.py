@@ -5,35 +5,43 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from watcher.config import SelectorSettings, SourceConfig
+from watcher.config import SourceConfig
 from watcher.corpus import Item
+from watcher.errors import BlockedByBotProtection, FetchError, ParseError, RefusedByRobots
 from watcher.fetch import Fetcher, FetchScope, Page
-from watcher.sources.thaigov_page import parse_item_page
-from watcher.store import Store
+from watcher.sources.memory import SKIP_LIMIT, SourceMemory
+from watcher.sources.pages import read_page
 
-__all__ = ["Found", "SourceContext", "SourceKind", "SourceStats"]
+__all__ = ["FAILURES_IN_ROW", "Found", "SourceContext", "SourceKind", "SourceStats",
+           "is_source_level"]  # fmt: skip
+
+FAILURES_IN_ROW = 3  # failed reads in a row that end a cycle: the site is down, not one page
 
 
 @dataclass(frozen=True)
 class SourceContext:
-    """Everything a source touches, passed in: network, selectors, database, clock."""
+    """Everything a source touches, passed in: network, what it remembers, clock."""
 
     fetcher: Fetcher
     scope: FetchScope
-    selectors: SelectorSettings
-    store: Store
+    memory: SourceMemory
     clock: Callable[[], dt.datetime]
+    first_cycle: bool = False  # the source never completed a cycle: a baseline, not a walk
 
 
 @dataclass(frozen=True)
 class Found:
-    """An item page a source read; the poller takes it through the pipeline."""
+    """An item page a source read; the poller takes it through the pipeline.
+
+    `history` items (a first cycle's baseline, a backfill) are stored and never alerted.
+    """
 
     item: Item
     source_id: int | None = None
+    history: bool = False
 
 
 @dataclass
@@ -41,19 +49,35 @@ class SourceStats:
     pages: int = 0  # item pages read (probes included)
     empty: int = 0  # empty-item pages, 404s and unchanged known-empty ids
     highest_id: int | None = None  # highest id at which an item was found
+    stale: str | None = None  # the selectors matched nothing on an item page (read anyway)
+    fitted: int = 0  # item pages the source's own parser read (the selectors fit)
+    skipped: list[str] = field(default_factory=list)  # ids/links that failed this cycle
+    from_summary: int = 0  # feed entries stored from their summary (page unreadable)
+
+
+def is_source_level(error: Exception) -> bool:
+    """A refusal or a block concerns the whole source, never one id or link."""
+    return isinstance(error, RefusedByRobots | BlockedByBotProtection)
 
 
 class SourceKind(ABC):
-    """One kind of source; subclasses register with @register("kind") and declare their keys."""
+    """One kind of source; subclasses register with @register("kind") and declare `Options`.
+
+    `Options` is a frozen dataclass: a field without a default is a required key; each field's
+    help (config.setting) goes into the README's reference. An optional `check(source)` method
+    raises ValueError("key: why") for what a type cannot say.
+    """
 
     kind: ClassVar[str]
-    required_keys: ClassVar[tuple[str, ...]] = ("url",)
-    optional_keys: ClassVar[tuple[str, ...]] = ()
+    Options: ClassVar[type]
 
     def __init__(self, config: SourceConfig, context: SourceContext) -> None:
         self.config = config
+        self.options: Any = config.options
         self.context = context
         self.stats = SourceStats()
+        self._failures_in_row = 0
+        self._pending: set[str] = set()
 
     @abstractmethod
     def discover(self) -> AsyncGenerator[Found, None]:
@@ -68,11 +92,42 @@ class SourceKind(ABC):
                         ) -> tuple[Page, Item | None]:  # fmt: skip
         """Fetch and parse one item page; (page, None) when it is empty or unchanged."""
         page = await self.context.fetcher.get(url, self.context.scope, validators=validators)
+        self._failures_in_row = 0
         self.stats.pages += 1
         if page.status != 200:
             self.stats.empty += 1
             return page, None
-        item = parse_item_page(page.text, page.url, self.context.selectors)
-        if item is None:
+        reading = await read_page(page.text, page.url, self.config.parser, self.config.selectors)
+        if reading.stale:
+            self.stats.stale = reading.stale
+        elif reading.item is not None:
+            self.stats.fitted += 1
+        if reading.item is None:
             self.stats.empty += 1
-        return page, item
+        return page, reading.item
+
+    async def load_pending(self) -> list[str]:
+        """Keys of ids or links that failed before and are not given up (retried first)."""
+        self._pending = {skip.key for skip in await self.context.memory.pending_skips()}
+        return sorted(self._pending)
+
+    async def read_succeeded(self, key: str) -> None:
+        if key in self._pending:
+            self._pending.discard(key)
+            await self.context.memory.clear_skip(key)
+
+    async def skip_failed(self, key: str, error: Exception) -> None:
+        """Record a failed id or link (given up after SKIP_LIMIT tries) and go on past it.
+
+        Re-raised instead: a refusal or block (the whole source), a bug, and the
+        FAILURES_IN_ROW-th failure in a row (the site is down; the cycle ends, retried later).
+        """
+        if is_source_level(error) or not isinstance(error, FetchError | ParseError):
+            raise error
+        self._failures_in_row += 1
+        if self._failures_in_row >= FAILURES_IN_ROW:
+            raise error
+        skip = await self.context.memory.record_skip(key, str(error))
+        self._pending.add(key)
+        note = "given up" if skip.given_up else f"try {skip.tries} of {SKIP_LIMIT}"
+        self.stats.skipped.append(f"{key}: {error} ({note})")

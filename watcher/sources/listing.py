@@ -1,11 +1,19 @@
 """A source that is a page of links (a category listing), newest first, with more pages.
 
-Links whose absolute URL matches `link_pattern` are items. Pages are followed (`{page}` in the
-url, else the `selectors.next_page` link) until a page holds an item already seen, or
-`max_pages`. New links are read oldest first, so a cycle cut short leaves the newest unread
-and the next cycle, stopping at the first seen item, still reaches them. The first page is
-fetched conditionally; its validators are saved only once the whole cycle went through, so an
-unchanged listing costs one 304 and a failed cycle is repeated in full.
+Links whose absolute URL matches `link_pattern` (inside `list_selector`, the page's own list,
+when set) are items. Pages are followed (`{page}` in the url, else the `selectors.next_page`
+link) until the list reaches a link known before this cycle (stored, or given up), or
+`max_pages`. A link that repeats on every page (a "latest news" box) is not known before this
+cycle and never stops the walk early. New links are read oldest first, so a cycle cut short
+leaves the newest unread and the next cycle, stopping at the first known link, still reaches
+them. Links that are not http(s) (javascript:, mailto:, file:, data:) are never followed; a
+link that cannot be read (another host, over max_bytes…) is recorded and walked past, retried
+in the next cycles and given up after SKIP_LIMIT tries. The first page is fetched
+conditionally; its validators are saved only once every link was read, so an unchanged
+listing costs one 304 and a cycle with a failure is repeated.
+
+A first cycle stores the newest `baseline_items` links as history and gives up the older ones
+(they are history: not news, never alerted).
 
 A listing in which no link matches is a health problem (the site changed its markup or the
 pattern is wrong), reported as a ParseError, never taken for "no news".
@@ -13,80 +21,124 @@ pattern is wrong), reported as a ParseError, never taken for "no news".
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncGenerator
-from urllib.parse import urljoin
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
+from watcher.config import SourceConfig, required, setting
 from watcher.errors import ParseError
 from watcher.fetch import Page
-from watcher.sources import register
 from watcher.sources.base import Found, SourceKind
+from watcher.sources.registry import register
 
-__all__ = ["ListingSource", "listing_links"]
+__all__ = ["ListingOptions", "ListingSource", "listing_links"]
 
 
-def listing_links(page: Page, pattern: re.Pattern[str]) -> list[str]:
-    """Absolute URLs of the links matching `pattern`, in page order, each once."""
+def listing_links(page: Page, pattern: re.Pattern[str], scope: str = "") -> list[str]:
+    """Absolute http(s) URLs of the links matching `pattern`, in page order, each once."""
     soup = BeautifulSoup(page.text, "lxml")
+    roots = soup.select(scope) if scope else [soup]
     seen: dict[str, None] = {}
-    for anchor in soup.find_all("a", href=True):
-        url = urljoin(page.url, str(anchor["href"]).strip()).split("#")[0]
-        if pattern.search(url):
-            seen.setdefault(url, None)
+    for root in roots:
+        for anchor in root.find_all("a", href=True):
+            url = urljoin(page.url, str(anchor["href"]).strip()).split("#")[0]
+            if urlsplit(url).scheme in ("http", "https") and pattern.search(url):
+                seen.setdefault(url, None)
     return list(seen)
+
+
+@dataclass(frozen=True)
+class ListingOptions:
+    link_pattern: str = required("regex an item link's absolute URL matches")
+    max_pages: int = setting(5, "listing pages followed in one cycle")
+    list_selector: str = setting(
+        "", "CSS selector of the page's own list of items (empty: the whole page)"
+    )
+    baseline_items: int = setting(20, "newest items a first cycle stores (never alerted)")
+
+    def check(self, source: SourceConfig) -> None:
+        try:
+            re.compile(self.link_pattern)
+        except re.error as error:
+            raise ValueError(f"link_pattern: bad regex: {error}") from None
+        if self.max_pages < 1:
+            raise ValueError("max_pages: must be at least 1")
 
 
 @register("listing")
 class ListingSource(SourceKind):
-    required_keys = ("url", "link_pattern")
-    optional_keys = ("max_pages",)
+    Options = ListingOptions
+    options: ListingOptions
 
     async def discover(self) -> AsyncGenerator[Found, None]:
-        store = self.context.store
+        memory = self.context.memory
+        for key in await self.load_pending():
+            found = await self._read(key)
+            if found is not None:
+                yield found
         first_url = self._page_url(1, None) or self.config.url
-        first = await self._fetch_listing(first_url, store.http_validators(first_url))
+        first = await self._fetch_listing(first_url, await memory.validators(first_url))
         if first.not_modified:
             return
         new_links = await self._new_links(first)
+        history = self.context.first_cycle
+        if history:
+            keep = self.options.baseline_items
+            for url in new_links[keep:]:
+                await memory.record_skip(url, "older than the first cycle's baseline", give_up=True)
+            new_links = new_links[:keep]
+        failures = len(self.stats.skipped)
         for url in reversed(new_links):
+            found = await self._read(url, history=history)
+            if found is not None:
+                yield found
+        if len(self.stats.skipped) == failures:
+            await memory.save_validators(first_url, first.etag, first.last_modified)
+
+    async def _read(self, url: str, *, history: bool = False) -> Found | None:
+        try:
             _page, item = await self.read_item(url)
-            if item is not None:
-                yield Found(item, item.source_id)
-        now = self.context.clock()
-        await asyncio.to_thread(
-            store.set_http_validators, first_url, first.etag, first.last_modified, now
-        )
+        except Exception as error:
+            await self.skip_failed(url, error)
+            return None
+        await self.read_succeeded(url)
+        return Found(item, item.source_id, history=history) if item is not None else None
 
     async def _new_links(self, first: Page) -> list[str]:
-        pattern = re.compile(self.config.link_pattern or "")
-        store = self.context.store
+        pattern = re.compile(self.options.link_pattern)
         page: Page | None = first
-        new: list[str] = []
-        for number in range(1, self.config.max_pages + 1):
+        new: dict[str, None] = {}
+        for number in range(1, self.options.max_pages + 1):
             if page is None:
                 break
-            links = listing_links(page, pattern)
+            links = listing_links(page, pattern, self.options.list_selector)
             if number == 1 and not links:
                 raise ParseError(
-                    f"{page.url}: listing has no link matching {self.config.link_pattern!r}"
+                    f"{page.url}: listing has no link matching {self.options.link_pattern!r}"
                 )
-            fresh = [url for url in links if url not in new and not store.url_seen(url)]
-            new += fresh
-            if len(fresh) < len(links):
-                break  # reached items already seen
+            reached_known = False
+            for url in links:
+                if url in new or url in self._pending:
+                    continue
+                if await self.context.memory.known(url):
+                    reached_known = True
+                else:
+                    new[url] = None
+            if reached_known:
+                break
             next_url = self._page_url(number + 1, page)
             page = await self._fetch_listing(next_url) if next_url else None
-        return new
+        return list(new)
 
     def _page_url(self, number: int, page: Page | None) -> str | None:
         if "{page}" in self.config.url:
             return self.config.url.replace("{page}", str(number))
         if page is None:
             return self.config.url
-        node = BeautifulSoup(page.text, "lxml").select_one(self.context.selectors.next_page)
+        node = BeautifulSoup(page.text, "lxml").select_one(self.config.selectors.next_page)
         href = node.get("href") if node is not None else None
         return urljoin(page.url, str(href)) if href else None
 

@@ -3,8 +3,9 @@
 The body goes through `corpus.clean_body_lines`, the same banner-dropping the corpus reader uses,
 so an item imported from the corpus and the same item fetched live have the same text and hash.
 Three outcomes, kept apart on purpose: an Item; None for the site's empty-item page (200 with an
-empty title, dated 1 มกราคม 2513), which is "no item here"; ParseError when the page is not an
-item page at all (a selector matches nothing): that is a source health problem, never "no news".
+empty title, dated 1 มกราคม 2513), which is "no item here"; SelectorsStale when the page is not
+laid out as the selectors expect (a selector matches nothing): a source health problem, never
+"no news" (sources/pages.py then reads the item with the article extractor).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from watcher.config import SelectorSettings
 from watcher.corpus import Item, clean_body_lines, source_id_from_url
-from watcher.errors import ParseError
+from watcher.errors import ParseError, SelectorsStale
 from watcher.thaidate import EPOCH, find_thai_date
 
 __all__ = ["page_lines", "parse_item_page"]
@@ -48,7 +49,7 @@ def parse_item_page(html: str, url: str, selectors: SelectorSettings) -> Item | 
         if node is None
     ]
     if missing or title_node is None or body_node is None:
-        raise ParseError(f"{url}: not an item page: {' and '.join(missing)} matched nothing")
+        raise SelectorsStale(f"{url}: {' and '.join(missing)} matched nothing")
     title = _text(title_node) or (page_title or "")
     lines = page_lines(body_node)
     body_lines, published = clean_body_lines(lines, title)

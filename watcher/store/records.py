@@ -18,6 +18,7 @@ __all__ = [
     "ItemFilter",
     "Labels",
     "OutboxRow",
+    "SourceSkip",
     "SourceState",
     "StoredItem",
     "utc_iso",
@@ -114,6 +115,24 @@ class SourceState:
     last_success: str | None = None
     last_error: str | None = None
     last_new_at: str | None = None
+    state: str = "ok"  # ok | refused | blocked | stale | failing
+    state_detail: str | None = None
+    state_since: str | None = None
+    blocked_until: str | None = None
+    blocked_count: int = 0
+    backfill: str | None = None  # JSON {"from", "to", "next"} of a backfill under way
+
+
+@dataclass(frozen=True)
+class SourceSkip:
+    """An id or link a source could not read: retried a few times, then given up for good."""
+
+    source: str
+    key: str
+    reason: str
+    tries: int
+    given_up: bool
+    last_tried: str
 
 
 @dataclass(frozen=True)

@@ -162,4 +162,25 @@ _SEARCH = (
     *SEARCH_BACKFILL[2:],
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2_DIGEST_PARTS, _SEARCH]
+# What a source's last cycle said about the site (ok, refused by robots.txt, blocked by bot
+# protection, selectors stale, failing), when a blocked source may try again, how far a
+# backfill got; and the ids or links a source could not read, with their reason and tries.
+_V4_SOURCE_STATES = (
+    "ALTER TABLE sources ADD COLUMN state TEXT NOT NULL DEFAULT 'ok'",
+    "ALTER TABLE sources ADD COLUMN state_detail TEXT",
+    "ALTER TABLE sources ADD COLUMN state_since TEXT",
+    "ALTER TABLE sources ADD COLUMN blocked_until TEXT",
+    "ALTER TABLE sources ADD COLUMN blocked_count INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sources ADD COLUMN backfill TEXT",
+    """CREATE TABLE source_skips (
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        tries INTEGER NOT NULL,
+        given_up INTEGER NOT NULL DEFAULT 0,
+        last_tried TEXT NOT NULL,
+        PRIMARY KEY (source, key)
+    )""",
+)
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2_DIGEST_PARTS, _SEARCH, _V4_SOURCE_STATES]
