@@ -58,6 +58,7 @@ def test_classify_writes_one_line_per_good_item_and_reports_bad_lines(
         "blocs",
         "ministries",
         "lead_ministry",
+        "kind",
         "evidence",
     }
     errors = result.stderr.splitlines()  # type: ignore[attr-defined]

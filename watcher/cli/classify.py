@@ -32,11 +32,12 @@ def _load(gazetteers: Path | None) -> Classifier:
         raise click.ClickException(str(error)) from None
 
 
-def _parse_line(line: str) -> tuple[Any, str]:
+def _parse_line(line: str) -> tuple[Any, str, str | None]:
     record = json.loads(line)
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise ValueError('expected an object with a string "text"')
-    return record.get("id"), record["text"]
+    category = record.get("category")
+    return record.get("id"), record["text"], category if isinstance(category, str) else None
 
 
 def _classify_stream(classifier: Classifier, source: IO[str], out: IO[str]) -> int:
@@ -45,12 +46,12 @@ def _classify_stream(classifier: Classifier, source: IO[str], out: IO[str]) -> i
         if not line.strip():
             continue
         try:
-            item_id, text = _parse_line(line)
+            item_id, text, category = _parse_line(line)
         except ValueError as error:
             click.echo(f"line {number}: rejected: {str(error).splitlines()[0]}", err=True)
             rejected += 1
             continue
-        labels = classifier.classify(*split_item_text(text))
+        labels = classifier.classify(*split_item_text(text), category)
         out.write(json.dumps({"id": item_id, **labels.to_json()}, ensure_ascii=False) + "\n")
     return rejected
 
