@@ -69,16 +69,30 @@ def classify_command(file: IO[str], gazetteers: Path | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _print_report(report: Report) -> None:
-    click.echo(f"items: {report.items}")
+_LANGUAGES = {"th": "Thai pages", "en": "English pages"}
+
+
+def _print_figures(report: Report, indent: str = "") -> None:
     for name, score in report.fields.items():
         click.echo(
-            f"{name:<11} P={score.precision:.3f} R={score.recall:.3f} F1={score.f1:.3f}"
+            f"{indent}{name:<11} P={score.precision:.3f} R={score.recall:.3f} F1={score.f1:.3f}"
             f"  (tp={score.tp} fp={score.fp} fn={score.fn})"
         )
     click.echo(
-        f"lead_ministry accuracy={report.lead_accuracy:.3f} ({report.lead_right}/{report.items})"
+        f"{indent}lead_ministry accuracy={report.lead_accuracy:.3f}"
+        f" ({report.lead_right}/{report.items})"
     )
+
+
+def _print_report(report: Report) -> None:
+    click.echo(f"items: {report.items}")
+    _print_figures(report)
+    if len(report.by_language) > 1:
+        for lang in ("th", "en"):
+            if lang in report.by_language:
+                part = report.by_language[lang]
+                click.echo(f"{_LANGUAGES[lang]}: {part.items}")
+                _print_figures(part, "  ")
     for error in report.errors:
         parts = [f"{error.item} {error.field}:"]
         if error.missing:
