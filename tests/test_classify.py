@@ -72,6 +72,9 @@ def test_classify_is_pure(classifier: Classifier) -> None:
 
 def test_to_json_shape(classifier: Classifier) -> None:
     data = classifier.classify("ดีพร้อมเยือนญี่ปุ่น", "ดีพร้อมหารือกับญี่ปุ่น").to_json()
-    assert set(data) == {"countries", "primary", "blocs", "ministries", "lead_ministry", "evidence"}
+    assert set(data) == {
+        "countries", "primary", "blocs", "ministries", "lead_ministry", "kind", "evidence"
+    }  # fmt: skip
+    assert data["kind"] == "news"
     assert data["countries"] == ["JP"]
     assert set(data["evidence"][0]) == {"kind", "code", "alias", "field", "offset"}

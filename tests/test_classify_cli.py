@@ -58,6 +58,7 @@ def test_classify_writes_one_line_per_good_item_and_reports_bad_lines(
         "blocs",
         "ministries",
         "lead_ministry",
+        "kind",
         "evidence",
     }
     errors = result.stderr.splitlines()  # type: ignore[attr-defined]
@@ -153,6 +154,34 @@ def test_eval_json(tmp_path: Path) -> None:
     figures = json.loads(result.stdout)["figures"]  # type: ignore[attr-defined]
     assert figures["ministries"]["f1"] == 1.0
     assert figures["countries"]["fn"] == 1
+
+
+def test_eval_splits_figures_by_page_language_only_when_both_are_there(tmp_path: Path) -> None:
+    labels = write_eval_set(tmp_path)
+    thai_only = run(eval_command, [str(labels), "--gazetteers", str(GAZETTEERS)])
+    assert "Thai pages" not in thai_only.stdout  # type: ignore[attr-defined]
+    english = corpus_text(
+        "Japanese investors tour Bangkok",
+        "A delegation of investors from Japan toured Bangkok.",
+        43,
+    )
+    with lzma.open(tmp_path / "thaigov-corpus.jsonl.xz", "at", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": 43, "category": "x", "text": english}) + "\n")
+    row = {"id": 43, "countries": ["JP"], "primary": ["JP"], "blocs": [],
+           "ministries": [], "lead_ministry": None}  # fmt: skip
+    with labels.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+    result = run(eval_command, [str(labels), "--gazetteers", str(GAZETTEERS)])
+    out = result.stdout  # type: ignore[attr-defined]
+    assert "items: 4" in out
+    assert "Thai pages: 3\n  countries   P=1.000 R=0.500" in out
+    assert "English pages: 1\n  countries   P=1.000 R=1.000 F1=1.000" in out
+    assert "  lead_ministry accuracy=1.000 (1/1)" in out
+    data = json.loads(
+        run(eval_command, [str(labels), "--json", "--gazetteers", str(GAZETTEERS)]).stdout  # type: ignore[attr-defined]
+    )
+    assert data["by_language"]["en"]["items"] == 1
+    assert data["by_language"]["th"]["figures"]["countries"]["fn"] == 1
 
 
 def test_eval_missing_text_is_one_line(tmp_path: Path) -> None:

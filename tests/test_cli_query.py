@@ -63,7 +63,8 @@ def test_search_json_has_the_contract_fields_and_unmangled_thai(
     assert {row["title"] for row in rows} == {ITEMS[0][2], ITEMS[2][2]}
     assert list(rows[0]) == [
         "hash", "published", "title", "countries", "primary", "blocs", "ministries",
-        "lead_ministry", "category", "url", "first_seen", "origin", "rank", "snippet",
+        "lead_ministry", "category", "url", "first_seen", "origin", "kind", "rank",
+        "snippet",
     ]  # fmt: skip
     assert "«ยานยนต์ไฟฟ้า»" in rows[0]["snippet"]
     assert "ยานยนต์ไฟฟ้า" in result.output  # not \\u-escaped

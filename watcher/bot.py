@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_INPUT = 500  # characters; longer messages get a one-line refusal
 MAX_TERMS = 10
+LEAD_WORDS = frozenset(["lead", "นำ"])  # `/subscribe industry lead`: the ministry must lead
+LEAD_SUFFIX = {"en": " (lead ministry only)", "th": " (เฉพาะข่าวที่เป็นหน่วยงานหลัก)"}
 MAX_LISTED = 20
 SCAN_LIMIT = 5000  # newest items looked at by /latest and /search
 _DIGEST_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -128,10 +130,16 @@ class BotCommands:
         )
 
     def parse_terms(self, words: Iterable[str]) -> tuple[Subscription, list[str]]:
-        """Words → a subscription; names of several words ("South Korea") are tried first."""
+        """Words → a subscription; names of several words ("South Korea") are tried first.
+
+        `lead` (or นำ) after ministries asks for items those ministries lead, not every item
+        that lists them (a cabinet round-up names twenty ministries).
+        """
         tokens = list(words)
         if [t.lower() for t in tokens] == ["all"]:
             return Subscription(everything=True), []
+        lead_only = any(t.lower() in LEAD_WORDS for t in tokens)
+        tokens = [t for t in tokens if t.lower() not in LEAD_WORDS]
         found: dict[str, set[str]] = {"country": set(), "bloc": set(), "ministry": set()}
         unknown: list[str] = []
         index = 0
@@ -149,7 +157,10 @@ class BotCommands:
             countries=tuple(sorted(found["country"])),
             blocs=tuple(sorted(found["bloc"])),
             ministries=tuple(sorted(found["ministry"])),
+            lead_only=lead_only,
         )
+        if lead_only and not found["ministry"]:
+            unknown.append("lead")
         return subscription, unknown
 
     def describe(self, subscription: Subscription, lang: str) -> str:
@@ -159,6 +170,8 @@ class BotCommands:
         names += [self.terms.bloc_name(b, lang) for b in subscription.blocs]
         partners = " / ".join(names)
         ministries = " / ".join(self.terms.ministry_name(m, lang) for m in subscription.ministries)
+        if ministries and subscription.lead_only:
+            ministries += LEAD_SUFFIX[lang] if lang in LEAD_SUFFIX else LEAD_SUFFIX["en"]
         return " + ".join(part for part in (partners, ministries) if part)
 
     def unsubscribe(self, request: ChatRequest) -> Reply:
@@ -303,13 +316,17 @@ class BotCommands:
 
 def _bare(subscription: Subscription) -> Subscription:
     return Subscription(
-        subscription.countries, subscription.blocs, subscription.ministries, subscription.everything
+        subscription.countries,
+        subscription.blocs,
+        subscription.ministries,
+        subscription.everything,
+        lead_only=subscription.lead_only,
     )
 
 
 def _matches(subscriber: Subscriber | None, item: StoredItem) -> bool:
     return subscriber is not None and subscriber.matches(
-        item.countries, item.blocs, item.ministries
+        item.countries, item.blocs, item.ministries, item.lead_ministry
     )
 
 

@@ -82,7 +82,7 @@ def build_digest(store: Store, subscriber: Subscriber, day: dt.date, tz: ZoneInf
     matching = [
         item
         for item in store.iter_items(where, newest_first=False)
-        if subscriber.matches(item.countries, item.blocs, item.ministries)
+        if subscriber.matches(item.countries, item.blocs, item.ministries, item.lead_ministry)
     ]
     return Digest(day, subscriber, group_items(matching))
 

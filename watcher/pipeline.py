@@ -31,7 +31,7 @@ class _Labels(Protocol):
 
 
 class Classifies(Protocol):
-    def classify(self, title: str, body: str) -> _Labels: ...
+    def classify(self, title: str, body: str, category: str | None = None) -> _Labels: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Pipeline:
     def labels_for(self, item: Item) -> dict[str, Any] | None:
         if self.classifier is None:
             return None
-        return self.classifier.classify(item.title, item.body).to_json()
+        return self.classifier.classify(item.title, item.body, item.category).to_json()
 
     def process(self, item: Item, *, origin: str, alert: bool) -> ItemResult:
         reason = rejection_reason(item)

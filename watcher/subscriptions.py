@@ -3,7 +3,9 @@
 A subscription is a set of terms. Within a kind the terms are alternatives; across kinds they
 must all hold: `JP KR industry` means (JP or KR) and industry. Countries and blocs are one kind
 ("the partner"), so `JP ASEAN` matches an item about Japan or about ASEAN. `all` matches every
-item. A subscriber matches when any of their subscriptions does.
+item. A subscriber matches when any of their subscriptions does. A `lead` subscription
+(`industry lead`) wants its ministries only where one of them leads the item: a cabinet
+round-up that lists the industry ministry among twenty others does not match it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,14 @@ class Subscription:
     ministries: tuple[str, ...] = ()
     everything: bool = False
     id: int | None = None
+    lead_only: bool = False  # the ministries must lead the item, not just appear in it
 
     def matches(
-        self, countries: Iterable[str], blocs: Iterable[str], ministries: Iterable[str]
+        self,
+        countries: Iterable[str],
+        blocs: Iterable[str],
+        ministries: Iterable[str],
+        lead_ministry: str | None = None,
     ) -> bool:
         if self.everything:
             return True
@@ -35,12 +42,14 @@ class Subscription:
             return False
         if partners and not partners & (set(countries) | set(blocs)):
             return False
-        return not (self.ministries and not set(self.ministries) & set(ministries))
+        acting = {lead_ministry} if self.lead_only else set(ministries)
+        return not (self.ministries and not set(self.ministries) & acting)
 
     def describe(self) -> str:
         if self.everything:
             return "all"
-        return " ".join((*self.countries, *self.blocs, *self.ministries))
+        lead = ("lead",) if self.lead_only and self.ministries else ()
+        return " ".join((*self.countries, *self.blocs, *self.ministries, *lead))
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,13 @@ class Subscriber:
         return self.mode in ("daily", "both") and self.paused_reason is None
 
     def matches(
-        self, countries: Iterable[str], blocs: Iterable[str], ministries: Iterable[str]
+        self,
+        countries: Iterable[str],
+        blocs: Iterable[str],
+        ministries: Iterable[str],
+        lead_ministry: str | None = None,
     ) -> bool:
         countries, blocs, ministries = tuple(countries), tuple(blocs), tuple(ministries)
-        return any(s.matches(countries, blocs, ministries) for s in self.subscriptions)
+        return any(
+            s.matches(countries, blocs, ministries, lead_ministry) for s in self.subscriptions
+        )

@@ -1,7 +1,13 @@
-"""Turn a title and body into `Labels`: scan both with the gazetteer matcher, then rank."""
+"""Turn a title and body into `Labels`: scan both with the gazetteer matcher, then rank.
+
+The item's kind comes from its title (or the site's category): a cabinet round-up
+([cabinet_summary] in roles.toml) lists many ministries' resolutions, so its lead ministry is
+the cabinet's own office rather than whichever ministry the first resolution names.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from threading import Lock
 
@@ -27,6 +33,10 @@ class Classifier:
         self._yielding = frozenset(gazetteer.roles.get("yielding_titles", {}).get("words", []))
         self._matcher = Matcher(gazetteer.aliases(), affixes)
         self._ranker = Ranker(gazetteer.roles)
+        cabinet = gazetteer.roles.get("cabinet_summary", {})
+        self._cabinet_prefixes = tuple(p.casefold() for p in cabinet.get("title_prefixes", []))
+        self._cabinet_categories = frozenset(c.strip() for c in cabinet.get("categories", []))
+        self._cabinet_lead: str | None = cabinet.get("lead")
 
     @classmethod
     def from_dir(cls, gazetteer_dir: Path) -> Classifier:
@@ -37,13 +47,26 @@ class Classifier:
                 _CACHE[key] = cls(load_gazetteer(key))
             return _CACHE[key]
 
-    def classify(self, title: str, body: str) -> Labels:
+    def classify(self, title: str, body: str, category: str | None = None) -> Labels:
         mentions: list[Mention] = []
         norm_title, norm_body = normalize(title), normalize(body)
         mentions += self._mentions(title, norm_title, "title", [])
         repeats = _title_repeats(norm_title.cased, norm_body.cased)
         mentions += self._mentions(body, norm_body, "body", repeats)
-        return self._ranker.rank(mentions, norm_title.cased, norm_body.cased, repeats)
+        labels = self._ranker.rank(mentions, norm_title.cased, norm_body.cased, repeats)
+        if not self.is_cabinet_summary(norm_title.cased, category):
+            return labels
+        lead = self._cabinet_lead or labels.lead_ministry
+        ministries = tuple(sorted({*labels.ministries, *([lead] if lead else [])}))
+        return dataclasses.replace(
+            labels, kind="cabinet_summary", ministries=ministries, lead_ministry=lead
+        )
+
+    def is_cabinet_summary(self, title: str, category: str | None = None) -> bool:
+        """A cabinet round-up, told by its title's opening words or the site's category."""
+        if category is not None and category.strip() in self._cabinet_categories:
+            return True
+        return " ".join(title.split()).casefold().startswith(self._cabinet_prefixes)
 
     def _mentions(
         self, original: str, text: NormalText, field: str, skip: list[tuple[int, int]]

@@ -18,6 +18,7 @@ from watcher.errors import InputError
 
 from .classifier import Classifier
 from .labels import Labels
+from .language import page_language
 
 __all__ = ["ErrorCase", "FieldScore", "Report", "evaluate", "load_labels", "load_texts"]
 
@@ -63,12 +64,24 @@ class Report:
     lead_right: int = 0
     items: int = 0
     errors: list[ErrorCase] = field(default_factory=list)
+    # the same figures per page language ("th", "en"), errors left out
+    by_language: dict[str, Report] = field(default_factory=dict)
 
     @property
     def lead_accuracy(self) -> float:
         return self.lead_right / self.items if self.items else 1.0
 
     def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"items": self.items, "figures": self.figures()}
+        data["errors"] = [e.__dict__ for e in self.errors]
+        if len(self.by_language) > 1:
+            data["by_language"] = {
+                lang: {"items": part.items, "figures": part.figures()}
+                for lang, part in sorted(self.by_language.items())
+            }
+        return data
+
+    def figures(self) -> dict[str, Any]:
         figures: dict[str, Any] = {
             name: {
                 "precision": s.precision,
@@ -81,11 +94,19 @@ class Report:
             for name, s in self.fields.items()
         }
         figures["lead_ministry"] = {"accuracy": self.lead_accuracy, "right": self.lead_right}
-        return {
-            "items": self.items,
-            "figures": figures,
-            "errors": [e.__dict__ for e in self.errors],
-        }
+        return figures
+
+    def add(self, row: dict[str, Any], labels: Labels) -> None:
+        """Count one labelled item: per-field true/false positives, lead right or wrong."""
+        self.items += 1
+        for name in SET_FIELDS:
+            truth, guess = set(row.get(name) or []), set(getattr(labels, name))
+            score = self.fields[name]
+            score.tp += len(truth & guess)
+            score.fp += len(guess - truth)
+            score.fn += len(truth - guess)
+        if row.get("lead_ministry") == labels.lead_ministry:
+            self.lead_right += 1
 
 
 def load_labels(path: Path) -> list[dict[str, Any]]:
@@ -149,41 +170,44 @@ _KIND = {"countries": "country", "primary": "country", "blocs": "bloc", "ministr
 def evaluate(
     classifier: Classifier, gold: list[dict[str, Any]], texts: dict[str, str], split: Split
 ) -> Report:
+    """Score every labelled item, overall and per page language (Thai / English pages)."""
     report = Report()
     for row in gold:
         key = str(row["id"])
         if key not in texts:
             raise InputError(f"label {key}: text not found in the corpus or seeds")
-        labels = classifier.classify(*split(texts[key]))
-        report.items += 1
-        for name in SET_FIELDS:
-            truth, guess = set(row.get(name) or []), set(getattr(labels, name))
-            score = report.fields[name]
-            score.tp += len(truth & guess)
-            score.fp += len(guess - truth)
-            score.fn += len(truth - guess)
-            if truth != guess:
-                extra = tuple(sorted(guess - truth))
-                report.errors.append(
-                    ErrorCase(
-                        key,
-                        name,
-                        tuple(sorted(truth - guess)),
-                        extra,
-                        _evidence_for(labels, _KIND[name], extra),
-                    )
-                )
-        if row.get("lead_ministry") == labels.lead_ministry:
-            report.lead_right += 1
-        else:
-            wrong = labels.lead_ministry
-            report.errors.append(
+        title, body = split(texts[key])
+        labels = classifier.classify(title, body)
+        report.add(row, labels)
+        report.by_language.setdefault(page_language(title, body), Report()).add(row, labels)
+        report.errors += _errors(key, row, labels)
+    return report
+
+
+def _errors(key: str, row: dict[str, Any], labels: Labels) -> list[ErrorCase]:
+    errors: list[ErrorCase] = []
+    for name in SET_FIELDS:
+        truth, guess = set(row.get(name) or []), set(getattr(labels, name))
+        if truth != guess:
+            extra = tuple(sorted(guess - truth))
+            errors.append(
                 ErrorCase(
                     key,
-                    "lead_ministry",
-                    (str(row.get("lead_ministry")),),
-                    (str(wrong),),
-                    _evidence_for(labels, "ministry", [wrong] if wrong else []),
+                    name,
+                    tuple(sorted(truth - guess)),
+                    extra,
+                    _evidence_for(labels, _KIND[name], extra),
                 )
             )
-    return report
+    if row.get("lead_ministry") != labels.lead_ministry:
+        wrong = labels.lead_ministry
+        errors.append(
+            ErrorCase(
+                key,
+                "lead_ministry",
+                (str(row.get("lead_ministry")),),
+                (str(wrong),),
+                _evidence_for(labels, "ministry", [wrong] if wrong else []),
+            )
+        )
+    return errors

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Evidence", "Labels", "cap_evidence"]
+__all__ = ["KINDS", "Evidence", "Labels", "cap_evidence"]
+
+# What sort of page an item is: a cabinet round-up lists 10-20 ministries' resolutions, so its
+# ministries say little about who the news is from; everything else is ordinary news.
+KINDS = ("news", "cabinet_summary")
 
 _EVIDENCE_PER_CODE = 5
 
@@ -27,6 +31,7 @@ class Labels:
     ministries: tuple[str, ...]
     lead_ministry: str | None
     evidence: tuple[Evidence, ...]
+    kind: str = "news"  # one of KINDS
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +40,7 @@ class Labels:
             "blocs": list(self.blocs),
             "ministries": list(self.ministries),
             "lead_ministry": self.lead_ministry,
+            "kind": self.kind,
             "evidence": [asdict(e) for e in self.evidence],
         }
 

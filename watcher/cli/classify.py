@@ -32,11 +32,12 @@ def _load(gazetteers: Path | None) -> Classifier:
         raise click.ClickException(str(error)) from None
 
 
-def _parse_line(line: str) -> tuple[Any, str]:
+def _parse_line(line: str) -> tuple[Any, str, str | None]:
     record = json.loads(line)
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise ValueError('expected an object with a string "text"')
-    return record.get("id"), record["text"]
+    category = record.get("category")
+    return record.get("id"), record["text"], category if isinstance(category, str) else None
 
 
 def _classify_stream(classifier: Classifier, source: IO[str], out: IO[str]) -> int:
@@ -45,12 +46,12 @@ def _classify_stream(classifier: Classifier, source: IO[str], out: IO[str]) -> i
         if not line.strip():
             continue
         try:
-            item_id, text = _parse_line(line)
+            item_id, text, category = _parse_line(line)
         except ValueError as error:
             click.echo(f"line {number}: rejected: {str(error).splitlines()[0]}", err=True)
             rejected += 1
             continue
-        labels = classifier.classify(*split_item_text(text))
+        labels = classifier.classify(*split_item_text(text), category)
         out.write(json.dumps({"id": item_id, **labels.to_json()}, ensure_ascii=False) + "\n")
     return rejected
 
@@ -68,16 +69,30 @@ def classify_command(file: IO[str], gazetteers: Path | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _print_report(report: Report) -> None:
-    click.echo(f"items: {report.items}")
+_LANGUAGES = {"th": "Thai pages", "en": "English pages"}
+
+
+def _print_figures(report: Report, indent: str = "") -> None:
     for name, score in report.fields.items():
         click.echo(
-            f"{name:<11} P={score.precision:.3f} R={score.recall:.3f} F1={score.f1:.3f}"
+            f"{indent}{name:<11} P={score.precision:.3f} R={score.recall:.3f} F1={score.f1:.3f}"
             f"  (tp={score.tp} fp={score.fp} fn={score.fn})"
         )
     click.echo(
-        f"lead_ministry accuracy={report.lead_accuracy:.3f} ({report.lead_right}/{report.items})"
+        f"{indent}lead_ministry accuracy={report.lead_accuracy:.3f}"
+        f" ({report.lead_right}/{report.items})"
     )
+
+
+def _print_report(report: Report) -> None:
+    click.echo(f"items: {report.items}")
+    _print_figures(report)
+    if len(report.by_language) > 1:
+        for lang in ("th", "en"):
+            if lang in report.by_language:
+                part = report.by_language[lang]
+                click.echo(f"{_LANGUAGES[lang]}: {part.items}")
+                _print_figures(part, "  ")
     for error in report.errors:
         parts = [f"{error.item} {error.field}:"]
         if error.missing:

@@ -33,7 +33,7 @@ def _lower(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
 
 
 def filter_options(func: F) -> F:
-    """--country/--bloc/--ministry/--since/--until/--limit, identical on every listing command."""
+    """--country/--bloc/--ministry/--lead-ministry/--since/--until/--limit on every listing."""
     options = [
         click.option(
             "--country",
@@ -56,6 +56,13 @@ def filter_options(func: F) -> F:
             callback=_lower,
             help="Ministry id such as industry (repeatable; any of them matches).",
         ),
+        click.option(
+            "--lead-ministry",
+            "lead_ministries",
+            multiple=True,
+            callback=_lower,
+            help="Only items this ministry leads (repeatable): leaves cabinet round-ups out.",
+        ),
         click.option("--since", callback=_iso_date, help="Published on or after YYYY-MM-DD."),
         click.option("--until", callback=_iso_date, help="Published on or before YYYY-MM-DD."),
         click.option(
@@ -73,6 +80,7 @@ def filter_from_options(options: dict[str, Any], *, default_limit: int | None = 
         countries=options.get("countries", ()),
         blocs=options.get("blocs", ()),
         ministries=options.get("ministries", ()),
+        lead_ministries=options.get("lead_ministries", ()),
         since=options.get("since"),
         until=options.get("until"),
         limit=default_limit if limit is None else limit,

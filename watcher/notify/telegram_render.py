@@ -145,7 +145,7 @@ class TelegramRenderer:
         wanted: set[str] = set()
         for subscription in subscriber.subscriptions:
             if subscription.everything or not subscription.matches(
-                item.countries, item.blocs, item.ministries
+                item.countries, item.blocs, item.ministries, item.lead_ministry
             ):
                 continue
             wanted |= {*subscription.countries, *subscription.blocs, *subscription.ministries}

@@ -94,7 +94,7 @@ class ItemTables(OutboxTables):
     def _write_labels(self, digest: str, labels: Labels, now: str) -> None:
         self.db.execute(
             "UPDATE items SET countries = ?, primary_countries = ?, blocs = ?, ministries = ?,"
-            " lead_ministry = ?, evidence = ?, classified_at = ? WHERE hash = ?",
+            " lead_ministry = ?, evidence = ?, classified_at = ?, kind = ? WHERE hash = ?",
             [
                 json.dumps(list(labels.get(key, [])), ensure_ascii=False)
                 for key in ("countries", "primary", "blocs", "ministries")
@@ -103,6 +103,7 @@ class ItemTables(OutboxTables):
                 labels.get("lead_ministry"),
                 json.dumps(list(labels.get("evidence", [])), ensure_ascii=False),
                 now,
+                labels.get("kind") or "news",
                 digest,
             ],
         )
@@ -126,9 +127,10 @@ class ItemTables(OutboxTables):
         countries, blocs, ministries = (
             tuple(labels.get(k, ())) for k in ("countries", "blocs", "ministries")
         )
+        lead = labels.get("lead_ministry")
         queued = 0
         for subscriber in self.subscribers():
-            if subscriber.wants_instant and subscriber.matches(countries, blocs, ministries):
+            if subscriber.wants_instant and subscriber.matches(countries, blocs, ministries, lead):
                 queued += self._enqueue(subscriber.id, "alert", digest, "", now)
         return queued
 
@@ -233,6 +235,9 @@ def filter_sql(where: ItemFilter) -> tuple[list[str], list[Any]]:
             f"i.hash IN (SELECT hash FROM item_codes WHERE kind = 'ministry' AND code IN ({marks}))"
         )
         params += list(where.ministries)
+    if where.lead_ministries:
+        clauses.append(f"i.lead_ministry IN ({','.join('?' * len(where.lead_ministries))})")
+        params += list(where.lead_ministries)
     for column, op, value in (
         ("i.published", ">=", where.since),
         ("i.published", "<=", where.until),
@@ -271,4 +276,5 @@ def _stored_item(
         lead_ministry=record["lead_ministry"],
         evidence=decode(record["evidence"]),
         revision_of=record["revision_of"],
+        kind=record.get("kind") or "news",
     )

@@ -48,6 +48,7 @@ class ItemFilter:
     countries: tuple[str, ...] = ()
     blocs: tuple[str, ...] = ()
     ministries: tuple[str, ...] = ()
+    lead_ministries: tuple[str, ...] = ()  # the item's lead ministry is one of these
     since: str | None = None  # ISO date, on `published` (inclusive)
     until: str | None = None  # ISO date, on `published` (inclusive)
     seen_from: str | None = None  # UTC ISO timestamp, on `first_seen` (inclusive)
@@ -69,6 +70,7 @@ ITEM_FIELDS = (
     "url",
     "first_seen",
     "origin",
+    "kind",
 )
 
 
@@ -90,6 +92,7 @@ class StoredItem:
     lead_ministry: str | None = None
     evidence: tuple[dict[str, Any], ...] = ()
     revision_of: str | None = None
+    kind: str = "news"  # "news" | "cabinet_summary" (the classifier's Labels.kind)
 
     def to_item(self) -> Item:
         return Item(

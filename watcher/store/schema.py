@@ -183,4 +183,21 @@ _V4_SOURCE_STATES = (
     )""",
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2_DIGEST_PARTS, _SEARCH, _V4_SOURCE_STATES]
+# The classifier's item kind ("news" | "cabinet_summary"), and subscriptions that follow a
+# ministry only where it leads the item (`/subscribe industry lead`). Items stored before this
+# migration get the kind their title says (the classifier's [cabinet_summary] title openings);
+# `watcher reclassify` re-derives it together with the labels.
+_V5_KIND_AND_LEAD = (
+    "ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'news'",
+    "UPDATE items SET kind = 'cabinet_summary' WHERE ltrim(title) LIKE 'สรุปข่าวการประชุมคณะรัฐมนตรี%'"
+    " OR ltrim(title) LIKE 'สรุปข่าวการประชุม ครม%' OR ltrim(title) LIKE 'The cabinet met%'",
+    "ALTER TABLE subscriptions ADD COLUMN lead_only INTEGER NOT NULL DEFAULT 0",
+)
+
+MIGRATIONS: list[tuple[str, ...]] = [
+    _V1,
+    _V2_DIGEST_PARTS,
+    _SEARCH,
+    _V4_SOURCE_STATES,
+    _V5_KIND_AND_LEAD,
+]

@@ -40,13 +40,14 @@ class SubscriberTables(StoreBase):
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO subscriptions (subscriber_id, countries, blocs, ministries,"
-                " everything) VALUES (?,?,?,?,?)",
+                " everything, lead_only) VALUES (?,?,?,?,?,?)",
                 [
                     subscriber_id,
                     " ".join(subscription.countries),
                     " ".join(subscription.blocs),
                     " ".join(subscription.ministries),
                     int(subscription.everything),
+                    int(subscription.lead_only),
                 ],
             )
             return int(cursor.lastrowid or 0)
@@ -98,8 +99,8 @@ class SubscriberTables(StoreBase):
             params,
         ).fetchall()
         by_subscriber: dict[int, list[Subscription]] = {row[0]: [] for row in rows}
-        for sid, sub_id, countries, blocs, ministries, everything in self.db.execute(
-            "SELECT subscriber_id, id, countries, blocs, ministries, everything"
+        for sid, sub_id, countries, blocs, ministries, everything, lead_only in self.db.execute(
+            "SELECT subscriber_id, id, countries, blocs, ministries, everything, lead_only"
             " FROM subscriptions ORDER BY id"
         ):
             if sid in by_subscriber:
@@ -110,6 +111,7 @@ class SubscriberTables(StoreBase):
                         tuple(ministries.split()),
                         bool(everything),
                         sub_id,
+                        bool(lead_only),
                     )
                 )
         return [
