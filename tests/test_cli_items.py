@@ -150,7 +150,7 @@ def test_export_formats_reimport_as_duplicates(
     assert (
         run_cli("import", str(out))
         .output.strip()
-        .endswith("0 new, 2 duplicate, 0 revision, 0 rejected")
+        .endswith("0 new, 2 duplicate, 0 revision, 0 variant, 0 rejected")
     )
     jsonl = tmp_path / "e.jsonl"
     run_cli("export", "--format", "jsonl", str(jsonl))

@@ -23,6 +23,7 @@ from watcher.errors import ConfigError
 
 __all__ = [
     "Config",
+    "DedupeSettings",
     "EmailSettings",
     "Environment",
     "FetchSettings",
@@ -165,6 +166,22 @@ class EmailSettings:
             raise ValueError("retry_interval_seconds: must be at least 1")
 
 
+@dataclass(frozen=True)
+class DedupeSettings:
+    near_duplicate_days: int = setting(
+        30, "an item similar to one first seen this many days before or after is its variant"
+    )
+    near_duplicate_threshold: float = setting(
+        0.85, "5-character shingle Jaccard from which two items are one story (0.5 to 1)"
+    )
+
+    def __post_init__(self) -> None:
+        if self.near_duplicate_days < 1:
+            raise ValueError("near_duplicate_days: must be at least 1")
+        if not 0.5 <= self.near_duplicate_threshold <= 1.0:
+            raise ValueError("near_duplicate_threshold: must be between 0.5 and 1")
+
+
 SOURCE_COMMON = {
     "name", "kind", "url", "parser", "selectors", "interval_seconds", "jitter_seconds", "enabled",
     "ignore_robots",
@@ -200,6 +217,7 @@ class Config:
     selectors: SelectorSettings = field(default_factory=SelectorSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     sources: tuple[SourceConfig, ...] = ()
 
     @property
@@ -213,6 +231,7 @@ SECTIONS: dict[str, type] = {
     "selectors": SelectorSettings,
     "telegram": TelegramSettings,
     "email": EmailSettings,
+    "dedupe": DedupeSettings,
 }
 
 

@@ -60,7 +60,11 @@ def _write_stream(items: Iterable[StoredItem], handle: IO[str], output_format: s
                 ]
             )
         else:
-            record |= {"id": item.source_id, "text": format_corpus_text(item.to_item())}
+            record |= {
+                "id": item.source_id,
+                "text": format_corpus_text(item.to_item()),
+                "near_duplicate_of": item.near_duplicate_of,
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -1,4 +1,4 @@
-"""One item's way in: Item → reject empty → hash → dedupe → classify → store + outbox.
+"""One item's way in: Item → reject empty → hash → dedupe → classify → near-duplicates → store.
 
 Imports and live polling go through the same `Pipeline.process`, so an item imported from the
 corpus and the same item fetched from the site dedupe, and every stored item is labelled.
@@ -11,11 +11,14 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from watcher.corpus import Item, rejection_reason
 from watcher.reader import ReadRecord
-from watcher.store import Store
+from watcher.store import NearDecision, Store, utc_iso
+
+if TYPE_CHECKING:
+    from watcher.neardup import NearDuplicates
 
 __all__ = ["Classifies", "ImportSummary", "ItemResult", "Pipeline", "utc_now"]
 
@@ -36,7 +39,7 @@ class Classifies(Protocol):
 
 @dataclass(frozen=True)
 class ItemResult:
-    status: str  # "new" | "duplicate" | "revision" | "rejected"
+    status: str  # "new" | "duplicate" | "revision" | "variant" | "rejected"
     hash: str | None
     reason: str | None = None
     labels: Mapping[str, Any] | None = None
@@ -52,7 +55,7 @@ class ImportSummary:
         c = self.counts
         return (
             f"{c['new']} new, {c['duplicate']} duplicate, {c['revision']} revision,"
-            f" {c['rejected']} rejected"
+            f" {c['variant']} variant, {c['rejected']} rejected"
         )
 
 
@@ -62,10 +65,13 @@ class Pipeline:
         store: Store,
         classifier: Classifies | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
+        near_duplicates: NearDuplicates | None = None,
     ) -> None:
         self.store = store
         self.classifier = classifier
         self.clock = clock
+        self.near_duplicates = near_duplicates
+        self._pending_indexed = near_duplicates is None
 
     def labels_for(self, item: Item) -> dict[str, Any] | None:
         if self.classifier is None:
@@ -77,11 +83,56 @@ class Pipeline:
         if reason is not None:
             return ItemResult("rejected", None, reason)
         digest = item.hash
-        labels = None if self.store.has_item(digest) else self.labels_for(item)
-        outcome = self.store.add_item(
-            item, origin=origin, seen_at=self.clock(), labels=labels, alert=alert
-        )
+        if not self._pending_indexed:
+            self.index_pending()
+        seen_at = self.clock()
+        # One transaction from the candidate lookup to the stored item and its band keys: a
+        # second writer cannot slip a story in between, and a crash leaves neither half.
+        with self.store.transaction():
+            known = self.store.has_item(digest)
+            labels = None if known else self.labels_for(item)
+            near = None if known else self.near_decision(item, seen_at)
+            outcome = self.store.add_item(
+                item, origin=origin, seen_at=seen_at, labels=labels, alert=alert, near=near
+            )
         return ItemResult(outcome.status, digest, None, labels, outcome.queued)
+
+    def near_decision(self, item: Item, seen_at: dt.datetime) -> NearDecision | None:
+        """Whether `item` repeats a story first seen within the window (None: detection off)."""
+        detector = self.near_duplicates
+        if detector is None:
+            return None
+        from watcher.neardup import fingerprint, story_day
+
+        day = story_day(item.published, utc_iso(seen_at))
+        print_ = fingerprint(item, day)
+        candidates = self.store.near_duplicate_candidates(print_.bands, *detector.window(day))
+        similar = detector.choose(print_, candidates) if candidates else None
+        if similar is None:
+            return NearDecision(print_.bands, day)
+        return NearDecision(print_.bands, day, similar.story, similar.similarity)
+
+    def index_pending(self, batch: int = IMPORT_BATCH) -> int:
+        """Give items stored before near-duplicate detection existed their band keys (once).
+
+        They become stories of their own: history is not relinked, only made findable.
+        """
+        from watcher.neardup import fingerprint, story_day
+
+        self._pending_indexed = True
+        done = 0
+        while hashes := self.store.pending_near_duplicates(batch):
+            with self.store.transaction():
+                for digest in hashes:
+                    stored = self.store.get_item(digest)
+                    if stored is None:  # gone since: nothing to index, no longer pending
+                        self.store.index_near_duplicate(digest, "", ())
+                        continue
+                    day = story_day(stored.published, stored.first_seen)
+                    bands = fingerprint(stored.to_item(), day).bands
+                    self.store.index_near_duplicate(digest, day, bands)
+                    done += 1
+        return done
 
     def reclassify(
         self, hashes: Iterable[str], on_progress: Callable[[int], None] | None = None

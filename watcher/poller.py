@@ -318,7 +318,9 @@ async def open_poller(
     """A Poller with its own HTTP client, closed on exit; one Fetcher shared by all sources."""
     async with make_client(config.fetch) as client:
         fetcher = Fetcher(client, config.fetch, clock=clock)
-        pipeline = Pipeline(store, classifier, clock)
+        from watcher.neardup import NearDuplicates
+
+        pipeline = Pipeline(store, classifier, clock, NearDuplicates.from_settings(config.dedupe))
         yield Poller(config, pipeline, fetcher, clock=clock, stop=stop, on_item=on_item)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -25,10 +26,12 @@ def import_command(app: AppContext, paths: tuple[Path, ...]) -> None:
     Imported items are stored, classified and searchable, but never alerted. Exit status 1
     when some input was rejected (each one is named on stderr), 0 when all was read.
     """
+    from watcher.neardup import NearDuplicates
     from watcher.pipeline import Pipeline
     from watcher.reader import read_items
 
-    pipeline = Pipeline(app.store, app.classifier)
+    detector = NearDuplicates.from_settings(app.config.dedupe)
+    pipeline = Pipeline(app.store, app.classifier, near_duplicates=detector)
     records = read_items(list(paths))
     with _progress() as advance:
         summary = pipeline.import_records(records, on_result=advance)
@@ -79,7 +82,8 @@ def reclassify_command(app: AppContext, **options: object) -> None:
     """Re-label stored items with the current gazetteers (after editing config/gazetteers)."""
     from watcher.pipeline import Pipeline
 
-    hashes = [item.hash for item in app.store.iter_items(filter_from_options(options))]
+    where = dataclasses.replace(filter_from_options(options), variants=True)
+    hashes = [item.hash for item in app.store.iter_items(where)]
     counts = Pipeline(app.store, app.classifier).reclassify(hashes)
     click.echo(f"reclassified {len(hashes)} items: {counts['changed']} changed")
 
@@ -92,11 +96,16 @@ def seen_group() -> None:
 @seen_group.command("list")
 @filter_options
 @output_options
+@click.option(
+    "--variants",
+    is_flag=True,
+    help="Also list near-duplicates of earlier stories (near_duplicate_of says which).",
+)
 @pass_app
-def seen_list(app: AppContext, output_format: str, **options: object) -> None:
-    """List stored items, newest first (default limit 50)."""
-    where = filter_from_options(options, default_limit=50)
-    print_items(app.store.iter_items(where), output_format)
+def seen_list(app: AppContext, output_format: str, variants: bool, **options: object) -> None:
+    """List stored items, newest first (default limit 50), one row per story."""
+    where = dataclasses.replace(filter_from_options(options, default_limit=50), variants=variants)
+    print_items(app.store.iter_items(where), output_format, variants=variants)
 
 
 @seen_group.command("show")
@@ -111,25 +120,32 @@ def seen_list(app: AppContext, output_format: str, **options: object) -> None:
 )
 @pass_app
 def seen_show(app: AppContext, key: str, output_format: str) -> None:
-    """Show one item by hash (or a unique prefix) or by URL, with its URLs and revisions."""
+    """Show one item by hash (or a unique prefix) or by URL: its URLs, revisions and variants.
+
+    Variants are other items judged the same story (near-duplicates), with their similarity.
+    """
     store = app.store
     item = store.get_item(key)
     if item is None:
         raise click.ClickException(f"no item with hash or URL {key!r}")
     urls = store.item_urls(item.hash)
     revisions = [r for r in store.revisions(item.hash) if r.hash != item.hash]
+    variants = store.variants(item.near_duplicate_of or item.hash)
     if output_format == "json":
         record = item.to_json() | {
+            "near_duplicate_of": item.near_duplicate_of,
+            "near_similarity": item.near_similarity,
             "body": item.body,
             "evidence": list(item.evidence),
             "urls": urls,
             "revisions": [
                 {"hash": r.hash, "first_seen": r.first_seen, "title": r.title} for r in revisions
             ],
+            "variants": variants,
         }
         click.echo(json.dumps(record, ensure_ascii=False, indent=1))
         return
-    click.echo(describe_item(item, urls, revisions))
+    click.echo(describe_item(item, urls, revisions, variants))
 
 
 @click.command("export")
@@ -145,10 +161,10 @@ def seen_show(app: AppContext, key: str, output_format: str) -> None:
 @filter_options
 @pass_app
 def export_command(app: AppContext, out: Path, output_format: str, **options: object) -> None:
-    """Export stored items, oldest first; re-importing an export adds no new item."""
+    """Export stored items, oldest first, near-duplicates included; re-importing adds nothing."""
     from watcher.export import export_items
 
-    where = filter_from_options(options)
+    where = dataclasses.replace(filter_from_options(options), variants=True)
     try:
         count = export_items(app.store.iter_items(where, newest_first=False), out, output_format)
     except OSError as error:

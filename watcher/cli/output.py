@@ -72,20 +72,27 @@ def _table_cell(column: str, value: Any) -> str:
     return text
 
 
-def print_items(items: Iterable[StoredItem], output_format: str) -> None:
-    rows = [item_row(item) for item in items]
+def print_items(items: Iterable[StoredItem], output_format: str, *, variants: bool = False) -> None:
+    """With `variants`, rows also say which story each repeats (`near_duplicate_of`)."""
+    extra = ("near_duplicate_of",) if variants else ()
+    rows = [item_row(item) | {"near_duplicate_of": item.near_duplicate_of} for item in items]
+    if not variants:
+        rows = [{k: v for k, v in row.items() if k != "near_duplicate_of"} for row in rows]
     print_rows(
         rows,
-        ITEM_COLUMNS,
+        (*ITEM_COLUMNS, *extra),
         output_format,
-        table_columns=("hash", "published", "countries", "ministries", "title"),
+        table_columns=("hash", "published", "countries", "ministries", "title", *extra),
     )
 
 
 def describe_item(
-    item: StoredItem, urls: Sequence[dict[str, Any]], revisions: Sequence[StoredItem]
+    item: StoredItem,
+    urls: Sequence[dict[str, Any]],
+    revisions: Sequence[StoredItem],
+    variants: Sequence[dict[str, Any]] = (),
 ) -> str:
-    """The `seen show` text: labels with their evidence, every URL, every revision."""
+    """The `seen show` text: labels with their evidence, every URL, revision and variant."""
     lines = [
         f"hash:        {item.hash}",
         f"title:       {item.title}",
@@ -107,5 +114,16 @@ def describe_item(
     if revisions:
         lines.append("revisions:")
         lines += [f"  {r.hash} {r.first_seen} {r.title}" for r in revisions]
+    if item.near_duplicate_of:
+        lines.append(
+            f"variant of:  {item.near_duplicate_of} (similarity {item.near_similarity or 0:.2f})"
+        )
+    shown = [v for v in variants if v["hash"] != item.hash]
+    if shown:
+        lines.append("variants (same story, near-duplicates):")
+        lines += [
+            f"  {v['hash']} {v['first_seen']} similarity {v['similarity'] or 0:.2f} {v['title']}"
+            for v in shown
+        ]
     lines += ["", item.body]
     return "\n".join(lines)

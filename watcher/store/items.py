@@ -11,11 +11,13 @@ from typing import Any
 import sqlite_utils
 
 from watcher.corpus import Item
+from watcher.store.near import NearDuplicateTables
 from watcher.store.outbox import OutboxTables
 from watcher.store.records import (
     AddOutcome,
     ItemFilter,
     Labels,
+    NearDecision,
     StoredItem,
     utc_iso,
 )
@@ -25,7 +27,7 @@ __all__ = ["ItemTables", "filter_sql", "items_in_order"]
 _CODE_KINDS = (("country", "countries"), ("bloc", "blocs"), ("ministry", "ministries"))
 
 
-class ItemTables(OutboxTables):
+class ItemTables(NearDuplicateTables, OutboxTables):
     def add_item(
         self,
         item: Item,
@@ -34,11 +36,14 @@ class ItemTables(OutboxTables):
         seen_at: dt.datetime,
         labels: Labels | None = None,
         alert: bool = False,
+        near: NearDecision | None = None,
     ) -> AddOutcome:
         """Store an item unless its hash is known; queue its alerts in the same transaction.
 
         Same hash = the same item seen again (an extra URL is recorded). Same URL with a new hash
-        = a revision of the item first seen there. Neither alerts.
+        = a revision of the item first seen there. A `near.story` = a variant of that story
+        (a near-duplicate, linked to its first item). None of them alerts. The item's LSH band
+        keys are written in the same transaction.
         """
         digest = item.hash
         now = utc_iso(seen_at)
@@ -48,9 +53,11 @@ class ItemTables(OutboxTables):
                 db.execute("UPDATE items SET last_seen = ? WHERE hash = ?", [now, digest])
                 return AddOutcome("duplicate", digest)
             revision_of = self._root_at_url(item.url)
+            story = None if near is None or revision_of is not None else near.story
             db.execute(
                 "INSERT INTO items (hash, url, source_id, title, body, category, published,"
-                " first_seen, last_seen, origin, revision_of) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " first_seen, last_seen, origin, revision_of, near_duplicate_of, near_similarity)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     digest,
                     item.url,
@@ -63,13 +70,22 @@ class ItemTables(OutboxTables):
                     now,
                     origin,
                     revision_of,
+                    story,
+                    near.similarity if story and near else None,
                 ],
             )
             self._record_url(digest, item.url, now)
             if labels is not None:
                 self._write_labels(digest, labels, now)
+            if near is not None:
+                root = self._story_of(revision_of) if revision_of else story or digest
+                self._write_bands(digest, root, near.day, near.bands)
+            else:  # stored without detection: indexed when a detecting pipeline next runs
+                db.execute("INSERT OR IGNORE INTO near_duplicate_pending VALUES (?)", [digest])
             if revision_of is not None:
                 return AddOutcome("revision", digest)
+            if story is not None:
+                return AddOutcome("variant", digest)
             queued = self._queue_alerts(digest, labels, now) if alert and labels else 0
             return AddOutcome("new", digest, queued)
 
@@ -221,6 +237,8 @@ def items_in_order(
 def filter_sql(where: ItemFilter) -> tuple[list[str], list[Any]]:
     """WHERE clauses for an ItemFilter over `items i`; shared by every listing query."""
     clauses, params = ["i.revision_of IS NULL"], []
+    if not where.variants:
+        clauses.append("i.near_duplicate_of IS NULL")
     partners = [("country", c) for c in where.countries] + [("bloc", b) for b in where.blocs]
     if partners:
         clauses.append(
@@ -277,4 +295,6 @@ def _stored_item(
         evidence=decode(record["evidence"]),
         revision_of=record["revision_of"],
         kind=record.get("kind") or "news",
+        near_duplicate_of=record.get("near_duplicate_of"),
+        near_similarity=record.get("near_similarity"),
     )

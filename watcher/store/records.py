@@ -18,6 +18,8 @@ __all__ = [
     "AddOutcome",
     "ItemFilter",
     "Labels",
+    "NearCandidate",
+    "NearDecision",
     "OutboxRow",
     "SourceSkip",
     "SourceState",
@@ -36,7 +38,7 @@ def utc_iso(moment: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class AddOutcome:
-    status: str  # "new" | "duplicate" | "revision"
+    status: str  # "new" | "duplicate" | "revision" | "variant"
     hash: str
     queued: int = 0  # outbox rows written with the item
 
@@ -55,6 +57,32 @@ class ItemFilter:
     seen_to: str | None = None  # UTC ISO timestamp, on `first_seen` (exclusive)
     exclude_origins: tuple[str, ...] = ()
     limit: int | None = None
+    variants: bool = False  # near-duplicates of an earlier story too (one row per story if not)
+
+
+@dataclass(frozen=True)
+class NearCandidate:
+    """An earlier item sharing an LSH bucket; `order` ranks stories by when first stored."""
+
+    hash: str
+    story: str
+    order: int
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class NearDecision:
+    """What near-duplicate detection decided for an item about to be stored.
+
+    `bands` are its LSH band keys (empty when too short to compare), `day` the date its window is
+    measured on; `story` is the hash of the story's first item when it is a variant, else None.
+    """
+
+    bands: tuple[int, ...]
+    day: str
+    story: str | None = None
+    similarity: float | None = None
 
 
 ITEM_FIELDS = (
@@ -93,6 +121,8 @@ class StoredItem:
     evidence: tuple[dict[str, Any], ...] = ()
     revision_of: str | None = None
     kind: str = "news"  # "news" | "cabinet_summary" (the classifier's Labels.kind)
+    near_duplicate_of: str | None = None  # hash of the first item of the story this repeats
+    near_similarity: float | None = None
 
     def to_item(self) -> Item:
         return Item(

@@ -194,10 +194,37 @@ _V5_KIND_AND_LEAD = (
     "ALTER TABLE subscriptions ADD COLUMN lead_only INTEGER NOT NULL DEFAULT 0",
 )
 
+# Near-duplicates (watcher/neardup.py): a variant links to its story's first item; the LSH band
+# keys of every item live in a table keyed by (band, bucket), written with the item. Items stored
+# before this migration have no band keys yet: they wait in near_duplicate_pending until the
+# pipeline indexes them (once, at its first item), as stories of their own.
+_NEAR_DUPLICATES = (
+    "ALTER TABLE items ADD COLUMN near_duplicate_of TEXT REFERENCES items(hash)",
+    "ALTER TABLE items ADD COLUMN near_similarity REAL",
+    "CREATE INDEX items_near_duplicate_of ON items(near_duplicate_of)",
+    # Listings hide variants: the listing index leads with both conditions, so it still covers.
+    "DROP INDEX items_listing",
+    "CREATE INDEX items_listing ON items(revision_of, near_duplicate_of, published, first_seen,"
+    " origin, category, lead_ministry, primary_countries, hash)",
+    """CREATE TABLE near_duplicate_bands (
+        band INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        hash TEXT NOT NULL REFERENCES items(hash),
+        story TEXT NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (band, bucket, hash)
+    ) WITHOUT ROWID""",
+    # A story's place in storage order: "the earliest story" when an item is near two.
+    "CREATE TABLE near_duplicate_stories (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE near_duplicate_pending (hash TEXT PRIMARY KEY)",
+    "INSERT INTO near_duplicate_pending (hash) SELECT hash FROM items",
+)
+
 MIGRATIONS: list[tuple[str, ...]] = [
     _V1,
     _V2_DIGEST_PARTS,
     _SEARCH,
     _V4_SOURCE_STATES,
     _V5_KIND_AND_LEAD,
+    _NEAR_DUPLICATES,
 ]

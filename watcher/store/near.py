@@ -1,0 +1,97 @@
+"""Near-duplicate bookkeeping: LSH band keys per item, the candidates they find, a story's variants.
+
+The band keys are written by `ItemTables.add_item` in the item's own transaction, so an item is
+never stored without the keys that let the next republication find it (a crash between the two
+would let that republication alert a second time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from watcher.store.base import StoreBase
+from watcher.store.records import NearCandidate
+
+__all__ = ["NearDuplicateTables"]
+
+_CHUNK = 400  # (band, bucket) pairs per query: SQLite allows 32,766 variables, keep it small
+
+
+class NearDuplicateTables(StoreBase):
+    def _write_bands(self, digest: str, story: str, day: str, bands: Sequence[int]) -> None:
+        if story == digest:
+            self.db.execute(
+                "INSERT OR IGNORE INTO near_duplicate_stories (hash) VALUES (?)", [digest]
+            )
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO near_duplicate_bands (band, bucket, hash, story, day)"
+            " VALUES (?,?,?,?,?)",
+            [(band, bucket, digest, story, day) for band, bucket in enumerate(bands)],
+        )
+        self.db.execute("DELETE FROM near_duplicate_pending WHERE hash = ?", [digest])
+
+    def _story_of(self, digest: str) -> str:
+        row = self.db.execute(
+            "SELECT coalesce(near_duplicate_of, hash) FROM items WHERE hash = ?", [digest]
+        ).fetchone()
+        return str(row[0]) if row else digest
+
+    def near_duplicate_candidates(
+        self, bands: Sequence[int], first_day: str, last_day: str
+    ) -> list[NearCandidate]:
+        """Items sharing a band bucket with `bands`, dated within [first_day, last_day].
+
+        `order` is the position of the candidate's story in storage order (earliest first).
+        """
+        if not bands:
+            return []
+        pairs = list(enumerate(bands))
+        found: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(pairs), _CHUNK):
+            part = pairs[start : start + _CHUNK]
+            values = ",".join("(?,?)" for _ in part)
+            rows = self.db.execute(
+                "SELECT DISTINCT b.hash, b.story, s.id FROM near_duplicate_bands b"
+                " JOIN near_duplicate_stories s ON s.hash = b.story"
+                f" WHERE (b.band, b.bucket) IN (VALUES {values}) AND b.day BETWEEN ? AND ?",
+                [value for pair in part for value in pair] + [first_day, last_day],
+            ).fetchall()
+            found |= {row[0]: (row[1], row[2]) for row in rows}
+        if not found:
+            return []
+        hashes = list(found)
+        marks = ",".join("?" * len(hashes))
+        texts = self.db.execute(
+            f"SELECT hash, title, body FROM items WHERE hash IN ({marks})", hashes
+        ).fetchall()
+        return [
+            NearCandidate(row[0], found[row[0]][0], found[row[0]][1], row[1], row[2])
+            for row in texts
+        ]
+
+    def variants(self, story: str) -> list[dict[str, Any]]:
+        """The items linked to `story` as near-duplicates, first seen first, with similarity."""
+        return list(
+            self.db.query(
+                "SELECT hash, first_seen, near_similarity AS similarity, url, title FROM items"
+                " WHERE near_duplicate_of = ? ORDER BY first_seen, hash",
+                [story],
+            )
+        )
+
+    def pending_near_duplicates(self, limit: int) -> list[str]:
+        """Items stored before near-duplicate detection existed, not indexed yet (oldest first)."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT p.hash FROM near_duplicate_pending p JOIN items i ON i.hash = p.hash"
+                " ORDER BY i.first_seen, i.rowid LIMIT ?",
+                [limit],
+            )
+        ]
+
+    def index_near_duplicate(self, digest: str, day: str, bands: Sequence[int]) -> None:
+        """Index an already stored item as its own story (the upgrade path)."""
+        with self.transaction():
+            self._write_bands(digest, self._story_of(digest), day, bands)
