@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from telegram.error import TelegramError
+
 from watcher.bot import BotCommands, build_application
 from watcher.config import Config, Environment, TelegramSettings
 from watcher.errors import ConfigError, DeliveryError
+from watcher.logs import redact
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make_bot
 from watcher.notify.telegram_render import TelegramRenderer, Terms
@@ -152,7 +155,10 @@ class TelegramService:
 
     async def start(self) -> None:
         """Open the bot (getMe) and start long polling for commands."""
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except TelegramError as error:  # InvalidToken (401) quotes the token: redacted
+            raise ConfigError(f"Telegram: cannot start the bot: {redact(error.message)}") from error
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(allowed_updates=["message"])
