@@ -131,6 +131,9 @@ class EmailSettings:
     sender: str = setting("", "From address when SMTP_FROM is not set")
     excerpt_chars: int = setting(300, "length of each item's opening lines in a digest")
     timeout_seconds: float = setting(30.0, "seconds to wait for the SMTP server")
+    max_message_bytes: int = setting(
+        5_000_000, "largest e-mail sent; a bigger digest is split (the server's SIZE if lower)"
+    )
     retry_interval_seconds: int = setting(
         60, "how often `watcher run` sends e-mails that are due again after a transient failure"
     )
@@ -147,6 +150,8 @@ class EmailSettings:
             raise ValueError("excerpt_chars: must be at least 40")
         if self.retry_interval_seconds < 1:
             raise ValueError("retry_interval_seconds: must be at least 1")
+        if self.max_message_bytes < 100_000:
+            raise ValueError("max_message_bytes: must be at least 100000")
 
 
 SOURCE_KINDS = {
