@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from watcher.errors import (
     ChannelError,
     ConfigError,
     DeliveryError,
+    InputError,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
@@ -51,6 +53,7 @@ __all__ = ["DEFAULT_PORTS", "EmailChannel", "SmtpSettings", "email_zone", "gazet
 
 log = logging.getLogger(__name__)
 
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
@@ -95,6 +98,16 @@ class EmailChannel:
         self._client: smtplib.SMTP | None = None
         self._lock = asyncio.Lock()
         self._record_parts: Callable[[int, int], None] = lambda outbox_id, parts: None
+
+    @staticmethod
+    def validate_address(text: str) -> str:
+        if not _ADDRESS.match(text.strip()):
+            raise InputError(f"--email: {text[:80]!r} is not an e-mail address")
+        return text.strip()
+
+    @staticmethod
+    def shown_address(address: str) -> str:
+        return address
 
     @classmethod
     def from_settings(cls, config: Config, env: Environment) -> EmailChannel:

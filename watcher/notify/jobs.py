@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 
 from watcher.bot import BotCommands, build_application
 from watcher.config import Config, Environment, TelegramSettings
+from watcher.digest import queue_due_digests
 from watcher.errors import ConfigError, DeliveryError
 from watcher.logs import redact
 from watcher.notify.outbox import DrainReport, OutboxSender
@@ -28,7 +29,7 @@ from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make
 from watcher.notify.telegram_render import TelegramRenderer, Terms
 from watcher.store import SourceState, Store
 
-__all__ = ["HealthWatch", "TelegramService", "queue_due_digests", "telegram_hooks"]
+__all__ = ["HealthWatch", "TelegramService", "telegram_hooks"]
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +39,6 @@ STOP_GRACE_SECONDS = 10.0
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def queue_due_digests(
-    store: Store, now: dt.datetime, tz: ZoneInfo, default_time: str, channel: str = "telegram"
-) -> int:
-    """Queue yesterday's digest for every daily subscriber whose digest time has passed today;
-    idempotent (one digest per subscriber and day), so a missed minute is caught up later."""
-    local = now.astimezone(tz)
-    day = (local.date() - dt.timedelta(days=1)).isoformat()
-    queued = 0
-    for subscriber in store.subscribers(channel):
-        if subscriber.wants_daily and local.strftime("%H:%M") >= (
-            subscriber.digest_time or default_time
-        ):
-            queued += store.queue_digest(subscriber.id, day, now)
-    return queued
 
 
 @dataclass
@@ -198,7 +183,9 @@ class TelegramService:
         return report
 
     async def queue_digests(self) -> int:
-        queued = queue_due_digests(self.store, self.clock(), self.tz, self.settings.digest_time)
+        queued = queue_due_digests(
+            self.store, "telegram", self.clock(), self.tz, self.settings.digest_time
+        )
         if queued:
             log.info("telegram: %d daily digest(s) queued", queued)
         return queued

@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
@@ -29,6 +30,7 @@ from watcher.digest import Digest
 from watcher.errors import (
     ConfigError,
     DeliveryError,
+    InputError,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
@@ -47,6 +49,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs request URLs, to
 _PACED_ENDPOINTS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText"}
 _PERMANENT_BAD_REQUESTS = ("chat not found", "user is deactivated", "bot was kicked")
 _PARSE_ERROR = "can't parse entities"
+_CHAT_ID = re.compile(r"^-?\d{1,20}$")
 
 
 class ChatPacer(BaseRateLimiter[None]):
@@ -174,6 +177,17 @@ class TelegramChannel:
         self.owns_bot = owns_bot
         self.concurrency = concurrency
         self._record_parts: Callable[[int, int], None] = lambda outbox_id, parts: None
+
+    @staticmethod
+    def validate_address(text: str) -> str:
+        """A chat id: an integer, negative for groups."""
+        if not _CHAT_ID.match(text.strip()):
+            raise InputError(f"--telegram: {text[:40]!r} is not a Telegram chat id")
+        return text.strip()
+
+    @staticmethod
+    def shown_address(address: str) -> str:
+        return address
 
     @classmethod
     def from_settings(
