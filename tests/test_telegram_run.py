@@ -18,9 +18,9 @@ from tests.test_sources import FAST, news_item, sequence_config
 from watcher.classify import Classifier, default_gazetteer_dir
 from watcher.config import Config, Environment, TelegramSettings, WatcherSettings
 from watcher.digest import queue_due_digests
-from watcher.notify.jobs import HealthWatch, TelegramService, telegram_hooks
 from watcher.scheduler import run_daemon
 from watcher.store import SourceState, Store
+from watcher.telegram_service import HealthWatch, TelegramService, telegram_hooks
 
 __all__ = ["bot_api", "local_site"]
 
