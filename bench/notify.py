@@ -28,12 +28,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tests.botapi import TOKEN, FakeBotApi
 from watcher.config import Config, Environment, TelegramSettings
 from watcher.corpus import Item
-from watcher.notify.jobs import TelegramService
 from watcher.notify.outbox import OutboxSender
 from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make_bot
 from watcher.notify.telegram_render import TelegramRenderer
 from watcher.store import Store
 from watcher.subscriptions import Subscription
+from watcher.telegram_service import TelegramService
 
 TZ = ZoneInfo("Asia/Bangkok")
 LABELS = {"countries": ["JP"], "primary": ["JP"], "blocs": [], "ministries": ["foreign"],

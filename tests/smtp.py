@@ -48,6 +48,7 @@ class _Program:
     require_auth: bool = False
     users: dict[str, str] = field(default_factory=dict)  # login → password
     hold: threading.Event | None = None  # when set: DATA waits for it (at most 10 s)
+    refuse_over: int | None = None  # 552 after DATA for bigger messages (SIZE not advertised)
 
 
 class _Handler:
@@ -95,6 +96,9 @@ class _Handler:
         if hold is not None:
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, hold.wait, 10.0)
+        content = bytes(envelope.original_content or b"")
+        if self.program.refuse_over is not None and len(content) > self.program.refuse_over:
+            return self._refuse("552 5.3.4 Message size exceeds fixed maximum message size")
         if self.program.transient_data > 0:
             self.program.transient_data -= 1
             return self._refuse("451 4.3.0 Temporary local problem, try again")
@@ -119,7 +123,9 @@ class _Handler:
 class SmtpServer:
     """A running server; `host`/`port` to connect, `messages` what it accepted."""
 
-    def __init__(self, *, exclude_auth: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *, exclude_auth: tuple[str, ...] = (), data_size_limit: int | None = None
+    ) -> None:
         self.program = _Program()
         self.handler = _Handler(self.program)
         self.host = "127.0.0.1"
@@ -131,6 +137,7 @@ class SmtpServer:
             authenticator=self.handler.authenticate,
             auth_require_tls=False,  # loopback only
             auth_exclude_mechanism=list(exclude_auth),
+            **({"data_size_limit": data_size_limit} if data_size_limit else {}),
         )
 
     def start(self) -> None:

@@ -59,7 +59,7 @@ def drain(
                 store,
                 channel,
                 tz=BANGKOK,
-                send_empty_digest=config.email.send_empty,
+                send_empty_digest=config.email.send_empty_digest,
                 clock=clock,
             )
             return await sender.drain()
@@ -306,7 +306,7 @@ def test_empty_day_is_skipped_unless_configured(
     assert drain(store, environment(smtp), clock).counts == {"skipped": 1}
 
     queue(store, "send@example.org")
-    config = replace(Config(), email=EmailSettings(send_empty=True))
+    config = replace(Config(), email=EmailSettings(send_empty_digest=True))
     assert drain(store, environment(smtp), clock, config).counts == {"sent": 1}
     (received,) = smtp.wait_for(1)
     assert received.rcpt_tos == ("send@example.org",)

@@ -159,12 +159,26 @@ def test_a_broken_smtp_setting_fails_at_start_up(store: Store, smtp: SmtpServer)
         add_email_jobs(AsyncIOScheduler(), store, Config(), env)
 
 
-@pytest.mark.parametrize("text", ["7:00", "24:00", "07:60", "0700", ""])
+@pytest.mark.parametrize("text", ["24:00", "07:60", "0700", "", "7:5"])
 def test_bad_digest_time_is_a_config_error(text: str) -> None:
     with pytest.raises(ConfigError, match=r"watcher.toml: email\.digest_time: expected HH:MM"):
         parse_config({"email": {"digest_time": text}}, Path("watcher.toml"))
     with pytest.raises(ConfigError, match=r"email\.digest_time"):
         digest_clock_time(text)
+
+
+@pytest.mark.parametrize("section", ["email", "telegram", "notify"])
+def test_a_one_digit_hour_is_normalised_at_load(section: str) -> None:
+    """Digest times are compared as text: "7:30" would sort after "10:00" if kept as is."""
+    config = parse_config({section: {"digest_time": "7:30"}}, Path("watcher.toml"))
+    assert getattr(config, section).digest_time == "07:30"
+    with pytest.raises(ConfigError, match=rf"watcher.toml: {section}\.digest_time: expected HH:MM"):
+        parse_config({section: {"digest_time": "7.30"}}, Path("watcher.toml"))
+
+
+def test_send_empty_is_a_deprecated_alias_of_send_empty_digest() -> None:
+    config = parse_config({"email": {"send_empty": True}}, Path("watcher.toml"))
+    assert config.email.send_empty_digest is True
 
 
 def test_digest_time_parses() -> None:

@@ -19,10 +19,10 @@ from tests.test_sources import FAST, cycles, news_item
 from watcher.cli import cli
 from watcher.config import Config, SourceConfig, TelegramSettings, source_from_table
 from watcher.fetch import Fetcher
-from watcher.notify.jobs import HealthWatch
 from watcher.poller import open_poller
 from watcher.sources import SourceContext, make_source
 from watcher.store import ItemFilter, SourceSkip, Store
+from watcher.telegram_service import HealthWatch
 
 __all__ = ["local_site"]
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.botapi import TOKEN, FakeBotApi
 from tests.telegram_kit import bot_api, fast_channel, store_item, subscribe
+from watcher.logs import RedactSecrets
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.notify.telegram import ChatPacer
 from watcher.store import Store
@@ -133,6 +134,7 @@ def test_the_token_never_reaches_the_log(
     store: Store, bot_api: FakeBotApi, now: dt.datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(RedactSecrets())  # as on the daemon's root handler
     subscribe(store, 100, "JP", at=now)
     store_item(store, 1, "JP", at=now)
     store_item(store, 2, "JP", at=now)

@@ -17,9 +17,10 @@ from tests.telegram_kit import FakeGazetteer, bot_api
 from tests.test_sources import FAST, news_item, sequence_config
 from watcher.classify import Classifier, default_gazetteer_dir
 from watcher.config import Config, Environment, TelegramSettings, WatcherSettings
-from watcher.notify.jobs import HealthWatch, TelegramService, queue_due_digests, telegram_hooks
+from watcher.digest import queue_due_digests
 from watcher.scheduler import run_daemon
 from watcher.store import SourceState, Store
+from watcher.telegram_service import HealthWatch, TelegramService, telegram_hooks
 
 __all__ = ["bot_api", "local_site"]
 
@@ -95,10 +96,10 @@ def test_daily_digests_are_queued_once_after_their_time(store: Store) -> None:
     store.add_subscriber("telegram", "2", mode="both", at=dt.datetime.now(dt.UTC))
     store.add_subscriber("telegram", "3", mode="instant", at=dt.datetime.now(dt.UTC))
     at_0700 = dt.datetime(2026, 11, 20, 7, 0, tzinfo=tz)
-    assert queue_due_digests(store, at_0700, tz, "07:30") == 1  # only the 06:00 one
-    assert queue_due_digests(store, at_0700, tz, "07:30") == 0  # never twice
+    assert queue_due_digests(store, "telegram", at_0700, tz, "07:30") == 1  # only the 06:00 one
+    assert queue_due_digests(store, "telegram", at_0700, tz, "07:30") == 0  # never twice
     at_0731 = dt.datetime(2026, 11, 20, 7, 31, tzinfo=tz)
-    assert queue_due_digests(store, at_0731, tz, "07:30") == 1
+    assert queue_due_digests(store, "telegram", at_0731, tz, "07:30") == 1
     rows = store.due_outbox("telegram", at_0731)
     assert {(r.subscriber.address, r.digest_date) for r in rows} == {
         ("1", "2026-11-19"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
-import re
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, ExtBot, MessageHandler, filters
 
 from watcher import query
-from watcher.config import TelegramSettings
+from watcher.config import TelegramSettings, time_of_day
 from watcher.errors import DeliveryError, InputError
 from watcher.notify.telegram import TelegramChannel
 from watcher.notify.telegram_render import Message, TelegramRenderer, Terms
@@ -37,7 +36,6 @@ LEAD_WORDS = frozenset(["lead", "นำ"])  # `/subscribe industry lead`: the mi
 LEAD_SUFFIX = {"en": " (lead ministry only)", "th": " (เฉพาะข่าวที่เป็นหน่วยงานหลัก)"}
 MAX_LISTED = 20
 SCAN_LIMIT = 5000  # newest items looked at by /latest and /search
-_DIGEST_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 COMMANDS = (
     "start", "help", "lang", "subscribe", "unsubscribe", "list", "mode", "digest_time",
     "latest", "search", "stats",
@@ -225,10 +223,12 @@ class BotCommands:
         return self.say(request, "mode_set", mode=request.words[0].lower())
 
     def digest_time(self, request: ChatRequest) -> Reply:
-        match = _DIGEST_TIME.match(request.words[0]) if len(request.words) == 1 else None
-        if match is None:
+        try:
+            value = time_of_day(request.words[0]) if len(request.words) == 1 else ""
+        except ValueError:
+            value = ""
+        if not value:
             return self.say(request, "digest_time_usage")
-        value = f"{int(match[1]):02d}:{match[2]}"
         subscriber = self._subscriber(request)
         self.store.update_subscriber(subscriber.id, digest_time=value)
         return self.say(request, "digest_time_set", digest_time=value)

@@ -27,6 +27,7 @@ __all__ = [
     "EmailSettings",
     "Environment",
     "FetchSettings",
+    "NotifySettings",
     "SelectorSettings",
     "SourceConfig",
     "TelegramSettings",
@@ -39,6 +40,7 @@ __all__ = [
     "required",
     "setting",
     "source_from_table",
+    "time_of_day",
 ]
 
 DEFAULT_CONFIG = Path("config/watcher.toml")
@@ -119,6 +121,28 @@ class SelectorSettings:
     next_page: str = setting("a[rel=next]", "CSS selector of a listing's next-page link")
 
 
+_TIME_OF_DAY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def time_of_day(text: str) -> str:
+    """A time of day as HH:MM (24 h); "7:30" becomes "07:30", anything else is a ValueError.
+
+    Digest times are compared as text ("07:30" <= "10:05"), so they must be normalised once,
+    here, where the setting (or a chat's /digest_time) is read.
+    """
+    match = _TIME_OF_DAY.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"expected HH:MM (24 h), got {text!r}")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _normalise_digest_time(settings: Any) -> None:
+    try:
+        object.__setattr__(settings, "digest_time", time_of_day(settings.digest_time))
+    except ValueError as error:
+        raise ValueError(f"digest_time: {error}") from None
+
+
 @dataclass(frozen=True)
 class TelegramSettings:
     admin_chat_ids: list[int] = setting([], "chats that get /stats and source-health alerts")
@@ -131,6 +155,9 @@ class TelegramSettings:
     health_failures: int = setting(3, "failed cycles in a row before admins are told")
     stale_hours: int = setting(48, "hours without a new item before admins are told")
 
+    def __post_init__(self) -> None:
+        _normalise_digest_time(self)
+
 
 @dataclass(frozen=True)
 class EmailSettings:
@@ -141,20 +168,25 @@ class EmailSettings:
     subject: str = setting(
         "thaigov-watcher: {count} ข่าวใหม่ / new items, {date}", "subject template"
     )
-    send_empty: bool = setting(False, "send a digest on a day with no matching item")
+    send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
+    send_empty: bool | None = setting(None, "deprecated alias of `send_empty_digest`")
     unsubscribe: str = setting(
         "mailto:{sender}?subject=unsubscribe", "List-Unsubscribe target ({sender}, {address})"
     )
     sender: str = setting("", "From address when SMTP_FROM is not set")
     excerpt_chars: int = setting(300, "length of each item's opening lines in a digest")
     timeout_seconds: float = setting(30.0, "seconds to wait for the SMTP server")
+    max_message_bytes: int = setting(
+        5_000_000, "largest e-mail sent; a bigger digest is split (the server's SIZE if lower)"
+    )
     retry_interval_seconds: int = setting(
         60, "how often `watcher run` sends e-mails that are due again after a transient failure"
     )
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.digest_time):
-            raise ValueError(f"digest_time: expected HH:MM (24 h), got {self.digest_time!r}")
+        _normalise_digest_time(self)
+        if self.send_empty is not None:  # the old name wins only when the new one is unset
+            object.__setattr__(self, "send_empty_digest", self.send_empty_digest or self.send_empty)
         if self.timezone:
             try:
                 zoneinfo.ZoneInfo(self.timezone)
@@ -164,6 +196,28 @@ class EmailSettings:
             raise ValueError("excerpt_chars: must be at least 40")
         if self.retry_interval_seconds < 1:
             raise ValueError("retry_interval_seconds: must be at least 1")
+        if self.max_message_bytes < 100_000:
+            raise ValueError("max_message_bytes: must be at least 100000")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Apprise subscribers (`--notify URL`): LINE, Slack, Discord, Teams, webhooks…"""
+
+    digest_time: str = setting("07:30", "default daily digest time, HH:MM in [watcher] timezone")
+    send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
+    timeout_seconds: float = setting(10.0, "seconds to wait for a service to answer")
+    pause_after_failures: int = setting(
+        5, "failed tries in a row (500s, timeouts) before a subscriber is paused"
+    )
+    drain_interval: float = setting(5.0, "seconds between two passes of the outbox sender")
+
+    def __post_init__(self) -> None:
+        _normalise_digest_time(self)
+        if self.pause_after_failures < 1:
+            raise ValueError("pause_after_failures: must be at least 1")
+        if self.timeout_seconds <= 0 or self.drain_interval <= 0:
+            raise ValueError("timeout_seconds, drain_interval: must be positive")
 
 
 @dataclass(frozen=True)
@@ -218,6 +272,7 @@ class Config:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     sources: tuple[SourceConfig, ...] = ()
 
     @property
@@ -232,6 +287,7 @@ SECTIONS: dict[str, type] = {
     "telegram": TelegramSettings,
     "email": EmailSettings,
     "dedupe": DedupeSettings,
+    "notify": NotifySettings,
 }
 
 

@@ -9,7 +9,7 @@ digested) that match the subscriber, grouped by primary partner country, then by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ __all__ = [
     "group_items",
     "local_day",
     "queue_daily_digests",
+    "queue_due_digests",
 ]
 
 
@@ -88,11 +89,35 @@ def build_digest(store: Store, subscriber: Subscriber, day: dt.date, tz: ZoneInf
 
 
 def queue_daily_digests(
-    store: Store, channel: str, day: dt.date, now: dt.datetime, *, force: bool = False
+    store: Store,
+    channel: str,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+    due: Callable[[Subscriber], bool] = lambda subscriber: True,
 ) -> int:
-    """One digest row per daily subscriber of `channel` for `day`; how many were new."""
+    """The one digest queuer: a row per daily subscriber of `channel` for `day` (those `due`);
+    how many were new. Idempotent (one digest per subscriber and day) unless `force`."""
     return sum(
         store.queue_digest(subscriber.id, day.isoformat(), now, force=force)
         for subscriber in store.subscribers(channel)
-        if subscriber.wants_daily
+        if subscriber.wants_daily and due(subscriber)
+    )
+
+
+def queue_due_digests(
+    store: Store, channel: str, now: dt.datetime, tz: ZoneInfo, default_time: str
+) -> int:
+    """Yesterday's digest for every daily subscriber whose digest time (theirs, else
+    `default_time`, both HH:MM) has passed today; a missed minute is caught up later."""
+    local = now.astimezone(tz)
+    clock = local.strftime("%H:%M")
+    yesterday = local.date() - dt.timedelta(days=1)
+    return queue_daily_digests(
+        store,
+        channel,
+        yesterday,
+        now,
+        due=lambda subscriber: clock >= (subscriber.digest_time or default_time),
     )

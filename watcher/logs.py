@@ -1,7 +1,11 @@
 """Logging: one line per event, as text or JSON, with secrets redacted wherever they appear.
 
-httpx logs every request URL at INFO and python-telegram-bot's URLs contain the bot token, so
-redaction happens in a filter on the root handler (catching every library), not by discipline.
+Any text can carry a secret: httpx logs every request URL (python-telegram-bot's contain the
+bot token), a library's exception message may quote the token it was refused, an Apprise URL
+is a credential. So redaction is not left to discipline at each call site: the process keeps
+one set of secrets (`add_secrets`), and one redactor applies it at the last line of defence —
+a filter on the root handler (every library's records, their tracebacks included) and the
+CLI's top-level error printer (`redact`).
 """
 
 from __future__ import annotations
@@ -10,33 +14,54 @@ import datetime as dt
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterable
+from urllib.parse import quote
 
-__all__ = ["JsonFormatter", "RedactSecrets", "configure_logging"]
+__all__ = ["JsonFormatter", "RedactSecrets", "add_secrets", "configure_logging", "redact"]
 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MASK = "***"
+_MIN_SECRET = 4  # shorter strings would mask ordinary words
+_secrets: list[str] = []  # longest first, so a secret containing another is masked whole
+_lock = threading.Lock()
+
+
+def add_secrets(secrets: Iterable[str | None]) -> None:
+    """Remember secrets (and their URL-encoded forms) for every later redaction."""
+    fresh = set()
+    for secret in secrets:
+        if secret and len(secret) >= _MIN_SECRET:
+            fresh |= {secret, quote(secret, safe=""), quote(secret)}
+    with _lock:
+        _secrets[:] = sorted(set(_secrets) | fresh, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """`text` with every known secret replaced by ***."""
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces every occurrence of a secret in the rendered message with `***`."""
+    """Redacts the rendered message, the traceback and the stack of every record it sees."""
 
-    def __init__(self, secrets: Iterable[str | None]) -> None:
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        add_secrets(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        if not _secrets:
             return True
-        message = record.getMessage()
+        record.msg, record.args = redact(record.getMessage()), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        redacted, exc_text = message, record.exc_text or ""
-        for secret in self.secrets:
-            redacted = redacted.replace(secret, "***")
-            exc_text = exc_text.replace(secret, "***")
-        record.msg, record.args = redacted, None
         if record.exc_text:
-            record.exc_text = exc_text
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

@@ -6,6 +6,7 @@ so they start fast; each command module imports what it needs inside its functio
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -20,18 +21,38 @@ from watcher.cli.query import browse_command, reindex_command, search_command, s
 from watcher.cli.sources import backfill_command, sources_command
 from watcher.cli.subscribers import digest_command, subscribers_group
 from watcher.errors import WatcherError
+from watcher.logs import redact
 
 __all__ = ["cli", "main"]
 
 
 class WatcherGroup(click.Group):
-    """Turns any WatcherError into one clear line and exit status 1, never a traceback."""
+    """The top-level error printer: any failure ends in one line, secrets redacted, exit 1.
+
+    A WatcherError's text is meant for the user; anything else is a library's or a bug's, so
+    its traceback goes to the log at DEBUG (through the redacting handler) and the user sees
+    its type and first line. Either may quote a secret (a refused token), hence `redact`.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except WatcherError as error:
-            raise click.ClickException(str(error)) from error
+            raise click.ClickException(_one_line(str(error))) from error
+        except click.ClickException as error:
+            if redact(error.message) != error.message:  # e.g. a bad value that was a secret
+                raise click.ClickException(_one_line(error.message)) from None
+            raise
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:
+            logging.getLogger("watcher").debug("unexpected error", exc_info=True)
+            text = _one_line(f"{type(error).__name__}: {error}")
+            raise click.ClickException(f"unexpected {text}") from error
+
+
+def _one_line(text: str) -> str:
+    return redact(" ".join(text.split()))[:1000]
 
 
 @click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -44,6 +44,12 @@ class AppContext:
             self._classifier = Classifier.from_dir(default_gazetteer_dir())
         return self._classifier
 
+    def __post_init__(self) -> None:
+        """The environment's secrets are masked in every log line and error printed."""
+        from watcher.logs import add_secrets
+
+        add_secrets((self.env.telegram_token, self.env.smtp_password))
+
     def setup_logging(self, level: str | None = None) -> None:
         """Logging as configured, with this environment's secrets redacted from every line."""
         from watcher.logs import configure_logging

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -67,7 +67,7 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
 def run_command(app: AppContext) -> None:
     """Poll the sources on their schedule, send alerts and digests, answer the Telegram bot's
     commands (when TELEGRAM_BOT_TOKEN is set), until SIGTERM or Ctrl-C."""
-    from watcher.scheduler import run_daemon
+    from watcher.daemon import run_watcher
 
     config, store = app.config, app.store
     app.setup_logging()
@@ -75,22 +75,7 @@ def run_command(app: AppContext) -> None:
     def report(cycle: CycleReport) -> None:
         click.echo(cycle.line())
 
-    from watcher.notify.jobs import telegram_hooks
-
-    classifier = classifier_or_none(app)
-    from watcher.notify.email_jobs import add_email_jobs
-
-    extra_jobs, services = telegram_hooks(store, config, app.env, classifier)
-
-    def email_jobs(scheduler: Any) -> None:
-        add_email_jobs(scheduler, store, config, app.env)
-
-    extra_jobs = [*extra_jobs, email_jobs]
-    asyncio.run(
-        run_daemon(
-            config, store, classifier, on_report=report, extra_jobs=extra_jobs, services=services
-        )
-    )
+    asyncio.run(run_watcher(config, store, app.env, classifier_or_none(app), on_report=report))
     click.echo("stopped")
 
 

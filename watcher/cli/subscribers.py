@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 import click
 
@@ -12,12 +11,11 @@ from watcher.cli.context import AppContext, pass_app
 from watcher.cli.options import output_options
 from watcher.cli.output import print_rows
 from watcher.digest import queue_daily_digests
+from watcher.errors import InputError
+from watcher.notify.channels import CHANNELS, channel_class, channel_settings, digest_zone
 from watcher.subscriptions import MODES, Subscriber, Subscription
 
 __all__ = ["digest_command", "subscribers_group"]
-
-_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-_CHAT_ID = re.compile(r"^-?\d{1,20}$")
 
 
 @click.group("subscribers")
@@ -25,9 +23,30 @@ def subscribers_group() -> None:
     """Add, list and remove the people alerts and digests go to."""
 
 
+def channel_options(function: Callable[..., None]) -> Callable[..., None]:
+    """One address option per registered channel (--telegram, --email, --notify…)."""
+    for info in reversed(CHANNELS.values()):
+        function = click.option(
+            info.option, f"to_{info.name}", metavar=info.metavar, help=info.help
+        )(function)
+    return function
+
+
+def _channel_and_address(addresses: dict[str, str | None]) -> tuple[str, str]:
+    """The one channel given, and its address as that channel validates it."""
+    given = {key.removeprefix("to_"): value for key, value in addresses.items() if value}
+    if len(given) != 1:
+        options = " or ".join(f"{i.option} {i.metavar}" for i in CHANNELS.values())
+        raise click.UsageError(f"give exactly one of {options}")
+    [(name, text)] = given.items()
+    try:
+        return name, channel_class(name).validate_address(text)
+    except InputError as error:
+        raise click.BadParameter(str(error), param_hint=CHANNELS[name].option) from None
+
+
 @subscribers_group.command("add")
-@click.option("--telegram", "chat_id", help="Telegram chat id.")
-@click.option("--email", "address", help="E-mail address.")
+@channel_options
 @click.option("--country", "countries", multiple=True, help="Country code, e.g. JP (repeatable).")
 @click.option("--bloc", "blocs", multiple=True, help="Bloc code, e.g. ASEAN (repeatable).")
 @click.option("--ministry", "ministries", multiple=True, help="Ministry id (repeatable).")
@@ -36,50 +55,36 @@ def subscribers_group() -> None:
     "--mode",
     type=click.Choice(MODES),
     default=None,
-    help="instant alerts, a daily digest, or both [telegram: instant, email: daily].",
+    help="instant alerts, a daily digest, or both [email: daily, others: instant].",
 )
 @pass_app
 def add_command(
     app: AppContext,
-    chat_id: str | None,
-    address: str | None,
     countries: tuple[str, ...],
     blocs: tuple[str, ...],
     ministries: tuple[str, ...],
     everything: bool,
     mode: str | None,
+    **addresses: str | None,
 ) -> None:
-    """Subscribe a chat or an address to items about some countries, blocs or ministries.
+    """Subscribe a chat, an address or an Apprise URL to items about some countries, blocs
+    or ministries.
 
     Within --country/--bloc any one matches, within --ministry any one matches, and both kinds
     must match when both are given: `--country JP --ministry industry` = Japan AND industry.
     """
-    channel, target = _channel_and_address(chat_id, address)
+    channel, target = _channel_and_address(addresses)
     subscription = _subscription(app, countries, blocs, ministries, everything)
-    chosen_mode = mode or ("instant" if channel == "telegram" else "daily")
+    chosen_mode = mode or CHANNELS[channel].default_mode
     subscriber = app.store.add_subscriber(
         channel, target, mode=chosen_mode, at=dt.datetime.now(dt.UTC)
     )
     app.store.add_subscription(subscriber.id, subscription)
+    shown = channel_class(channel).shown_address(target)
     click.echo(
-        f"subscriber {subscriber.id} ({channel} {target}, {chosen_mode}): "
+        f"subscriber {subscriber.id} ({channel} {shown}, {chosen_mode}): "
         f"+ {subscription.describe()}"
     )
-
-
-def _channel_and_address(chat_id: str | None, address: str | None) -> tuple[str, str]:
-    if (chat_id is None) == (address is None):
-        raise click.UsageError("give exactly one of --telegram CHAT_ID or --email ADDRESS")
-    if chat_id is not None:
-        if not _CHAT_ID.match(chat_id):
-            raise click.BadParameter(
-                f"{chat_id!r} is not a Telegram chat id", param_hint="--telegram"
-            )
-        return "telegram", chat_id
-    assert address is not None
-    if not _EMAIL.match(address):
-        raise click.BadParameter(f"{address!r} is not an e-mail address", param_hint="--email")
-    return "email", address
 
 
 def _subscription(
@@ -113,16 +118,21 @@ def _subscription(
 @pass_app
 def list_command(app: AppContext, output_format: str) -> None:
     """List subscribers, their subscriptions, and why any is paused."""
-    rows = [_subscriber_row(s) for s in app.store.subscribers()]
+    shown = {name: channel_class(name).shown_address for name in CHANNELS}
+    rows = [_subscriber_row(s, shown.get(s.channel, _masked)) for s in app.store.subscribers()]
     columns = ("id", "channel", "address", "mode", "subscriptions", "paused")
     print_rows(rows, columns, output_format)
 
 
-def _subscriber_row(subscriber: Subscriber) -> dict[str, object]:
+def _masked(address: str) -> str:
+    return "***"
+
+
+def _subscriber_row(subscriber: Subscriber, shown: Callable[[str], str]) -> dict[str, object]:
     return {
         "id": subscriber.id,
         "channel": subscriber.channel,
-        "address": subscriber.address,
+        "address": shown(subscriber.address),
         "mode": subscriber.mode,
         "subscriptions": "; ".join(f"{s.id}: {s.describe()}" for s in subscriber.subscriptions),
         "paused": subscriber.paused_reason or "",
@@ -131,18 +141,16 @@ def _subscriber_row(subscriber: Subscriber) -> dict[str, object]:
 
 @subscribers_group.command("remove")
 @click.argument("subscriber_id", type=int, required=False)
-@click.option("--telegram", "chat_id", help="Telegram chat id.")
-@click.option("--email", "address", help="E-mail address.")
+@channel_options
 @pass_app
-def remove_command(
-    app: AppContext, subscriber_id: int | None, chat_id: str | None, address: str | None
-) -> None:
-    """Remove a subscriber (by id, --telegram or --email) with its subscriptions and queue."""
+def remove_command(app: AppContext, subscriber_id: int | None, **addresses: str | None) -> None:
+    """Remove a subscriber (by id or address) with its subscriptions and queue."""
     if subscriber_id is None:
-        channel, target = _channel_and_address(chat_id, address)
+        channel, target = _channel_and_address(addresses)
         found = app.store.find_subscriber(channel, target)
         if found is None:
-            raise click.ClickException(f"no subscriber {channel} {target}")
+            shown = channel_class(channel).shown_address(target)
+            raise click.ClickException(f"no subscriber {channel} {shown}")
         subscriber_id = found.id
     if not app.store.remove_subscriber(subscriber_id):
         raise click.ClickException(f"no subscriber {subscriber_id}")
@@ -152,7 +160,7 @@ def remove_command(
 @click.command("digest")
 @click.option(
     "--channel",
-    type=click.Choice(["telegram", "email"]),
+    type=click.Choice(list(CHANNELS)),
     required=True,
     help="Which subscribers' digest to send.",
 )
@@ -170,13 +178,11 @@ def digest_command(app: AppContext, channel: str, day: dt.datetime | None, force
     from watcher.notify.channels import open_channel
     from watcher.notify.outbox import OutboxSender
 
-    zone = app.config.email.timezone if channel == "email" else ""
-    tz = ZoneInfo(zone or app.config.watcher.timezone)
+    tz = digest_zone(app.config, channel)
     now = dt.datetime.now(dt.UTC)
     the_day = day.date() if day else now.astimezone(tz).date()
     queued = queue_daily_digests(app.store, channel, the_day, now, force=force)
-    settings = app.config.email if channel == "email" else app.config.telegram
-    send_empty = getattr(settings, "send_empty", getattr(settings, "send_empty_digest", False))
+    send_empty = channel_settings(app.config, channel).send_empty_digest
 
     import asyncio
 

@@ -13,9 +13,11 @@ the drain with one clear line instead of pausing every subscriber in turn.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from watcher.errors import (
     ChannelError,
     ConfigError,
     DeliveryError,
+    InputError,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
@@ -50,6 +53,7 @@ __all__ = ["DEFAULT_PORTS", "EmailChannel", "SmtpSettings", "email_zone", "gazet
 
 log = logging.getLogger(__name__)
 
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
@@ -61,6 +65,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
+    max_message_bytes: int = 5_000_000
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -92,6 +97,17 @@ class EmailChannel:
         self.clock = clock
         self._client: smtplib.SMTP | None = None
         self._lock = asyncio.Lock()
+        self._record_parts: Callable[[int, int], None] = lambda outbox_id, parts: None
+
+    @staticmethod
+    def validate_address(text: str) -> str:
+        if not _ADDRESS.match(text.strip()):
+            raise InputError(f"--email: {text[:80]!r} is not an e-mail address")
+        return text.strip()
+
+    @staticmethod
+    def shown_address(address: str) -> str:
+        return address
 
     @classmethod
     def from_settings(cls, config: Config, env: Environment) -> EmailChannel:
@@ -108,6 +124,7 @@ class EmailChannel:
             user=env.smtp_user,
             password=env.smtp_password,
             timeout=config.email.timeout_seconds,
+            max_message_bytes=config.email.max_message_bytes,
         )
         renderer = EmailRenderer(
             subject=config.email.subject,
@@ -134,11 +151,63 @@ class EmailChannel:
         async with self._lock:
             await asyncio.to_thread(self._disconnect)
 
+    def set_parts_recorder(self, recorder: Callable[[int, int], None]) -> None:
+        self._record_parts = recorder
+
     async def send_digest(self, row: OutboxRow, digest: Digest) -> None:
+        """One message, or several under the size limit (a retry resumes after the last part
+        the server accepted)."""
+        async with self._lock:
+            limit = await asyncio.to_thread(self._size_limit, row.subscriber.address)
+        messages = self._digest_messages(row, digest, limit)
+        for number, message in enumerate(messages[row.parts_sent :], start=row.parts_sent + 1):
+            async with self._lock:
+                await asyncio.to_thread(self._deliver, message, row.subscriber.address)
+            if number < len(messages):
+                self._record_parts(row.id, number)
+
+    def _digest_messages(self, row: OutboxRow, digest: Digest, limit: int) -> list[EmailMessage]:
+        """The digest in as few messages as keep each under `limit` bytes, as sent."""
         unsubscribe = self.unsubscribe_for(row.subscriber.address)
-        rendered = self.renderer.digest(digest, unsubscribe=unsubscribe)
-        key = f"digest.{row.digest_date}.s{row.subscriber.id}.r{row.id}"
-        await self._send(rendered, row, key, unsubscribe)
+        items, count = digest.items, 1
+        while True:
+            chunks = _chunks(items, count)
+            rendered = [
+                self.renderer.digest(
+                    Digest(digest.day, digest.subscriber, group_items(chunk)),
+                    unsubscribe=unsubscribe,
+                )
+                for chunk in chunks
+            ]
+            if len(rendered) > 1:
+                rendered = [
+                    dataclasses.replace(part, subject=f"{part.subject} ({n}/{len(rendered)})")
+                    for n, part in enumerate(rendered, 1)
+                ]
+            key = f"digest.{row.digest_date}.s{row.subscriber.id}.r{row.id}"
+            messages = [
+                self._message(part, row, f"{key}.p{n}" if len(rendered) > 1 else key, unsubscribe)
+                for n, part in enumerate(rendered, 1)
+            ]
+            largest = max(len(message.as_bytes()) for message in messages)
+            if largest <= limit:
+                return messages
+            if len(chunks) >= len(items):
+                raise DeliveryError(
+                    f"digest for {row.subscriber.address}: one item alone is {largest} bytes,"
+                    f" over the {limit}-byte limit"
+                )
+            count = min(len(items), max(count * 2, -(-largest * len(chunks) // limit) + 1))
+
+    def _size_limit(self, recipient: str) -> int:
+        """Runs in a worker thread: the configured cap, or the server's EHLO SIZE if lower."""
+        try:
+            advertised = self._connection().esmtp_features.get("size", "")
+        except (smtplib.SMTPException, OSError) as error:
+            self._disconnect()
+            raise delivery_error(error, recipient, self.smtp) from error
+        server = int(advertised) if advertised.strip().isdigit() else 0
+        return min(self.smtp.max_message_bytes, server) if server else self.smtp.max_message_bytes
 
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None:
         day = local_day(dt.datetime.fromisoformat(item.first_seen), self.tz)
@@ -155,9 +224,16 @@ class EmailChannel:
     async def _send(
         self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: str
     ) -> None:
+        message = self._message(rendered, row, key, unsubscribe)
+        async with self._lock:
+            await asyncio.to_thread(self._deliver, message, row.subscriber.address)
+
+    def _message(
+        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: str
+    ) -> EmailMessage:
         recipient = row.subscriber.address
         try:
-            message = build_message(
+            return build_message(
                 rendered,
                 sender=self.sender,
                 recipient=recipient,
@@ -169,8 +245,6 @@ class EmailChannel:
             raise PermanentDeliveryError(
                 f"{recipient!r} is not a usable address: {error}"
             ) from error
-        async with self._lock:
-            await asyncio.to_thread(self._deliver, message, recipient)
 
     def _deliver(self, message: EmailMessage, recipient: str) -> None:
         """Runs in a worker thread: the whole SMTP conversation for one message."""
@@ -247,6 +321,9 @@ def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> Deli
         code, text = error.recipients.get(recipient, (451, b"refused"))
         reason = f"SMTP refused {recipient}: {code} {_text(text)}"
         return PermanentDeliveryError(reason) if code >= 500 else TransientDeliveryError(reason)
+    if _too_large(error):  # 552 at MAIL FROM (SIZE=) or after DATA: this message only
+        assert isinstance(error, smtplib.SMTPResponseException)
+        return DeliveryError(f"SMTP {smtp.where} refused the message as too large: {_reply(error)}")
     if isinstance(error, smtplib.SMTPSenderRefused):
         reason = f"SMTP {smtp.where} refused the sender {error.sender}: {_reply(error)}"
         return ChannelError(reason) if error.smtp_code >= 500 else TransientDeliveryError(reason)
@@ -258,6 +335,19 @@ def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> Deli
             return PermanentDeliveryError(reason)
         return TransientDeliveryError(reason)
     return TransientDeliveryError(f"SMTP {smtp.where} unreachable: {error or type(error).__name__}")
+
+
+def _too_large(error: Exception) -> bool:
+    if not isinstance(error, smtplib.SMTPResponseException):
+        return False
+    reply = _text(error.smtp_error).lower()
+    return error.smtp_code == 552 or (error.smtp_code >= 500 and "size" in reply)
+
+
+def _chunks(items: list[StoredItem], count: int) -> list[list[StoredItem]]:
+    """`items` in `count` runs of near-equal length, in order (at least one, maybe empty)."""
+    size = max(1, -(-len(items) // max(count, 1)))
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def email_zone(config: Config) -> ZoneInfo:

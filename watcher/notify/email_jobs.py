@@ -15,12 +15,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from watcher.config import Config, Environment
+from watcher.config import Config, Environment, time_of_day
 from watcher.digest import queue_daily_digests
 from watcher.errors import ConfigError, WatcherError
 from watcher.notify.channels import OpenableChannel, open_channel
@@ -37,8 +36,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
 
 @dataclass(frozen=True)
 class DigestRun:
@@ -52,10 +49,11 @@ class DigestRun:
 
 def digest_clock_time(text: str) -> dt.time:
     """[email] digest_time as a time of day (ConfigError when it is not HH:MM)."""
-    match = _HH_MM.match(text)
-    if not match:
-        raise ConfigError(f"email.digest_time: expected HH:MM (24 h), got {text!r}")
-    return dt.time(int(match.group(1)), int(match.group(2)))
+    try:
+        hours, minutes = time_of_day(text).split(":")
+    except ValueError as error:
+        raise ConfigError(f"email.digest_time: {error}") from None
+    return dt.time(int(hours), int(minutes))
 
 
 class EmailJobs:
@@ -99,7 +97,7 @@ class EmailJobs:
                 self.store,
                 channel,
                 tz=self.tz,
-                send_empty_digest=self.config.email.send_empty,
+                send_empty_digest=self.config.email.send_empty_digest,
                 clock=self.clock,
             )
             return await sender.drain(limit=10_000)

@@ -1,10 +1,8 @@
-"""Telegram's part of `watcher run`: jobs on the daemon's one APScheduler, and the bot's polling.
+"""`watcher run`'s jobs for a channel without a service of its own (Apprise): drain its outbox
+every few seconds and queue each daily subscriber's digest once their digest time has passed.
 
-Everything runs on one event loop: the outbox sender drains every `drain_interval` seconds,
-a minute job queues each daily subscriber's digest once their digest time has passed (the
-digest of the day before, in the configured zone), a health job tells the admin chats about
-sources that keep failing or stay silent, and PTB's Updater long-polls for commands. One bot
-(one paced connection pool) serves alerts, digests and command replies alike.
+The channel is opened for each pass and closed after it, so a configuration it cannot use shows
+in the log line of that pass and the next pass tries again.
 """
 
 from __future__ import annotations
@@ -12,217 +10,80 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from watcher.bot import BotCommands, build_application
-from watcher.config import Config, Environment, TelegramSettings
-from watcher.errors import ConfigError, DeliveryError
-from watcher.health import WHAT_TO_DO, state_line
+from watcher.config import Config, Environment
+from watcher.digest import queue_due_digests
+from watcher.errors import WatcherError
+from watcher.notify.channels import OpenableChannel, channel_settings, digest_zone, open_channel
 from watcher.notify.outbox import DrainReport, OutboxSender
-from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make_bot
-from watcher.notify.telegram_render import TelegramRenderer, Terms
-from watcher.store import SourceState, Store
+from watcher.store import Store
 
-__all__ = ["HealthWatch", "TelegramService", "queue_due_digests", "telegram_hooks"]
+__all__ = ["ChannelJobs"]
 
 log = logging.getLogger(__name__)
 
 DRAIN_BATCH = 300
-STOP_GRACE_SECONDS = 10.0
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def queue_due_digests(
-    store: Store, now: dt.datetime, tz: ZoneInfo, default_time: str, channel: str = "telegram"
-) -> int:
-    """Queue yesterday's digest for every daily subscriber whose digest time has passed today;
-    idempotent (one digest per subscriber and day), so a missed minute is caught up later."""
-    local = now.astimezone(tz)
-    day = (local.date() - dt.timedelta(days=1)).isoformat()
-    queued = 0
-    for subscriber in store.subscribers(channel):
-        if subscriber.wants_daily and local.strftime("%H:%M") >= (
-            subscriber.digest_time or default_time
-        ):
-            queued += store.queue_digest(subscriber.id, day, now)
-    return queued
-
-
-@dataclass
-class HealthWatch:
-    """Which source problems the admins were told about, so each is told once per episode."""
-
-    settings: TelegramSettings
-    told: set[tuple[str, str]] = field(default_factory=set)
-
-    def problems(
-        self, states: Iterable[SourceState], now: dt.datetime
-    ) -> dict[tuple[str, str], str]:
-        found: dict[tuple[str, str], str] = {}
-        for state in states:
-            error = state.last_error or ""
-            if state.consecutive_failures >= self.settings.health_failures:
-                found[(state.name, "failing")] = (
-                    f"failed {state.consecutive_failures} cycles in a row: {error}"
-                )
-            if state.state in WHAT_TO_DO:  # refused, blocked, stale: told once per episode
-                found[(state.name, state.state)] = (
-                    f"{state_line(state)} — {WHAT_TO_DO[state.state]}"
-                )
-            since = state.last_new_at or state.last_success
-            if state.cycles and since and _hours_since(since, now) >= self.settings.stale_hours:
-                found[(state.name, "stale")] = (
-                    f"no new item for {int(_hours_since(since, now))} hours"
-                )
-        return found
-
-    def news(self, states: Iterable[SourceState], now: dt.datetime) -> list[tuple[str, str]]:
-        """(source, problem) not told yet; problems that cleared may be told again later."""
-        current = self.problems(states, now)
-        fresh = [(key[0], text) for key, text in current.items() if key not in self.told]
-        self.told = set(current)
-        return fresh
-
-
-def _hours_since(stamp: str, now: dt.datetime) -> float:
-    moment = dt.datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return (now - moment).total_seconds() / 3600
-
-
-class TelegramService:
-    """`add_jobs(scheduler)` then `await start()`; `await stop()` ends polling and sending."""
+class ChannelJobs:
+    """`add_jobs(scheduler)`; the lock keeps two passes from sending the same row."""
 
     def __init__(
         self,
+        name: str,
         store: Store,
         config: Config,
         env: Environment,
         *,
-        terms: Terms | None = None,
         clock: Callable[[], dt.datetime] = _utc_now,
+        opener: Callable[[], OpenableChannel] | None = None,
     ) -> None:
-        if not env.telegram_token:
-            raise ConfigError("environment: TELEGRAM_BOT_TOKEN: not set")
-        self.store, self.settings, self.clock = store, config.telegram, clock
-        self.tz = ZoneInfo(config.watcher.timezone)
-        pacer = ChatPacer(self.settings.messages_per_second, self.settings.per_chat_interval)
-        self.bot = make_bot(env.telegram_token, env.telegram_base_url, pacer)
-        names = terms or load_names()
-        self.channel = TelegramChannel(self.bot, TelegramRenderer(names), owns_bot=False)
-        self.sender = OutboxSender(
-            store,
-            self.channel,
-            tz=self.tz,
-            send_empty_digest=self.settings.send_empty_digest,
-            clock=clock,
-            concurrency=self.channel.concurrency,
-        )
-        commands = BotCommands(store, names, self.channel.renderer, self.settings, clock)
-        self.application = build_application(self.bot, commands, self.channel)
-        self.health = HealthWatch(self.settings)
-        self.stopping = asyncio.Event()
-        self.ready = asyncio.Event()  # the bot is initialized: sending may begin
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._job_ids: list[str] = []
+        self.name, self.store, self.config, self.clock = name, store, config, clock
+        self.settings = channel_settings(config, name)
+        self.tz = digest_zone(config, name)
+        self.open = opener or (lambda: open_channel(name, config, env))
+        self._lock = asyncio.Lock()
 
     def add_jobs(self, scheduler: Any) -> None:
-        """The outbox sender, the digest clock and the health check, on `scheduler`."""
         common = {"max_instances": 1, "coalesce": True, "replace_existing": True}
-        jobs = [
-            (self.drain, {"trigger": "interval", "seconds": self.settings.drain_interval}),
-            (self.queue_digests, {"trigger": "cron", "second": 5}),
-            (self.check_health, {"trigger": "interval", "minutes": 5}),
-        ]
-        for function, trigger in jobs:
-            job = scheduler.add_job(
-                function,
-                id=f"telegram:{function.__name__}",
-                next_run_time=self.clock(),
-                misfire_grace_time=60,
-                **trigger,
-                **common,
-            )
-            self._job_ids.append(job.id)
-
-    async def start(self) -> None:
-        """Open the bot (getMe) and start long polling for commands."""
-        await self.application.initialize()
-        await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=["message"])
-        self.ready.set()
-        log.info("telegram bot @%s is polling", self.bot.username)
-
-    async def stop(self) -> None:
-        """No new sends; the pass under way finishes and marks its rows; polling ends."""
-        self.stopping.set()
-        try:
-            await asyncio.wait_for(self._idle.wait(), STOP_GRACE_SECONDS)
-        except TimeoutError:
-            log.warning(
-                "outbox pass still running after %.0f s; stopping anyway", STOP_GRACE_SECONDS
-            )
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
-        if self.application.running:
-            await self.application.stop()
-        await self.application.shutdown()
-
-    async def drain(self) -> DrainReport | None:
-        if self.stopping.is_set() or not self.ready.is_set():
-            return None
-        self._idle.clear()
-        try:
-            per_chat = max(
-                1, round(self.settings.drain_interval / max(self.settings.per_chat_interval, 1e-3))
-            )
-            report = await self.sender.drain(
-                DRAIN_BATCH, per_subscriber=per_chat, stop=self.stopping
-            )
-        finally:
-            self._idle.set()
-        if report.counts:
-            log.info("telegram outbox: %s", report.line())
-        return report
+        interval = getattr(self.settings, "drain_interval", 5.0)
+        scheduler.add_job(
+            self.drain, "interval", seconds=interval, id=f"{self.name}:drain",
+            next_run_time=self.clock(), **common,
+        )  # fmt: skip
+        scheduler.add_job(
+            self.queue_digests, "cron", second=5, id=f"{self.name}:digests",
+            next_run_time=self.clock(), **common,
+        )  # fmt: skip
 
     async def queue_digests(self) -> int:
-        queued = queue_due_digests(self.store, self.clock(), self.tz, self.settings.digest_time)
+        queued = await asyncio.to_thread(
+            queue_due_digests, self.store, self.name, self.clock(), self.tz,
+            self.settings.digest_time,
+        )  # fmt: skip
         if queued:
-            log.info("telegram: %d daily digest(s) queued", queued)
+            log.info("%s: %d daily digest(s) queued", self.name, queued)
         return queued
 
-    async def check_health(self) -> int:
-        """Tell every admin chat about new source problems; returns how many were told."""
-        if not self.ready.is_set():
-            return 0
-        news = self.health.news(self.store.all_source_states(), self.clock())
-        for source, problem in news:
-            log.warning("source %s: %s", source, problem)
-            text = self.channel.renderer.text("health.txt", source=source, problem=problem)
-            for chat_id in self.settings.admin_chat_ids:
-                try:
-                    await self.channel.send_text(chat_id, text)
-                except DeliveryError as error:
-                    log.warning("health alert to admin chat %s failed: %s", chat_id, error)
-        return len(news)
-
-
-def telegram_hooks(
-    store: Store, config: Config, env: Environment, classifier: object | None = None
-) -> tuple[list[Callable[[Any], None]], list[TelegramService]]:
-    """What `watcher run` hands its Daemon: (extra_jobs, services); empty without a token."""
-    if not env.telegram_token:
-        log.warning("TELEGRAM_BOT_TOKEN is not set: no Telegram bot; alerts stay queued")
-        return [], []
-    terms: Terms | None = getattr(classifier, "gazetteer", None)
-    service = TelegramService(store, config, env, terms=terms)
-    return [service.add_jobs], [service]
+    async def drain(self) -> DrainReport | None:
+        async with self._lock:
+            try:
+                async with self.open() as channel:
+                    sender = OutboxSender(
+                        self.store, channel, tz=self.tz, clock=self.clock,
+                        send_empty_digest=self.settings.send_empty_digest,
+                        concurrency=getattr(channel, "concurrency", 1),
+                    )  # fmt: skip
+                    report = await sender.drain(DRAIN_BATCH)
+            except WatcherError as error:
+                log.error("%s outbox not drained: %s", self.name, error)
+                return None
+        if report.counts:
+            log.info("%s outbox: %s", self.name, report.line())
+        return report

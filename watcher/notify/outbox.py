@@ -38,9 +38,14 @@ log = logging.getLogger(__name__)
 
 
 class Channel(Protocol):
-    """A way to reach subscribers; raises Transient/PermanentDeliveryError when refused."""
+    """A way to reach subscribers; raises Transient/PermanentDeliveryError when refused.
 
-    name: str  # the subscribers' channel column: "telegram" | "email"
+    A channel may also declare `pause_after` (int): after that many transient failures in a
+    row for one row, its subscriber is paused instead of retried for ever (a webhook that
+    keeps answering 500); channels without it retry transient failures without limit.
+    """
+
+    name: str  # the subscribers' channel column: a name in watcher.notify.channels.CHANNELS
 
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None: ...
 
@@ -143,6 +148,12 @@ class OutboxSender:
                 self.store.mark_retry, row.id, str(error), not_before, plain_text=error.plain_text
             )
             self._held_until[row.subscriber.id] = not_before
+            pause_after: int | None = getattr(self.channel, "pause_after", None)
+            if pause_after is not None and row.attempts + 1 >= pause_after:
+                reason = f"{row.attempts + 1} failed tries in a row: {error}"
+                await _off_loop(self.store.pause_subscriber, row.subscriber.id, reason)
+                log.warning("subscriber %s paused: %s", _who(row), reason)
+                return "paused"
             log.warning("outbox %s to %s: will retry in %.0f s: %s", row.id, _who(row), wait, error)
             return "retried"
         except ChannelError:

@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
@@ -29,9 +30,11 @@ from watcher.digest import Digest
 from watcher.errors import (
     ConfigError,
     DeliveryError,
+    InputError,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from watcher.logs import add_secrets, redact
 from watcher.notify.telegram_render import Message, Names, TelegramRenderer, Terms
 from watcher.store import OutboxRow, StoredItem
 
@@ -46,6 +49,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs request URLs, to
 _PACED_ENDPOINTS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText"}
 _PERMANENT_BAD_REQUESTS = ("chat not found", "user is deactivated", "bot was kicked")
 _PARSE_ERROR = "can't parse entities"
+_CHAT_ID = re.compile(r"^-?\d{1,20}$")
 
 
 class ChatPacer(BaseRateLimiter[None]):
@@ -117,38 +121,11 @@ class ChatPacer(BaseRateLimiter[None]):
         return await callback(*args, **kwargs)
 
 
-class TokenRedactor(logging.Filter):
-    """Replaces the bot token in log records (PTB logs its API URL at DEBUG)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if self.token in text:
-            record.msg, record.args = text.replace(self.token, "<token>"), ()
-        return True
-
-
-def hide_token_in_logs(token: str) -> None:
-    """Filter every logger of PTB and its HTTP stack: filters do not inherit to children."""
-    names = [
-        name
-        for name in logging.Logger.manager.loggerDict
-        if name.split(".")[0] in ("telegram", "httpx", "httpcore")
-    ]
-    for name in {*names, "telegram", "telegram.Bot", "telegram.ext.ExtBot", "httpx"}:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, TokenRedactor) and f.token == token for f in logger.filters):
-            logger.addFilter(TokenRedactor(token))
-
-
 def make_bot(
     token: str, base_url: str | None, pacer: ChatPacer, *, pool_size: int = 64
 ) -> ExtBot[None]:
     """The one way a bot is built: paced, and pointed at TELEGRAM_API_BASE_URL when set."""
-    hide_token_in_logs(token)
+    add_secrets([token])  # the log redactor masks it in PTB's and httpx's records
     request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=15.0)
     return ExtBot(
         token,
@@ -165,10 +142,10 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-def delivery_error(error: TelegramError, *, token: str = "", plain_text: bool = False) -> Exception:
+def delivery_error(error: TelegramError, *, plain_text: bool = False) -> Exception:
     """PTB's error → the outbox's: Transient (retry), Permanent (pause) or DeliveryError (this
     one message can never go: marked failed)."""
-    text = error.message.replace(token, "<token>") if token else error.message
+    text = redact(error.message)
     if isinstance(error, RetryAfter):
         return TransientDeliveryError(
             text, retry_after=retry_after_seconds(error), plain_text=plain_text
@@ -201,6 +178,17 @@ class TelegramChannel:
         self.concurrency = concurrency
         self._record_parts: Callable[[int, int], None] = lambda outbox_id, parts: None
 
+    @staticmethod
+    def validate_address(text: str) -> str:
+        """A chat id: an integer, negative for groups."""
+        if not _CHAT_ID.match(text.strip()):
+            raise InputError(f"--telegram: {text[:40]!r} is not a Telegram chat id")
+        return text.strip()
+
+    @staticmethod
+    def shown_address(address: str) -> str:
+        return address
+
     @classmethod
     def from_settings(
         cls, config: Config, env: Environment, names: Names | None = None
@@ -217,7 +205,7 @@ class TelegramChannel:
             try:
                 await self.bot.initialize()
             except TelegramError as error:
-                message = error.message.replace(self.bot.token, "<token>")
+                message = redact(error.message)
                 raise ConfigError(f"Telegram: cannot reach the Bot API: {message}") from error
         return self
 
@@ -255,14 +243,14 @@ class TelegramChannel:
             await self._send(chat_id, message.plain if plain else message.html, not plain)
         except BadRequest as error:
             if plain or _PARSE_ERROR not in error.message.lower():
-                raise delivery_error(error, token=self.bot.token) from error
+                raise delivery_error(error) from error
             log.warning("chat %s refused the HTML of a message; resending as plain text", chat_id)
             try:
                 await self._send(chat_id, message.plain, False)
             except TelegramError as again:
-                raise delivery_error(again, token=self.bot.token, plain_text=True) from again
+                raise delivery_error(again, plain_text=True) from again
         except TelegramError as error:
-            raise delivery_error(error, token=self.bot.token) from error
+            raise delivery_error(error) from error
 
     async def _send(self, chat_id: str | int, text: str, html: bool) -> None:
         await self.bot.send_message(

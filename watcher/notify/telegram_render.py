@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import jinja2
@@ -97,6 +98,11 @@ class TelegramRenderer:
         )
         with (directory / "phrases.toml").open("rb") as handle:
             self.phrases: dict[str, dict[str, str]] = tomllib.load(handle)
+        # Templates read phrases as `t.name`; on a dict, Jinja resolves `t.items` to the dict
+        # method before the key, so templates get a namespace that has only the phrases.
+        self._template_phrases = {
+            lang: SimpleNamespace(**table) for lang, table in self.phrases.items()
+        }
 
     # --- pieces ---------------------------------------------------------------------------
 
@@ -105,7 +111,7 @@ class TelegramRenderer:
         return table[key].format(**fields)
 
     def _render(self, name: str, lang: str, **fields: Any) -> str:
-        t = self.phrases.get(lang) or self.phrases["th"]
+        t = self._template_phrases.get(lang) or self._template_phrases["th"]
         return self.env.get_template(name).render(t=t, **fields).strip("\n")
 
     def _both(self, stem: str, lang: str, **fields: Any) -> Message:
