@@ -112,6 +112,16 @@ class SourceKind(ABC):
             self.stats.empty += 1
         return page, reading.item
 
+    async def baseline(self, urls: list[str]) -> list[str]:
+        """A first cycle keeps the newest `baseline_items` of `urls` (newest first) and gives
+        up the older ones: history, never read, never alerted."""
+        keep = self.options.baseline_items
+        for url in urls[keep:]:
+            await self.context.memory.record_skip(
+                url, "older than the first cycle's baseline", give_up=True
+            )
+        return urls[:keep]
+
     async def load_pending(self) -> list[str]:
         """Keys of ids or links that failed before and are not given up (retried first)."""
         self._pending = {skip.key for skip in await self.context.memory.pending_skips()}

@@ -116,11 +116,8 @@ class FeedSource(SourceKind):
         fresh = [e for e in fresh if e.link and urlsplit(e.link).scheme in ("http", "https")]
         history = self.context.first_cycle
         if history:
-            for entry in fresh[self.options.baseline_items :]:
-                assert entry.link
-                await memory.record_skip(entry.link, "older than the first cycle's baseline",
-                                         give_up=True)  # fmt: skip
-            fresh = fresh[: self.options.baseline_items]
+            kept = set(await self.baseline([e.link for e in fresh if e.link]))
+            fresh = [e for e in fresh if e.link in kept]
         failures = len(self.stats.skipped)
         for entry in sorted(reversed(fresh), key=lambda e: e.published or dt.date.min):
             found = await self._read(entry, history)

@@ -86,10 +86,7 @@ class ListingSource(SourceKind):
         new_links = await self._new_links(first)
         history = self.context.first_cycle
         if history:
-            keep = self.options.baseline_items
-            for url in new_links[keep:]:
-                await memory.record_skip(url, "older than the first cycle's baseline", give_up=True)
-            new_links = new_links[:keep]
+            new_links = await self.baseline(new_links)
         failures = len(self.stats.skipped)
         for url in reversed(new_links):
             found = await self._read(url, history=history)
