@@ -42,13 +42,22 @@ EXPECTED = {1001: ITEMS, 1002: ITEMS // 3, 1003: ITEMS // 3}
 REPORT = Path(os.environ.get("WATCHER_CRASH_REPORT", "/dev/null"))
 
 
+WORDS = (
+    "การลงทุน เกษตรกร ยานยนต์ไฟฟ้า พลังงาน ท่องเที่ยว การศึกษา สาธารณสุข ชายแดน แรงงาน"
+    " ดิจิทัล ข้าว ยางพารา ประมง น้ำท่วม ภัยแล้ง ถนน รถไฟ สนามบิน ท่าเรือ วิสาหกิจ"
+    " นวัตกรรม อาหาร สิ่งแวดล้อม ป่าไม้ ชุมชน ผู้สูงอายุ เยาวชน กีฬา วัฒนธรรม ภาษี"
+).split()
+
+
 def crash_item(n: int) -> Item:
+    """Distinct stories (not near-duplicates of each other): each has its own topic words."""
     partner = PARTNERS[n % 3]
     about = f"หารือความร่วมมือกับ{partner}" if partner else "ลงพื้นที่ตรวจราชการจังหวัดน่าน"
+    topics = " ".join(random.Random(n).sample(WORDS, 12))
     return Item(
         title=f"ข่าวทดสอบที่ {n}: กระทรวงอุตสาหกรรม{about}",
         body=f"เมื่อวันที่ 25 กรกฎาคม 2566 รัฐมนตรีว่าการกระทรวงอุตสาหกรรม{about} ข่าวที่ {n}\n"
-        f"ย่อหน้าที่สองของข่าวทดสอบหมายเลข {n}",
+        f"ประเด็นที่หารือ: {topics}\nย่อหน้าที่สองของข่าวทดสอบหมายเลข {n}",
         category="ด้านเศรษฐกิจ",
         published="2023-07-25",
     )

@@ -118,7 +118,7 @@ class CycleReport:
         c = Counter(self.counts)
         parts = [
             f"{c['new']} new, {c['duplicate']} duplicate, {c['revision']} revision,"
-            f" {c['rejected']} rejected, {self.empty} empty",
+            f" {c['variant']} variant, {c['rejected']} rejected, {self.empty} empty",
             f"{self.fetch.requests} requests ({self.fetch.not_modified} not modified),"
             f" {self.fetch.bytes / 1024:.1f} KB in {self.seconds:.1f}s",
         ]
