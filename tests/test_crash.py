@@ -153,6 +153,19 @@ def counts(db: Path) -> tuple[int, int]:
     return items, sent
 
 
+def second_daemon(first: Watcher, env: dict[str, str], db: Path, log: Path) -> int:
+    """Start a second `watcher run` once the first holds the lock; its exit status."""
+    lock, deadline = Path(f"{db}.lock"), time.monotonic() + 30
+    assert first.process is not None
+    while not (lock.exists() and lock.read_text().strip() == str(first.process.pid)):
+        assert time.monotonic() < deadline, "the first daemon never took the lock"
+        time.sleep(0.05)
+    second = Watcher(env, log)
+    second.start()
+    assert second.process is not None
+    return second.process.wait(timeout=60)
+
+
 def publish_slowly(site: LocalSite, stop: threading.Event, seconds: float) -> None:
     for n in range(ITEMS):
         if stop.wait(seconds / ITEMS):
@@ -188,8 +201,10 @@ def test_sigkill_at_20_random_moments_loses_and_repeats_nothing(
     publisher = threading.Thread(target=publish_slowly, args=(site, stop_publishing, 40.0))
     publisher.start()
     try:
-        for _ in range(KILLS):
+        for kill in range(KILLS):
             watcher.start()
+            if kill == KILLS // 2:  # a second daemon on the same database must refuse to start
+                second_exit = second_daemon(watcher, env, db, tmp_path / "second.log")
             time.sleep(chance.uniform(0.8, 3.0))  # a random moment, not a wait for a condition
             watcher.kill()
         publisher.join(timeout=120)
@@ -224,8 +239,10 @@ def test_sigkill_at_20_random_moments_loses_and_repeats_nothing(
             received[message.chat_id][int(found.group(1))] += 1
     missing = {chat: EXPECTED[chat] - len(received[chat]) for chat in CHATS}
     repeated = sum(n - 1 for chat in CHATS for n in received[chat].values())
+    assert second_exit == 1 and "another `watcher run`" in (tmp_path / "second.log").read_text()
     figures = {
         "kills": KILLS,
+        "second_daemon_exit": second_exit,
         "items_stored": len(urls),
         "items_stored_twice": sum(n > 1 for n in urls.values()),
         "alerts_expected": sum(EXPECTED.values()),

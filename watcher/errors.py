@@ -10,6 +10,7 @@ WatcherError                 base: carries one line meant for the user
  ├── ParseError              a page that is not a thaigov item page / selector matched nothing
  │    └── SelectorsStale      an item page the selectors no longer fit (the site's redesign)
  ├── StoreError              the database is corrupt, locked or not writable
+ ├── AlreadyRunning          another `watcher run` holds this database's daemon lock
  └── DeliveryError           Telegram or SMTP refused a message
       ├── TransientDeliveryError   retry later (429, 4xx SMTP, network)
       ├── PermanentDeliveryError   pause the subscriber (403, 5xx recipient)
@@ -21,6 +22,7 @@ A bare DeliveryError means: this one message can never go; the row is marked fai
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyRunning",
     "BlockedByBotProtection",
     "ChannelError",
     "ConfigError",
@@ -79,6 +81,10 @@ class SelectorsStale(ParseError):
 
 
 class StoreError(WatcherError):
+    pass
+
+
+class AlreadyRunning(WatcherError):
     pass
 
 

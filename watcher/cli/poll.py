@@ -68,6 +68,7 @@ def run_command(app: AppContext) -> None:
     """Poll the sources on their schedule, send alerts and digests, answer the Telegram bot's
     commands (when TELEGRAM_BOT_TOKEN is set), until SIGTERM or Ctrl-C."""
     from watcher.daemon import run_watcher
+    from watcher.daemon_lock import daemon_lock
 
     config, store = app.config, app.store
     app.setup_logging()
@@ -75,7 +76,8 @@ def run_command(app: AppContext) -> None:
     def report(cycle: CycleReport) -> None:
         click.echo(cycle.line())
 
-    asyncio.run(run_watcher(config, store, app.env, classifier_or_none(app), on_report=report))
+    with daemon_lock(store.path):
+        asyncio.run(run_watcher(config, store, app.env, classifier_or_none(app), on_report=report))
     click.echo("stopped")
 
 
