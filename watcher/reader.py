@@ -1,7 +1,9 @@
 """Read items from corpus files: `.txt` files, directories of them, `.jsonl` and `.jsonl.xz`.
 
-Streams: one item in memory at a time, whatever the size of the input. A file or line that
-cannot be read comes out as a record with an error naming it, and reading goes on.
+Streams: one item in memory at a time, whatever the size of the input: a .txt over
+MAX_TXT_BYTES and a JSONL line over MAX_LINE_BYTES are refused without being held (the rest of
+an overlong line is read past in 1 MB chunks, compressed or not). A file or line that cannot be
+read comes out as a record with an error naming it, and reading goes on.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import lzma
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from watcher.corpus import Item, parse_corpus_text
 
 __all__ = ["ReadRecord", "read_items"]
 
 MAX_TXT_BYTES = 20_000_000
+MAX_LINE_BYTES = 10_000_000  # a JSONL line longer than this is refused unread (bounded memory)
+_SKIP_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -79,14 +84,33 @@ def _read_jsonl(path: Path, *, compressed: bool) -> Iterator[ReadRecord]:
     line_number = 0
     try:
         with lzma.open(path, "rb") if compressed else path.open("rb") as handle:
-            for line_number, raw in enumerate(handle, start=1):
-                if raw.strip():
+            for line_number, raw in enumerate(_bounded_lines(handle), start=1):
+                if raw is None:
+                    where = f"{path}:{line_number}"
+                    yield ReadRecord(where, None, f"line longer than {MAX_LINE_BYTES:,} bytes")
+                elif raw.strip():
                     yield _jsonl_record(f"{path}:{line_number}", raw)
     except (lzma.LZMAError, EOFError) as error:
         where = f"{path}:{line_number + 1}"
         yield ReadRecord(where, None, f"truncated or corrupt compressed data ({error})")
     except OSError as error:
         yield ReadRecord(f"{path}:{line_number + 1}", None, f"cannot read: {error.strerror}")
+
+
+def _bounded_lines(handle: IO[bytes]) -> Iterator[bytes | None]:
+    """Lines of at most MAX_LINE_BYTES; None for a longer one, which is skipped, never held."""
+    while True:
+        line = handle.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while True:  # the rest of an overlong line, in bounded chunks
+            chunk = handle.readline(_SKIP_CHUNK)
+            if not chunk or chunk.endswith(b"\n"):
+                break
+        yield None
 
 
 def _jsonl_record(where: str, raw: bytes) -> ReadRecord:
