@@ -103,6 +103,7 @@ def test_bad_inputs_are_named_and_the_rest_goes_on(
     result = run_cli("import", str(source), str(folder), str(truncated), str(empty_dir))
     assert result.exit_code == 1
     assert "2 new" in result.output
+    assert "1 skipped" in result.output and "1 unpublished page" in result.output
     messages = result.stderr if hasattr(result, "stderr") else result.output
     for expected in (
         "mixed.jsonl:2: not JSON",
@@ -110,7 +111,6 @@ def test_bad_inputs_are_named_and_the_rest_goes_on(
         "mixed.jsonl:4: not a JSON object",
         "binary.txt: binary file",
         "latin1.txt: not UTF-8",
-        "epoch.txt: unpublished page",
         "cut.jsonl.xz:1: truncated or corrupt",
         "empty: directory holds no",
     ):
@@ -150,7 +150,7 @@ def test_export_formats_reimport_as_duplicates(
     assert (
         run_cli("import", str(out))
         .output.strip()
-        .endswith("0 new, 2 duplicate, 0 revision, 0 variant, 0 rejected")
+        .endswith("0 new, 2 duplicate, 0 revision, 0 variant, 0 skipped, 0 rejected")
     )
     jsonl = tmp_path / "e.jsonl"
     run_cli("export", "--format", "jsonl", str(jsonl))

@@ -94,7 +94,7 @@ def test_empty_items_are_rejected_with_a_reason() -> None:
     epoch = "รัฐบาลไทย-\n\nวันพฤหัสบดีที่ 1 มกราคม 2513\n\nที่มา : https://www.thaigov.go.th/news/contents/details/3\n"
     assert rejection_reason(parse_corpus_text(epoch)) == "unpublished page (dated 1 มกราคม 2513)"
     assert rejection_reason(Item(title="", body="เนื้อหา")) == "empty title"
-    assert rejection_reason(Item(title="หัวข้อ", body=" \u200b ")) == "empty body"
+    assert rejection_reason(Item(title="หัวข้อ", body=" \u200b ")) == "empty body (a title-only post)"
     assert rejection_reason(Item(title="หัวข้อ", body="เนื้อหา")) is None
 
 

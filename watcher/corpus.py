@@ -124,6 +124,8 @@ def parse_corpus_text(text: str, *, category: str | None = None, url: str | None
         else:
             title = first
     body_lines, published = clean_body_lines(lines, title)
+    if not body_lines and len(title) > LONG_LINE_CHARS:
+        title, body_lines = first_sentence(title), [title]  # a whole text on one line
     body = "\n".join(body_lines)
     if published is None:
         published = find_thai_date(body[:_DATE_SCAN_CHARS])
@@ -135,6 +137,17 @@ def parse_corpus_text(text: str, *, category: str | None = None, url: str | None
         category=category,
         published=published.isoformat() if published else None,
     )
+
+
+LONG_LINE_CHARS = 300  # a "title" this long with no body is a text written on one line
+
+
+def first_sentence(text: str, *, shortest: int = 30, longest: int = 200) -> str:
+    """The opening sentence of a text on one line: Thai ends a sentence with a space."""
+    cut = text.find(" ", shortest, longest)
+    if cut == -1:
+        cut = text.rfind(" ", 0, longest)
+    return text[: cut if cut > 0 else longest].strip()
 
 
 def format_corpus_text(item: Item) -> str:
@@ -165,12 +178,21 @@ def _has_text(text: str) -> bool:
     return bool(head.strip()) and bool(_INVISIBLE.sub("", head).strip() or text[200:].strip())
 
 
+MAX_BODY_CHARS = 2_000_000  # ~200× the corpus' average item; a longer body is no news item
+
+
 def rejection_reason(item: Item) -> str | None:
-    """Why an item is not news (the site's empty-item page, no title, no body), or None."""
+    """Why an item is not news (the site's empty-item page, no title, no body), or None.
+
+    These are pages the site itself left empty (or one too large to be an item): an import
+    counts them as skipped, by reason, not as unreadable input.
+    """
     if item.published == EPOCH.isoformat():
         return "unpublished page (dated 1 มกราคม 2513)"
     if not _has_text(item.title):
         return "empty title"
     if not _has_text(item.body):
-        return "empty body"
+        return "empty body (a title-only post)"
+    if len(item.body) > MAX_BODY_CHARS:
+        return f"body over {MAX_BODY_CHARS:,} characters"
     return None

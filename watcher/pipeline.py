@@ -39,24 +39,34 @@ class Classifies(Protocol):
 
 @dataclass(frozen=True)
 class ItemResult:
-    status: str  # "new" | "duplicate" | "revision" | "variant" | "rejected"
+    status: str  # "new" | "duplicate" | "revision" | "variant" | "skipped" | "rejected"
     hash: str | None
     reason: str | None = None
     labels: Mapping[str, Any] | None = None
     queued: int = 0
 
 
+REJECTIONS_KEPT = 100  # rejected inputs an import keeps to show; the rest are only counted
+
+
 @dataclass
 class ImportSummary:
+    """Counts by outcome; skipped pages by reason; the first REJECTIONS_KEPT rejections."""
+
     counts: Counter[str] = field(default_factory=Counter)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
+    skipped: Counter[str] = field(default_factory=Counter)  # reason → count
 
     def line(self) -> str:
         c = self.counts
-        return (
+        text = (
             f"{c['new']} new, {c['duplicate']} duplicate, {c['revision']} revision,"
-            f" {c['variant']} variant, {c['rejected']} rejected"
+            f" {c['variant']} variant, {c['skipped']} skipped, {c['rejected']} rejected"
         )
+        if self.skipped:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in self.skipped.most_common())
+            text += f" (skipped, left empty by the site: {reasons})"
+        return text
 
 
 class Pipeline:
@@ -81,7 +91,7 @@ class Pipeline:
     def process(self, item: Item, *, origin: str, alert: bool) -> ItemResult:
         reason = rejection_reason(item)
         if reason is not None:
-            return ItemResult("rejected", None, reason)
+            return ItemResult("skipped", None, reason)
         digest = item.hash
         if not self._pending_indexed:
             self.index_pending()
@@ -181,7 +191,9 @@ class Pipeline:
         else:
             result = self.process(record.item, origin="import", alert=False)
         summary.counts[result.status] += 1
-        if result.status == "rejected":
+        if result.status == "rejected" and len(summary.rejected) < REJECTIONS_KEPT:
             summary.rejected.append((record.where, result.reason or ""))
+        elif result.status == "skipped":
+            summary.skipped[result.reason or ""] += 1
         if on_result is not None:
             on_result(record, result)

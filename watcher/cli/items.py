@@ -19,12 +19,17 @@ __all__ = ["export_command", "import_command", "reclassify_command", "seen_group
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 also when pages the site left empty were skipped."
+)
 @pass_app
-def import_command(app: AppContext, paths: tuple[Path, ...]) -> None:
+def import_command(app: AppContext, paths: tuple[Path, ...], strict: bool) -> None:
     """Import corpus items (.txt files, directories, .jsonl, .jsonl.xz) as history.
 
-    Imported items are stored, classified and searchable, but never alerted. Exit status 1
-    when some input was rejected (each one is named on stderr), 0 when all was read.
+    Imported items are stored, classified and searchable, but never alerted. Pages the site
+    itself left empty (its empty-item page, title-only posts) are skipped and counted by
+    reason. Exit status 1 when some input was rejected as unreadable (each one is named on
+    stderr) or, with --strict, when anything was skipped; 0 otherwise.
     """
     from watcher.neardup import NearDuplicates
     from watcher.pipeline import Pipeline
@@ -36,8 +41,13 @@ def import_command(app: AppContext, paths: tuple[Path, ...]) -> None:
     with _progress() as advance:
         summary = pipeline.import_records(records, on_result=advance)
     click.echo(f"imported: {summary.line()}")
-    if summary.counts["rejected"]:
+    if summary.counts["rejected"] or (strict and summary.counts["skipped"]):
         sys.exit(1)
+
+
+def _printable(where: str) -> str:
+    """A file name as one line: a newline in a name must not forge a line of the summary."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in where)
 
 
 class _progress:
@@ -62,7 +72,7 @@ class _progress:
     def advance(self, record, result) -> None:  # type: ignore[no-untyped-def]
         self.seen += 1
         if result.status == "rejected":
-            message = f"rejected {record.where}: {result.reason}"
+            message = f"rejected {_printable(record.where)}: {result.reason}"
             if self.bar is not None:
                 self.bar.console.print(message, markup=False, highlight=False)
             else:
