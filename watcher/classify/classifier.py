@@ -11,17 +11,16 @@ import dataclasses
 from pathlib import Path
 from threading import Lock
 
+from .context import MatchContext
 from .gazetteer import Gazetteer, load_gazetteer
 from .labels import Evidence, Labels
-from .matcher import Match, Matcher
+from .matcher import Matcher
 from .ranking import Mention, Ranker
 from .textnorm import NormalText, normalize
 
 __all__ = ["Classifier"]
 
 _TITLE_REPEAT_ZONE = 1500
-_FOREIGN_GAP = frozenset(["", "แห่ง", "ของ"])
-_POSTED_ABROAD = ("ประจำ", " ณ")
 _CACHE: dict[Path, Classifier] = {}
 _CACHE_LOCK = Lock()
 
@@ -30,7 +29,10 @@ class Classifier:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         affixes = gazetteer.roles.get("country_affixes", {}).get("words", [])
-        self._yielding = frozenset(gazetteer.roles.get("yielding_titles", {}).get("words", []))
+        roles = gazetteer.roles
+        self._yielding = frozenset(roles.get("yielding_titles", {}).get("words", []))
+        self._heads = frozenset(roles.get("head_of_government_titles", {}).get("words", []))
+        self._common_words = frozenset(roles.get("caps_common_words", {}).get("words", []))
         self._matcher = Matcher(gazetteer.aliases(), affixes)
         self._ranker = Ranker(gazetteer.roles)
         cabinet = gazetteer.roles.get("cabinet_summary", {})
@@ -53,6 +55,7 @@ class Classifier:
         mentions += self._mentions(title, norm_title, "title", [])
         repeats = _title_repeats(norm_title.cased, norm_body.cased)
         mentions += self._mentions(body, norm_body, "body", repeats)
+        mentions = _resolve_shared(mentions)
         labels = self._ranker.rank(mentions, norm_title.cased, norm_body.cased, repeats)
         if not self.is_cabinet_summary(norm_title.cased, category):
             return labels
@@ -72,13 +75,18 @@ class Classifier:
         self, original: str, text: NormalText, field: str, skip: list[tuple[int, int]]
     ) -> list[Mention]:
         matches = self._matcher.scan(text)
+        context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
         out: list[Mention] = []
         for index, match in enumerate(matches):
-            if any(a <= match.start < b for a, b in skip):
+            if any(a <= match.start < b for a, b in skip) or not context.is_mention(match):
                 continue
             kind, role = match.alias.kind, match.alias.role
+            previous = matches[index - 1] if index > 0 else None
             following = matches[index + 1] if index + 1 < len(matches) else None
-            if kind == "ministry" and self._skipped(text.cased, match, following):
+            if kind == "ministry" and (
+                context.names_foreign_office(match, previous, following)
+                or context.other_post_speaks(match, previous, following)
+            ):
                 continue
             start = text.original_offset(match.start)
             end = text.original_offset(match.end - 1) + 1
@@ -88,29 +96,27 @@ class Classifier:
             )
         return out
 
-    def _skipped(self, text: str, match: Match, following: Match | None) -> bool:
-        return _names_foreign(text, match, following) or (
-            match.alias.text in self._yielding and _joint_title(text, match, following)
-        )
 
+def _resolve_shared(mentions: list[Mention]) -> list[Mention]:
+    """An abbreviation two ministries share (ทช., กพร.) names the one the item names otherwise.
 
-def _joint_title(text: str, match: Match, following: Match | None) -> bool:
-    """`รองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงยุติธรรม`: one person, acting for the ministry."""
-    if following is None or following.alias.kind != "ministry" or following.alias.role != "titles":
-        return False
-    return text[match.end : following.start].strip() in ("", "และ")
-
-
-def _names_foreign(text: str, match: Match, following: Match | None) -> bool:
-    """`นายกรัฐมนตรีญี่ปุ่น`, `กระทรวงการต่างประเทศจีน`: a foreign office, not a Thai ministry."""
-    if following is None or following.alias.kind != "country":
-        return False
-    if match.alias.text.endswith(_POSTED_ABROAD):
-        return False
-    gap = text[match.end : following.start].strip()
-    if gap != text[match.end : following.start] and match.alias.role != "titles":
-        return False
-    return gap in _FOREIGN_GAP
+    Kept for each code that has a mention of its own elsewhere in the item; dropped when none or
+    several have (the item does not say which office it means).
+    """
+    spans: dict[tuple[str, int, int], set[str]] = {}
+    for mention in mentions:
+        spans.setdefault((mention.field, mention.start, mention.end), set()).add(mention.code)
+    shared = {span for span, codes in spans.items() if len(codes) > 1}
+    if not shared:
+        return mentions
+    named = {m.code for m in mentions if (m.field, m.start, m.end) not in shared}
+    kept: list[Mention] = []
+    for mention in mentions:
+        span = (mention.field, mention.start, mention.end)
+        if span in shared and (mention.code not in named or len(spans[span] & named) != 1):
+            continue
+        kept.append(mention)
+    return kept
 
 
 def _title_repeats(title: str, body: str) -> list[tuple[int, int]]:
