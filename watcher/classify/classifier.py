@@ -33,7 +33,12 @@ class Classifier:
         self._yielding = frozenset(roles.get("yielding_titles", {}).get("words", []))
         self._heads = frozenset(roles.get("head_of_government_titles", {}).get("words", []))
         self._common_words = frozenset(roles.get("caps_common_words", {}).get("words", []))
-        self._matcher = Matcher(gazetteer.aliases(), affixes)
+        aliases = gazetteer.aliases()
+        self._matcher = Matcher(aliases, affixes)
+        codes: dict[str, set[str]] = {}
+        for alias in aliases:
+            codes.setdefault(alias.text, set()).add(alias.code)
+        self._shared = frozenset(text for text, found in codes.items() if len(found) > 1)
         self._ranker = Ranker(gazetteer.roles)
         cabinet = gazetteer.roles.get("cabinet_summary", {})
         self._cabinet_prefixes = tuple(p.casefold() for p in cabinet.get("title_prefixes", []))
@@ -52,10 +57,12 @@ class Classifier:
     def classify(self, title: str, body: str, category: str | None = None) -> Labels:
         mentions: list[Mention] = []
         norm_title, norm_body = normalize(title), normalize(body)
-        mentions += self._mentions(title, norm_title, "title", [])
+        title_mentions, title_shared = self._mentions(title, norm_title, "title", [])
         repeats = _title_repeats(norm_title.cased, norm_body.cased)
-        mentions += self._mentions(body, norm_body, "body", repeats)
-        mentions = _resolve_shared(mentions)
+        body_mentions, body_shared = self._mentions(body, norm_body, "body", repeats)
+        mentions += title_mentions + body_mentions
+        if title_shared or body_shared:
+            mentions = _resolve_shared(mentions)
         labels = self._ranker.rank(mentions, norm_title.cased, norm_body.cased, repeats)
         if not self.is_cabinet_summary(norm_title.cased, category):
             return labels
@@ -73,8 +80,10 @@ class Classifier:
 
     def _mentions(
         self, original: str, text: NormalText, field: str, skip: list[tuple[int, int]]
-    ) -> list[Mention]:
+    ) -> tuple[list[Mention], bool]:
+        """The field's mentions, and whether one of them is an alias several codes share."""
         matches = self._matcher.scan(text)
+        shared = False
         context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
         out: list[Mention] = []
         for index, match in enumerate(matches):
@@ -88,13 +97,14 @@ class Classifier:
                 or context.other_post_speaks(match, previous, following)
             ):
                 continue
+            shared = shared or match.alias.text in self._shared
             start = text.original_offset(match.start)
             end = text.original_offset(match.end - 1) + 1
             evidence = Evidence(kind, match.alias.code, original[start:end], field, start)
             out.append(
                 Mention(kind, match.alias.code, role, field, match.start, match.end, evidence)
             )
-        return out
+        return out, shared
 
 
 def _resolve_shared(mentions: list[Mention]) -> list[Mention]:

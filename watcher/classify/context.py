@@ -25,7 +25,9 @@ from .matcher import Match
 
 __all__ = ["MatchContext"]
 
-_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+_WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
+_MAIL_LOCAL = re.compile(r"[\w.+-]+$", re.ASCII)
+_MAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _PERSONAL_TITLE = re.compile(r"(?:\b(?:Mr|Ms|Mrs|Miss|Dr|Khun|Madam)\.?\s+)$")
 _LOWER_LATIN = re.compile("[a-z]")
 _LATIN_WORD = re.compile("[A-Za-z]{2,}")
@@ -50,7 +52,7 @@ class MatchContext:
         heads: Iterable[str] = (),
     ) -> None:
         self.text = text
-        self._addresses = [m.span() for m in _ADDRESS.finditer(text)] if "." in text else []
+        self._addresses = _addresses(text)
         self._starts = [start for start, _ in self._addresses]
         self._common = frozenset(common_words)
         self._yielding = frozenset(yielding)
@@ -58,11 +60,13 @@ class MatchContext:
 
     def is_mention(self, match: Match) -> bool:
         """False for a match in an address or hashtag, a person's name, a caps-line word."""
-        if self._in_address(match.start):
+        if self._addresses and self._in_address(match.start):
             return False
         if match.start > 0 and self.text[match.start - 1] == "#":
             return False
         alias = match.alias
+        if not alias.text.isascii():
+            return True
         if (
             alias.kind == "country"
             and _is_latin(alias.text)
@@ -124,6 +128,21 @@ class MatchContext:
         end = self.text.find("\n", match.end)
         line = self.text[start : end if end >= 0 else len(self.text)]
         return not _LOWER_LATIN.search(line) and len(_LATIN_WORD.findall(line)) >= 3
+
+
+def _addresses(text: str) -> list[tuple[int, int]]:
+    """Spans of web and e-mail addresses, sorted (found from their `www.`, `://` or `@`)."""
+    spans: list[tuple[int, int]] = []
+    if "www." in text or "://" in text:
+        spans += [m.span() for m in _WEB_ADDRESS.finditer(text)]
+    at = text.find("@")
+    while at > 0:
+        local = _MAIL_LOCAL.search(text, max(0, at - 64), at)
+        domain = _MAIL_DOMAIN.match(text, at + 1)
+        if local and domain:
+            spans.append((local.start(), domain.end()))
+        at = text.find("@", at + 1)
+    return sorted(spans)
 
 
 def _is_title(match: Match | None) -> bool:

@@ -132,6 +132,7 @@ class Ranker:
         self._actor_before = _automaton(_words(roles.get("ministry_actor_before")))
         present = roles.get("ministry_present", {})
         self._present = _present_pattern(present)
+        self._present_openers = tuple(present.get("list_openers", []))
         self._addressed = _automaton({w: 1.0 for w in present.get("addressed_before", [])})
         speakers = roles.get("speakers", {})
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
@@ -158,8 +159,10 @@ class Ranker:
             for c in countries
         }
         primary = self._primary(scores)
-        listed = _listed_ministries(mentions, body)
         present = self._present_spans(body, lead_start)
+        listed = _listed_ministries(
+            [m for m in mentions if not _inside(m, present)] if present else mentions, body
+        )
         ministries = {
             c: t
             for (k, c), t in tallies.items()
@@ -203,15 +206,13 @@ class Ranker:
         floor = max(self.p["primary_min"], self.p["primary_ratio"] * best)
         return [c for c, s in scores.items() if s >= floor]
 
-    def _acts(
-        self, tally: _Tally, body: str, lead_start: int, present: list[tuple[int, int]]
-    ) -> bool:
+    def _acts(self, tally: _Tally, body: str, lead_start: int, present: _Present) -> bool:
         if tally.title or _namings(tally.body, body) >= self.p["acts_min_mentions"]:
             return True
         if tally.first_body() < lead_start + self.p["lead_chars"]:
             return True
         for mention in tally.body:
-            if any(a <= mention.start < b for a, b in present):
+            if (present and _inside(mention, present)) or self._addressed_to(mention, body):
                 continue
             if mention.role == "titles":
                 return True
@@ -223,14 +224,18 @@ class Ranker:
                 return True
         return False
 
-    def _present_spans(self, body: str, lead_start: int) -> list[tuple[int, int]]:
+    def _present_spans(self, body: str, lead_start: int) -> _Present:
         """Attendance lists and letter addressees after the lead: names there are present."""
         start = lead_start + int(self.p["lead_chars"])
-        spans = [m.span() for m in self._present.finditer(body, start)] if self._present else []
-        if self._addressed is not None:
-            for end, _ in self._addressed.iter(body, start):
-                spans.append((end + 1, end + 3))
-        return spans
+        spans: list[tuple[int, int]] = []
+        if self._present is not None and any(w in body for w in self._present_openers):
+            spans = [m.span() for m in self._present.finditer(body, start)]
+        return _Present(spans)
+
+    def _addressed_to(self, mention: Mention, body: str) -> bool:
+        """`ส่งหนังสือถึงผู้ว่าราชการจังหวัด`: the ministry is written to, it does not act."""
+        before = body[max(0, mention.start - 12) : mention.start].rstrip()
+        return _ends_with(self._addressed, before)
 
     def _speaker_leads(self, mentions: list[Mention], body: str, lead_start: int) -> bool:
         """A spokesperson named first in the lead and reporting (เปิดเผยว่า, disclosed)."""
@@ -294,6 +299,18 @@ def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
                 listed.update((previous.code, mention.code))
         previous = mention
     return listed
+
+
+@dataclass(frozen=True)
+class _Present:
+    spans: list[tuple[int, int]]  # attendance lists after the lead
+
+    def __bool__(self) -> bool:
+        return bool(self.spans)
+
+
+def _inside(mention: Mention, present: _Present) -> bool:
+    return mention.field == "body" and any(a <= mention.start < b for a, b in present.spans)
 
 
 def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:

@@ -17,7 +17,7 @@ __all__ = ["NormalText", "fold_case", "normalize", "normalize_alias"]
 
 _DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_DIGIT_PAIRS = tuple(zip("๐๑๒๓๔๕๖๗๘๙", "0123456789", strict=True))
 _THAI_DIGIT = re.compile("[๐-๙]")
 _NIKHAHIT = "\u0e4d"
 _SARA_AA = "\u0e32"
@@ -127,7 +127,11 @@ def fold_case(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = text.translate(_ASCII_LOWER)
-    return lowered.translate(_THAI_DIGITS) if _THAI_DIGIT.search(lowered) else lowered
+    if _THAI_DIGIT.search(lowered) is None:
+        return lowered
+    for thai, ascii_digit in _DIGIT_PAIRS:  # ten C-speed passes beat one dict translate
+        lowered = lowered.replace(thai, ascii_digit)
+    return lowered
 
 
 def normalize(text: str) -> NormalText:
