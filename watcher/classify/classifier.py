@@ -11,17 +11,16 @@ import dataclasses
 from pathlib import Path
 from threading import Lock
 
+from .context import MatchContext
 from .gazetteer import Gazetteer, load_gazetteer
 from .labels import Evidence, Labels
-from .matcher import Match, Matcher
+from .matcher import Matcher
 from .ranking import Mention, Ranker
 from .textnorm import NormalText, normalize
 
 __all__ = ["Classifier"]
 
 _TITLE_REPEAT_ZONE = 1500
-_FOREIGN_GAP = frozenset(["", "แห่ง", "ของ"])
-_POSTED_ABROAD = ("ประจำ", " ณ")
 _CACHE: dict[Path, Classifier] = {}
 _CACHE_LOCK = Lock()
 
@@ -30,8 +29,16 @@ class Classifier:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         affixes = gazetteer.roles.get("country_affixes", {}).get("words", [])
-        self._yielding = frozenset(gazetteer.roles.get("yielding_titles", {}).get("words", []))
-        self._matcher = Matcher(gazetteer.aliases(), affixes)
+        roles = gazetteer.roles
+        self._yielding = frozenset(roles.get("yielding_titles", {}).get("words", []))
+        self._heads = frozenset(roles.get("head_of_government_titles", {}).get("words", []))
+        self._common_words = frozenset(roles.get("caps_common_words", {}).get("words", []))
+        aliases = gazetteer.aliases()
+        self._matcher = Matcher(aliases, affixes)
+        codes: dict[str, set[str]] = {}
+        for alias in aliases:
+            codes.setdefault(alias.text, set()).add(alias.code)
+        self._shared = frozenset(text for text, found in codes.items() if len(found) > 1)
         self._ranker = Ranker(gazetteer.roles)
         cabinet = gazetteer.roles.get("cabinet_summary", {})
         self._cabinet_prefixes = tuple(p.casefold() for p in cabinet.get("title_prefixes", []))
@@ -50,9 +57,12 @@ class Classifier:
     def classify(self, title: str, body: str, category: str | None = None) -> Labels:
         mentions: list[Mention] = []
         norm_title, norm_body = normalize(title), normalize(body)
-        mentions += self._mentions(title, norm_title, "title", [])
+        title_mentions, title_shared = self._mentions(title, norm_title, "title", [])
         repeats = _title_repeats(norm_title.cased, norm_body.cased)
-        mentions += self._mentions(body, norm_body, "body", repeats)
+        body_mentions, body_shared = self._mentions(body, norm_body, "body", repeats)
+        mentions += title_mentions + body_mentions
+        if title_shared or body_shared:
+            mentions = _resolve_shared(mentions)
         labels = self._ranker.rank(mentions, norm_title.cased, norm_body.cased, repeats)
         if not self.is_cabinet_summary(norm_title.cased, category):
             return labels
@@ -70,47 +80,53 @@ class Classifier:
 
     def _mentions(
         self, original: str, text: NormalText, field: str, skip: list[tuple[int, int]]
-    ) -> list[Mention]:
+    ) -> tuple[list[Mention], bool]:
+        """The field's mentions, and whether one of them is an alias several codes share."""
         matches = self._matcher.scan(text)
+        shared = False
+        context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
         out: list[Mention] = []
         for index, match in enumerate(matches):
-            if any(a <= match.start < b for a, b in skip):
+            if any(a <= match.start < b for a, b in skip) or not context.is_mention(match):
                 continue
             kind, role = match.alias.kind, match.alias.role
+            previous = matches[index - 1] if index > 0 else None
             following = matches[index + 1] if index + 1 < len(matches) else None
-            if kind == "ministry" and self._skipped(text.cased, match, following):
+            if kind == "ministry" and (
+                context.names_foreign_office(match, previous, following)
+                or context.other_post_speaks(match, previous, following)
+            ):
                 continue
+            shared = shared or match.alias.text in self._shared
             start = text.original_offset(match.start)
             end = text.original_offset(match.end - 1) + 1
             evidence = Evidence(kind, match.alias.code, original[start:end], field, start)
             out.append(
                 Mention(kind, match.alias.code, role, field, match.start, match.end, evidence)
             )
-        return out
-
-    def _skipped(self, text: str, match: Match, following: Match | None) -> bool:
-        return _names_foreign(text, match, following) or (
-            match.alias.text in self._yielding and _joint_title(text, match, following)
-        )
+        return out, shared
 
 
-def _joint_title(text: str, match: Match, following: Match | None) -> bool:
-    """`รองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงยุติธรรม`: one person, acting for the ministry."""
-    if following is None or following.alias.kind != "ministry" or following.alias.role != "titles":
-        return False
-    return text[match.end : following.start].strip() in ("", "และ")
+def _resolve_shared(mentions: list[Mention]) -> list[Mention]:
+    """An abbreviation two ministries share (ทช., กพร.) names the one the item names otherwise.
 
-
-def _names_foreign(text: str, match: Match, following: Match | None) -> bool:
-    """`นายกรัฐมนตรีญี่ปุ่น`, `กระทรวงการต่างประเทศจีน`: a foreign office, not a Thai ministry."""
-    if following is None or following.alias.kind != "country":
-        return False
-    if match.alias.text.endswith(_POSTED_ABROAD):
-        return False
-    gap = text[match.end : following.start].strip()
-    if gap != text[match.end : following.start] and match.alias.role != "titles":
-        return False
-    return gap in _FOREIGN_GAP
+    Kept for each code that has a mention of its own elsewhere in the item; dropped when none or
+    several have (the item does not say which office it means).
+    """
+    spans: dict[tuple[str, int, int], set[str]] = {}
+    for mention in mentions:
+        spans.setdefault((mention.field, mention.start, mention.end), set()).add(mention.code)
+    shared = {span for span, codes in spans.items() if len(codes) > 1}
+    if not shared:
+        return mentions
+    named = {m.code for m in mentions if (m.field, m.start, m.end) not in shared}
+    kept: list[Mention] = []
+    for mention in mentions:
+        span = (mention.field, mention.start, mention.end)
+        if span in shared and (mention.code not in named or len(spans[span] & named) != 1):
+            continue
+        kept.append(mention)
+    return kept
 
 
 def _title_repeats(title: str, body: str) -> list[tuple[int, int]]:

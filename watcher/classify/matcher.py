@@ -3,8 +3,9 @@
 Thai has no spaces between words, so a name can sit inside another word (ลาว in ศาลาว่าการ,
 จีน in ปราจีนบุรี, ตรุษจีน). The pass finds every alias; overlapping matches resolve
 leftmost-longest, so a longer alias or a not-a-state phrase (เกาหลีเหนือ, ตรุษจีน) swallows the
-name inside it. A character rule then rejects matches that start after a leading vowel or end
-before a following vowel or tone mark (mid-syllable), and Latin aliases need ASCII word
+name inside it; an alias two codes share (ทช., กพร.) is returned once per code. A character
+rule then rejects matches that start after a leading vowel or end before a following vowel or
+tone mark (mid-syllable), and Latin aliases need ASCII word
 boundaries, and a dotted Thai abbreviation may not continue a longer one (ทร. in มทร.). Names
 listed right after a language (ภาษาอังกฤษ เยอรมัน ฝรั่งเศส, ภาษาไทยและอังกฤษ) are languages
 too, not states. Last, a Thai country or bloc name found strictly inside a word of pythainlp's
@@ -86,6 +87,8 @@ class Matcher:
             if match.start >= last_end:
                 chosen.append(match)
                 last_end = match.end
+            elif _same_span(chosen[-1], match) and chosen[-1].alias.code != match.alias.code:
+                chosen.append(match)  # an abbreviation two codes share (ทช.): the caller decides
         chosen = _drop_languages(text.cased, chosen)
         return [m for m in chosen if m.alias.kind != "not_state" and self._is_word(text.cased, m)]
 
@@ -111,6 +114,10 @@ class Matcher:
             if start >= 0 and text.startswith(word, start):
                 return False
         return True
+
+
+def _same_span(first: Match, second: Match) -> bool:
+    return first.start == second.start and first.end == second.end
 
 
 def _clean_edges(text: str, start: int, end: int) -> bool:

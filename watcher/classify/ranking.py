@@ -60,6 +60,8 @@ from .labels import Evidence, Labels, cap_evidence
 __all__ = ["Mention", "Ranker"]
 
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
+_BRACKETED = re.compile(r"\([^()]{0,24}\)")
+_SENTENCE_CHARS = 600
 
 _DEFAULTS: dict[str, float] = {
     "lead_chars": 400,
@@ -128,6 +130,14 @@ class Ranker:
         self._country_roles = _automaton(_words(roles.get("country_roles")))
         self._actor_after = _automaton(_words(roles.get("ministry_actor_after")))
         self._actor_before = _automaton(_words(roles.get("ministry_actor_before")))
+        present = roles.get("ministry_present", {})
+        self._present = _present_pattern(present)
+        self._present_openers = tuple(present.get("list_openers", []))
+        self._addressed = _automaton({w: 1.0 for w in present.get("addressed_before", [])})
+        speakers = roles.get("speakers", {})
+        self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
+        self._speaker_verbs = tuple(speakers.get("verbs", []))
+        self._speaker_within = int(speakers.get("within", 160))
 
     def rank(
         self, mentions: list[Mention], title: str, body: str, repeats: list[tuple[int, int]]
@@ -149,13 +159,18 @@ class Ranker:
             for c in countries
         }
         primary = self._primary(scores)
-        listed = _listed_ministries(mentions, body)
+        present = self._present_spans(body, lead_start)
+        listed = _listed_ministries(
+            [m for m in mentions if not _inside(m, present)] if present else mentions, body
+        )
         ministries = {
             c: t
             for (k, c), t in tallies.items()
-            if k == "ministry" and (c in listed or self._acts(t, body, lead_start))
+            if k == "ministry" and (c in listed or self._acts(t, body, lead_start, present))
         }
         lead = self._lead(ministries, lead_start)
+        if self._speaker_leads(mentions, body, lead_start) and "opm" in ministries:
+            lead = "opm"
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
         kept |= {("ministry", m) for m in ministries}
         evidence = [m.evidence for m in mentions if (m.kind, m.code) in kept]
@@ -191,14 +206,16 @@ class Ranker:
         floor = max(self.p["primary_min"], self.p["primary_ratio"] * best)
         return [c for c, s in scores.items() if s >= floor]
 
-    def _acts(self, tally: _Tally, body: str, lead_start: int) -> bool:
-        if tally.title or "titles" in tally.roles:
-            return True
-        if _namings(tally.body, body) >= self.p["acts_min_mentions"]:
+    def _acts(self, tally: _Tally, body: str, lead_start: int, present: _Present) -> bool:
+        if tally.title or _namings(tally.body, body) >= self.p["acts_min_mentions"]:
             return True
         if tally.first_body() < lead_start + self.p["lead_chars"]:
             return True
         for mention in tally.body:
+            if (present and _inside(mention, present)) or self._addressed_to(mention, body):
+                continue
+            if mention.role == "titles":
+                return True
             after = body[mention.end : mention.end + 40]
             before = body[max(0, mention.start - 20) : mention.start]
             if _starts_with(self._actor_after, after.lstrip()) or _ends_with(
@@ -206,6 +223,29 @@ class Ranker:
             ):
                 return True
         return False
+
+    def _present_spans(self, body: str, lead_start: int) -> _Present:
+        """Attendance lists and letter addressees after the lead: names there are present."""
+        start = lead_start + int(self.p["lead_chars"])
+        spans: list[tuple[int, int]] = []
+        if self._present is not None and any(w in body for w in self._present_openers):
+            spans = [m.span() for m in self._present.finditer(body, start)]
+        return _Present(spans)
+
+    def _addressed_to(self, mention: Mention, body: str) -> bool:
+        """`ส่งหนังสือถึงผู้ว่าราชการจังหวัด`: the ministry is written to, it does not act."""
+        before = body[max(0, mention.start - 12) : mention.start].rstrip()
+        return _ends_with(self._addressed, before)
+
+    def _speaker_leads(self, mentions: list[Mention], body: str, lead_start: int) -> bool:
+        """A spokesperson named first in the lead and reporting (เปิดเผยว่า, disclosed)."""
+        first = next((m for m in mentions if m.field == "body" and m.kind == "ministry"), None)
+        if first is None or first.start >= lead_start + self.p["lead_chars"]:
+            return False
+        if body[first.start : first.end].casefold() not in self._speakers:
+            return False
+        window = body[first.end : first.end + self._speaker_within]
+        return any(verb in window for verb in self._speaker_verbs)
 
     def _lead(self, ministries: dict[str, _Tally], lead_start: int) -> str | None:
         p = self.p
@@ -254,11 +294,32 @@ def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
         if mention.kind != "ministry" or mention.field != "body":
             continue
         if previous is not None and previous.code != mention.code:
-            gap = body[previous.end : mention.start].strip(" ,\xa0\n\t")
+            gap = _BRACKETED.sub("", body[previous.end : mention.start]).strip(" ,\xa0\n\t")
             if gap.removeprefix("และ").strip() == "" and len(gap) <= 4:
                 listed.update((previous.code, mention.code))
         previous = mention
     return listed
+
+
+@dataclass(frozen=True)
+class _Present:
+    spans: list[tuple[int, int]]  # attendance lists after the lead
+
+    def __bool__(self) -> bool:
+        return bool(self.spans)
+
+
+def _inside(mention: Mention, present: _Present) -> bool:
+    return mention.field == "body" and any(a <= mention.start < b for a, b in present.spans)
+
+
+def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:
+    openers, closers = table.get("list_openers", []), table.get("list_closers", [])
+    if not openers or not closers:
+        return None
+    alternatives = "|".join(re.escape(word) for word in openers)
+    ends = "|".join(re.escape(word) for word in closers)
+    return re.compile(f"(?:{alternatives})[^\n]{{0,{_SENTENCE_CHARS}}}?(?:{ends})")
 
 
 def _hits(automaton: ahocorasick.Automaton | None, text: str) -> list[tuple[int, float]]:

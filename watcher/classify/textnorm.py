@@ -1,9 +1,9 @@
 """Normalise text for matching while keeping every match traceable to the text the caller passed.
 
 Matching runs on a normalised copy (NFC, zero-width characters and soft hyphens dropped, Thai
-SARA AM written as NIKHAHIT + SARA AA recomposed, ASCII letters lower-cased) so that odd encodings
-of the same word still match; `NormalText.origin` maps each normalised index back to the original
-one so evidence offsets point into the caller's string.
+SARA AM written as NIKHAHIT + SARA AA recomposed, ASCII letters lower-cased, Thai digits folded
+to ASCII ones) so that odd encodings of the same word still match; `NormalText.origin` maps each
+normalised index back to the original one so evidence offsets point into the caller's string.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ __all__ = ["NormalText", "fold_case", "normalize", "normalize_alias"]
 
 _DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_DIGIT_PAIRS = tuple(zip("๐๑๒๓๔๕๖๗๘๙", "0123456789", strict=True))
+_THAI_DIGIT = re.compile("[๐-๙]")
 _NIKHAHIT = "\u0e4d"
 _SARA_AA = "\u0e32"
 
@@ -120,9 +122,16 @@ def _recompose_sara_am(text: str, origin: list[int]) -> tuple[str, list[int]]:
 
 
 def fold_case(text: str) -> str:
-    """Lower case, keeping every character's position (str.lower() is C-fast but may grow: İ)."""
+    """Lower case and Thai digits as ASCII (กองทัพภาคที่ ๑ = กองทัพภาคที่ 1), keeping every
+    character's position (str.lower() is C-fast but may grow: İ)."""
     lowered = text.lower()
-    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+    if len(lowered) != len(text):
+        lowered = text.translate(_ASCII_LOWER)
+    if _THAI_DIGIT.search(lowered) is None:
+        return lowered
+    for thai, ascii_digit in _DIGIT_PAIRS:  # ten C-speed passes beat one dict translate
+        lowered = lowered.replace(thai, ascii_digit)
+    return lowered
 
 
 def normalize(text: str) -> NormalText:
