@@ -37,7 +37,6 @@ __all__ = [
     "SHINGLE_CHARS",
     "Fingerprint",
     "NearDuplicates",
-    "Similar",
     "comparable_text",
     "dates_clash",
     "dates_mentioned",
@@ -116,22 +115,25 @@ def _signature_input(hashes: np.ndarray) -> np.ndarray:
     The same shingle is sampled in every text, so the sample's Jaccard estimates the whole
     set's; it makes signing 4× cheaper, and candidates are compared exactly afterwards.
     """
-    sample = hashes[(hashes >> np.uint64(61)) == 0]
+    sample = hashes[(hashes >> np.uint64(60)) == 0]
     return (sample & _LOW32).astype(np.uint32)
 
 
 def band_keys(hashes: np.ndarray) -> tuple[int, ...]:
-    """One signed 64-bit bucket key per LSH band of the sampled shingles' MinHash signature."""
+    """One signed 64-bit bucket key per LSH band of the sampled shingles' MinHash signature.
+
+    The band's number is hashed in, so equal values in two different bands are two buckets.
+    """
     signature = _empty_minhash().copy()
     signature.update_batch(_signature_input(hashes).tolist())
     values = signature.hashvalues
     return tuple(
         int.from_bytes(
-            hashlib.blake2b(values[start:end].tobytes(), digest_size=8).digest(),
+            hashlib.blake2b(bytes([band]) + values[start:end].tobytes(), digest_size=8).digest(),
             "big",
             signed=True,
         )
-        for start, end in _band_ranges()
+        for band, (start, end) in enumerate(_band_ranges())
     )
 
 
@@ -201,14 +203,6 @@ def fingerprint(item: Item, day: str) -> Fingerprint:
     return Fingerprint(text, hashes, bands, day)
 
 
-@dataclass(frozen=True)
-class Similar:
-    """The story an item is a variant of, and how similar it is to that story's closest item."""
-
-    story: str
-    similarity: float
-
-
 class NearDuplicates:
     """Decides whether an item is a variant of an earlier story (threshold and window in days)."""
 
@@ -228,8 +222,11 @@ class NearDuplicates:
         span = dt.timedelta(days=self.days)
         return (centre - span).isoformat(), (centre + span).isoformat()
 
-    def choose(self, print_: Fingerprint, candidates: Iterable[NearCandidate]) -> Similar | None:
-        """The earliest story with an item at least `threshold` similar, or None."""
+    def choose(
+        self, print_: Fingerprint, candidates: Iterable[NearCandidate]
+    ) -> tuple[str, float] | None:
+        """(story, similarity): the earliest story with an item at least `threshold` similar
+        whose dates do not clash with the item's, or None."""
         best: dict[str, tuple[int, float]] = {}
         for candidate in candidates:
             text = comparable_text(Item(candidate.title, candidate.body))
@@ -241,4 +238,4 @@ class NearDuplicates:
         if not best:
             return None
         story = min(best, key=lambda s: best[s][0])
-        return Similar(story, round(best[story][1], 4))
+        return story, round(best[story][1], 4)

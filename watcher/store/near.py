@@ -15,7 +15,7 @@ from watcher.store.records import NearCandidate
 
 __all__ = ["NearDuplicateTables"]
 
-_CHUNK = 400  # (band, bucket) pairs per query: SQLite allows 32,766 variables, keep it small
+_CHUNK = 400  # bucket keys per query (an item has 14): SQLite allows 32,766 variables
 
 
 class NearDuplicateTables(StoreBase):
@@ -25,11 +25,10 @@ class NearDuplicateTables(StoreBase):
                 "INSERT OR IGNORE INTO near_duplicate_stories (hash) VALUES (?)", [digest]
             )
         self.db.conn.executemany(
-            "INSERT OR IGNORE INTO near_duplicate_bands (band, bucket, hash, story, day)"
+            "INSERT OR IGNORE INTO near_duplicate_bands (bucket, hash, band, story, day)"
             " VALUES (?,?,?,?,?)",
-            [(band, bucket, digest, story, day) for band, bucket in enumerate(bands)],
+            [(bucket, digest, band, story, day) for band, bucket in enumerate(bands)],
         )
-        self.db.execute("DELETE FROM near_duplicate_pending WHERE hash = ?", [digest])
 
     def _story_of(self, digest: str) -> str:
         row = self.db.execute(
@@ -44,18 +43,14 @@ class NearDuplicateTables(StoreBase):
 
         `order` is the position of the candidate's story in storage order (earliest first).
         """
-        if not bands:
-            return []
-        pairs = list(enumerate(bands))
         found: dict[str, tuple[str, int]] = {}
-        for start in range(0, len(pairs), _CHUNK):
-            part = pairs[start : start + _CHUNK]
-            values = ",".join("(?,?)" for _ in part)
+        for start in range(0, len(bands), _CHUNK):
+            part = list(bands[start : start + _CHUNK])
             rows = self.db.execute(
                 "SELECT DISTINCT b.hash, b.story, s.id FROM near_duplicate_bands b"
                 " JOIN near_duplicate_stories s ON s.hash = b.story"
-                f" WHERE (b.band, b.bucket) IN (VALUES {values}) AND b.day BETWEEN ? AND ?",
-                [value for pair in part for value in pair] + [first_day, last_day],
+                f" WHERE b.bucket IN ({','.join('?' * len(part))}) AND b.day BETWEEN ? AND ?",
+                [*part, first_day, last_day],
             ).fetchall()
             found |= {row[0]: (row[1], row[2]) for row in rows}
         if not found:
@@ -95,3 +90,4 @@ class NearDuplicateTables(StoreBase):
         """Index an already stored item as its own story (the upgrade path)."""
         with self.transaction():
             self._write_bands(digest, self._story_of(digest), day, bands)
+            self.db.execute("DELETE FROM near_duplicate_pending WHERE hash = ?", [digest])

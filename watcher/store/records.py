@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ __all__ = [
     "ItemFilter",
     "Labels",
     "NearCandidate",
-    "NearDecision",
+    "NearQuery",
     "OutboxRow",
     "SourceState",
     "StoredItem",
@@ -66,17 +66,19 @@ class NearCandidate:
 
 
 @dataclass(frozen=True)
-class NearDecision:
-    """What near-duplicate detection decided for an item about to be stored.
+class NearQuery:
+    """What the store needs to find an item's earlier story inside the item's own transaction.
 
-    `bands` are its LSH band keys (empty when too short to compare), `day` the date its window is
-    measured on; `story` is the hash of the story's first item when it is a variant, else None.
+    `bands` are its LSH bucket keys (empty when too short to compare), `day` the date its window
+    is measured on, [first_day, last_day] the window; `decide` gets the candidates sharing a
+    bucket and returns (story hash, similarity) when the item is a variant, else None.
     """
 
     bands: tuple[int, ...]
     day: str
-    story: str | None = None
-    similarity: float | None = None
+    first_day: str
+    last_day: str
+    decide: Callable[[list[NearCandidate]], tuple[str, float] | None]
 
 
 ITEM_FIELDS = (

@@ -174,13 +174,15 @@ _NEAR_DUPLICATES = (
     "DROP INDEX items_listing",
     "CREATE INDEX items_listing ON items(revision_of, near_duplicate_of, published, first_seen,"
     " origin, category, lead_ministry, primary_countries, hash)",
+    # `bucket` hashes the band's number with its MinHash values, so one indexed IN (...) over an
+    # item's bucket keys finds every item sharing any band (a (band, bucket) pair list did not).
     """CREATE TABLE near_duplicate_bands (
-        band INTEGER NOT NULL,
         bucket INTEGER NOT NULL,
         hash TEXT NOT NULL REFERENCES items(hash),
+        band INTEGER NOT NULL,
         story TEXT NOT NULL,
         day TEXT NOT NULL,
-        PRIMARY KEY (band, bucket, hash)
+        PRIMARY KEY (bucket, hash)
     ) WITHOUT ROWID""",
     # A story's place in storage order: "the earliest story" when an item is near two.
     "CREATE TABLE near_duplicate_stories (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE)",
