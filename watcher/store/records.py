@@ -56,11 +56,12 @@ class ItemFilter:
 
 @dataclass(frozen=True)
 class NearCandidate:
-    """An earlier item sharing an LSH bucket; `order` ranks stories by when first stored."""
+    """An earlier item sharing an LSH bucket; `order` ranks stories, earliest first
+    (the story's first item's first_seen, published date, hash)."""
 
     hash: str
     story: str
-    order: int
+    order: tuple[str, str, str]
     title: str
     body: str
 
