@@ -6,7 +6,11 @@ Each measurement runs in its own process (so peak RSS is its own); figures are m
 Printed: wall time, items/s, peak RSS, DB size, and the ratio to the floor, for
   floor       decompress + JSON-decode every line (what any reader must pay)
   import      parse + hash + dedupe + store, no classification (the data core alone)
-  classified  the same with the classifier (what `watcher import` does)
+  neardup     the same with near-duplicate detection (MinHash, LSH band keys, candidate checks)
+  classified  the same with the classifier
+  classified-neardup  both (what `watcher import` does)
+The lines after the table compare each pair with and without near-duplicate detection (the
+goal: at most 20% more time).
 """
 
 from __future__ import annotations
@@ -45,12 +49,17 @@ def run_one(mode: str, corpus: Path, limit: int | None) -> dict[str, float]:
                 count += 1
     else:
         classifier = None
-        if mode == "classified":
+        detector = None
+        if mode in ("neardup", "classified-neardup"):
+            from watcher.neardup import NearDuplicates
+
+            detector = NearDuplicates(0.85, 30)
+        if mode in ("classified", "classified-neardup"):
             from watcher.classify import Classifier, default_gazetteer_dir
 
             classifier = Classifier.from_dir(default_gazetteer_dir())
         store = Store.open(db_path)
-        summary = Pipeline(store, classifier).import_records(
+        summary = Pipeline(store, classifier, near_duplicates=detector).import_records(
             itertools.islice(read_items([corpus]), limit)
         )
         count = sum(summary.counts.values())
@@ -61,20 +70,32 @@ def run_one(mode: str, corpus: Path, limit: int | None) -> dict[str, float]:
     return {"wall": wall, "items": count, "rss_mb": peak_kb / 1024, "db_mb": size / 1e6}
 
 
-def measure(mode: str, corpus: Path, limit: int | None, repeat: int) -> dict[str, float]:
-    runs = []
+def run_child(mode: str, corpus: Path, limit: int | None) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--corpus", str(corpus)]
+        + (["--limit", str(limit)] if limit else []),
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def measure(
+    modes: list[str], corpus: Path, limit: int | None, repeat: int
+) -> dict[str, dict[str, float]]:
+    """Medians per mode; the modes take turns in each round, so a change in the shared
+    machine's load falls on all of them rather than on whichever ran last."""
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     for _ in range(repeat):
-        output = subprocess.run(
-            [sys.executable, __file__, "--child", mode, "--corpus", str(corpus)]
-            + (["--limit", str(limit)] if limit else []),
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        ).stdout
-        runs.append(json.loads(output.strip().splitlines()[-1]))
-    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        for mode in modes:
+            runs[mode].append(run_child(mode, corpus, limit))
+    return {
+        mode: {key: statistics.median(run[key] for run in rows) for key in rows[0]}
+        for mode, rows in runs.items()
+    }
 
 
 def main() -> None:
@@ -82,7 +103,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--modes", default="floor,import,classified")
+    parser.add_argument("--modes", default="floor,import,neardup,classified,classified-neardup")
     parser.add_argument("--child", default=None)
     args = parser.parse_args()
     if args.child:
@@ -90,21 +111,23 @@ def main() -> None:
         return
     if not args.corpus.exists():
         sys.exit(f"{args.corpus}: corpus not found")
-    results = {
-        mode: measure(mode, args.corpus, args.limit, args.repeat) for mode in args.modes.split(",")
-    }
+    results = measure(args.modes.split(","), args.corpus, args.limit, args.repeat)
     floor = results.get("floor", {}).get("wall")
     print(f"corpus {args.corpus.name}, medians of {args.repeat} runs")
     print(
-        f"{'mode':<11}{'items':>8}{'wall s':>9}{'items/s':>10}{'peak RSS MB':>13}"
+        f"{'mode':<19}{'items':>8}{'wall s':>9}{'items/s':>10}{'peak RSS MB':>13}"
         f"{'DB MB':>8}{'x floor':>9}"
     )
     for mode, r in results.items():
         ratio = f"{r['wall'] / floor:.2f}" if floor else "-"
         print(
-            f"{mode:<11}{r['items']:>8.0f}{r['wall']:>9.2f}{r['items'] / r['wall']:>10.0f}"
+            f"{mode:<19}{r['items']:>8.0f}{r['wall']:>9.2f}{r['items'] / r['wall']:>10.0f}"
             f"{r['rss_mb']:>13.0f}{r['db_mb']:>8.0f}{ratio:>9}"
         )
+    for without, with_ in (("import", "neardup"), ("classified", "classified-neardup")):
+        if without in results and with_ in results:
+            extra = results[with_]["wall"] / results[without]["wall"] - 1
+            print(f"near-duplicate detection: {with_} {extra:+.1%} over {without} (goal ≤ +20%)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import datetime as dt
 import functools
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,7 +39,6 @@ __all__ = [
     "SHINGLE_CHARS",
     "Fingerprint",
     "NearDuplicates",
-    "Similar",
     "comparable_text",
     "dates_clash",
     "dates_mentioned",
@@ -48,10 +49,12 @@ __all__ = [
 ]
 
 SHINGLE_CHARS = 5
-# Fewer distinct shingles than this (a text of about 150 characters): never compared. Two-line
-# notices share most of their wording ("ประกาศ ... ขอเชิญ ...") without being one story.
-MIN_SHINGLES = 150
-NUM_PERM = 64
+# Fewer shingles than this (a text of about 300 characters): never compared. Two-line notices
+# (the corpus' daily notices of infected staff, vaccination tallies: 100-270 characters) share
+# most of their wording without being one story; the pair set loses no same-story pair to it.
+MIN_SHINGLES = 300
+NUM_PERM = 32
+RECENT_CANDIDATES = 512  # shingle sets kept for candidates met again (~30 KB each)
 # The band layout is fixed for Jaccard 0.5 whatever the configured threshold (≥ 0.5): stored band
 # keys stay valid when the threshold changes, and candidates are checked exactly anyway.
 LSH_FLOOR = 0.5
@@ -70,6 +73,19 @@ def _band_ranges() -> tuple[tuple[int, int], ...]:
 @functools.cache
 def _empty_minhash() -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=int)
+
+
+_PER_THREAD = threading.local()
+
+
+def _minhash() -> MinHash:
+    """One reusable MinHash per thread (pollers store from worker threads): cleared per item,
+    which saves the object's construction, a third of signing an item."""
+    signature: MinHash | None = getattr(_PER_THREAD, "minhash", None)
+    if signature is None:
+        signature = _PER_THREAD.minhash = _empty_minhash().copy()
+    signature.clear()
+    return signature
 
 
 def comparable_text(item: Item) -> str:
@@ -97,9 +113,20 @@ def _shingle_hashes(text: str) -> np.ndarray:
     return value
 
 
+def _sorted_unique(hashes: np.ndarray) -> np.ndarray:
+    """np.unique's result by a sort and a mask (numpy 2's hashing unique is 4× slower here)."""
+    values = np.sort((hashes & _LOW32).astype(np.uint32))
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def shingle_set(text: str) -> np.ndarray:
     """The distinct shingles of `text` as sorted unique 32-bit values (exact comparison)."""
-    return np.unique((_shingle_hashes(text) & _LOW32).astype(np.uint32))
+    return _sorted_unique(_shingle_hashes(text))
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -116,22 +143,25 @@ def _signature_input(hashes: np.ndarray) -> np.ndarray:
     The same shingle is sampled in every text, so the sample's Jaccard estimates the whole
     set's; it makes signing 4× cheaper, and candidates are compared exactly afterwards.
     """
-    sample = hashes[(hashes >> np.uint64(61)) == 0]
+    sample = hashes[(hashes >> np.uint64(60)) == 0]
     return (sample & _LOW32).astype(np.uint32)
 
 
 def band_keys(hashes: np.ndarray) -> tuple[int, ...]:
-    """One signed 64-bit bucket key per LSH band of the sampled shingles' MinHash signature."""
-    signature = _empty_minhash().copy()
+    """One signed 64-bit bucket key per LSH band of the sampled shingles' MinHash signature.
+
+    The band's number is hashed in, so equal values in two different bands are two buckets.
+    """
+    signature = _minhash()
     signature.update_batch(_signature_input(hashes).tolist())
     values = signature.hashvalues
     return tuple(
         int.from_bytes(
-            hashlib.blake2b(values[start:end].tobytes(), digest_size=8).digest(),
+            hashlib.blake2b(bytes([band]) + values[start:end].tobytes(), digest_size=8).digest(),
             "big",
             signed=True,
         )
-        for start, end in _band_ranges()
+        for band, (start, end) in enumerate(_band_ranges())
     )
 
 
@@ -186,7 +216,7 @@ class Fingerprint:
     @functools.cached_property
     def shingles(self) -> np.ndarray:
         """Only needed when there are candidates to compare with (the unique sort is the cost)."""
-        return np.unique((self.hashes & _LOW32).astype(np.uint32))
+        return _sorted_unique(self.hashes)
 
     @functools.cached_property
     def dates(self) -> frozenset[tuple[int, int]]:
@@ -201,14 +231,6 @@ def fingerprint(item: Item, day: str) -> Fingerprint:
     return Fingerprint(text, hashes, bands, day)
 
 
-@dataclass(frozen=True)
-class Similar:
-    """The story an item is a variant of, and how similar it is to that story's closest item."""
-
-    story: str
-    similarity: float
-
-
 class NearDuplicates:
     """Decides whether an item is a variant of an earlier story (threshold and window in days)."""
 
@@ -221,6 +243,9 @@ class NearDuplicates:
             raise ValueError(f"threshold must be between {LSH_FLOOR} and 1, not {threshold}")
         self.threshold = threshold
         self.days = days
+        # Candidates recur (a template's stories meet each other for a month): their shingle
+        # sets are kept for the most recent ones rather than rebuilt at every meeting.
+        self._recent: OrderedDict[str, tuple[np.ndarray, str]] = OrderedDict()
 
     def window(self, day: str) -> tuple[str, str]:
         """The [first, last] days an earlier item may have to be compared with one of `day`."""
@@ -228,12 +253,19 @@ class NearDuplicates:
         span = dt.timedelta(days=self.days)
         return (centre - span).isoformat(), (centre + span).isoformat()
 
-    def choose(self, print_: Fingerprint, candidates: Iterable[NearCandidate]) -> Similar | None:
-        """The earliest story with an item at least `threshold` similar, or None."""
-        best: dict[str, tuple[int, float]] = {}
+    def choose(
+        self, print_: Fingerprint, candidates: Iterable[NearCandidate]
+    ) -> tuple[str, float] | None:
+        """(story, similarity): the earliest story with an item at least `threshold` similar
+        whose dates do not clash with the item's, or None."""
+        best: dict[str, tuple[tuple[str, str, str], float]] = {}
+        size = len(print_.shingles)
         for candidate in candidates:
-            text = comparable_text(Item(candidate.title, candidate.body))
-            similarity = jaccard(print_.shingles, shingle_set(text))
+            shingles, text = self._shingles_of(candidate)
+            smaller, larger = sorted((size, len(shingles)))
+            if smaller < self.threshold * larger:  # |A ∩ B| / |A ∪ B| ≤ smaller / larger
+                continue
+            similarity = jaccard(print_.shingles, shingles)
             if similarity < self.threshold or dates_clash(print_.dates, dates_mentioned(text)):
                 continue
             order, known = best.get(candidate.story, (candidate.order, 0.0))
@@ -241,4 +273,15 @@ class NearDuplicates:
         if not best:
             return None
         story = min(best, key=lambda s: best[s][0])
-        return Similar(story, round(best[story][1], 4))
+        return story, round(best[story][1], 4)
+
+    def _shingles_of(self, candidate: NearCandidate) -> tuple[np.ndarray, str]:
+        known = self._recent.get(candidate.hash)
+        if known is not None:
+            self._recent.move_to_end(candidate.hash)
+            return known
+        text = comparable_text(Item(candidate.title, candidate.body))
+        known = self._recent[candidate.hash] = (shingle_set(text), text)
+        if len(self._recent) > RECENT_CANDIDATES:
+            self._recent.popitem(last=False)
+        return known

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from watcher.corpus import Item, rejection_reason
 from watcher.reader import ReadRecord
-from watcher.store import NearDecision, Store, utc_iso
+from watcher.store import NearQuery, Store, utc_iso
 
 if TYPE_CHECKING:
     from watcher.neardup import NearDuplicates
@@ -96,19 +96,18 @@ class Pipeline:
         if not self._pending_indexed:
             self.index_pending()
         seen_at = self.clock()
-        # One transaction from the candidate lookup to the stored item and its band keys: a
-        # second writer cannot slip a story in between, and a crash leaves neither half.
-        with self.store.transaction():
-            known = self.store.has_item(digest)
-            labels = None if known else self.labels_for(item)
-            near = None if known else self.near_decision(item, seen_at)
-            outcome = self.store.add_item(
-                item, origin=origin, seen_at=seen_at, labels=labels, alert=alert, near=near
-            )
+        known = self.store.has_item(digest)
+        labels = None if known else self.labels_for(item)
+        near = None if known else self.near_query(item, seen_at)
+        # The store looks the candidates up, decides and writes the item with its band keys in
+        # one transaction: no writer slips a story in between, a crash leaves neither half.
+        outcome = self.store.add_item(
+            item, origin=origin, seen_at=seen_at, labels=labels, alert=alert, near=near
+        )
         return ItemResult(outcome.status, digest, None, labels, outcome.queued)
 
-    def near_decision(self, item: Item, seen_at: dt.datetime) -> NearDecision | None:
-        """Whether `item` repeats a story first seen within the window (None: detection off)."""
+    def near_query(self, item: Item, seen_at: dt.datetime) -> NearQuery | None:
+        """How the store finds the story `item` repeats, if any (None: detection is off)."""
         detector = self.near_duplicates
         if detector is None:
             return None
@@ -116,11 +115,9 @@ class Pipeline:
 
         day = story_day(item.published, utc_iso(seen_at))
         print_ = fingerprint(item, day)
-        candidates = self.store.near_duplicate_candidates(print_.bands, *detector.window(day))
-        similar = detector.choose(print_, candidates) if candidates else None
-        if similar is None:
-            return NearDecision(print_.bands, day)
-        return NearDecision(print_.bands, day, similar.story, similar.similarity)
+        return NearQuery(
+            print_.bands, day, *detector.window(day), lambda c: detector.choose(print_, c)
+        )
 
     def index_pending(self, batch: int = IMPORT_BATCH) -> int:
         """Give items stored before near-duplicate detection existed their band keys (once).

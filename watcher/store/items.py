@@ -17,7 +17,7 @@ from watcher.store.records import (
     AddOutcome,
     ItemFilter,
     Labels,
-    NearDecision,
+    NearQuery,
     StoredItem,
     utc_iso,
 )
@@ -36,7 +36,7 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         seen_at: dt.datetime,
         labels: Labels | None = None,
         alert: bool = False,
-        near: NearDecision | None = None,
+        near: NearQuery | None = None,
     ) -> AddOutcome:
         """Store an item unless its hash is known; queue its alerts in the same transaction.
 
@@ -53,7 +53,13 @@ class ItemTables(NearDuplicateTables, OutboxTables):
                 db.execute("UPDATE items SET last_seen = ? WHERE hash = ?", [now, digest])
                 return AddOutcome("duplicate", digest)
             revision_of = self._root_at_url(item.url)
-            story = None if near is None or revision_of is not None else near.story
+            story, similarity = None, None
+            if near is not None and near.bands and revision_of is None:
+                candidates = self.near_duplicate_candidates(
+                    near.bands, near.first_day, near.last_day
+                )
+                if candidates and (decision := near.decide(candidates)) is not None:
+                    story, similarity = decision
             db.execute(
                 "INSERT INTO items (hash, url, source_id, title, body, category, published,"
                 " first_seen, last_seen, origin, revision_of, near_duplicate_of, near_similarity)"
@@ -71,7 +77,7 @@ class ItemTables(NearDuplicateTables, OutboxTables):
                     origin,
                     revision_of,
                     story,
-                    near.similarity if story and near else None,
+                    similarity,
                 ],
             )
             self._record_url(digest, item.url, now)

@@ -7,29 +7,33 @@ would let that republication alert a second time).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from watcher.store.base import StoreBase
 from watcher.store.records import NearCandidate
 
-__all__ = ["NearDuplicateTables"]
+__all__ = ["PERIOD_DAYS", "NearDuplicateTables", "period_of"]
 
-_CHUNK = 400  # (band, bucket) pairs per query: SQLite allows 32,766 variables, keep it small
+_CHUNK = 400  # bucket keys per query (an item has 14): SQLite allows 32,766 variables
+PERIOD_DAYS = 32
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def period_of(day: str) -> int:
+    """The 32-day span `day` (ISO) falls in: the leading part of a band row's key."""
+    return (dt.date.fromisoformat(day) - _EPOCH).days // PERIOD_DAYS
 
 
 class NearDuplicateTables(StoreBase):
     def _write_bands(self, digest: str, story: str, day: str, bands: Sequence[int]) -> None:
-        if story == digest:
-            self.db.execute(
-                "INSERT OR IGNORE INTO near_duplicate_stories (hash) VALUES (?)", [digest]
-            )
+        period = period_of(day) if bands else 0
         self.db.conn.executemany(
-            "INSERT OR IGNORE INTO near_duplicate_bands (band, bucket, hash, story, day)"
-            " VALUES (?,?,?,?,?)",
-            [(band, bucket, digest, story, day) for band, bucket in enumerate(bands)],
+            "INSERT OR IGNORE INTO near_duplicate_bands (period, bucket, hash, band, story, day)"
+            " VALUES (?,?,?,?,?,?)",
+            [(period, bucket, digest, band, story, day) for band, bucket in enumerate(bands)],
         )
-        self.db.execute("DELETE FROM near_duplicate_pending WHERE hash = ?", [digest])
 
     def _story_of(self, digest: str) -> str:
         row = self.db.execute(
@@ -42,22 +46,22 @@ class NearDuplicateTables(StoreBase):
     ) -> list[NearCandidate]:
         """Items sharing a band bucket with `bands`, dated within [first_day, last_day].
 
-        `order` is the position of the candidate's story in storage order (earliest first).
+        `order` sorts their stories by when the story's first item was seen (then published).
         """
         if not bands:
             return []
-        pairs = list(enumerate(bands))
-        found: dict[str, tuple[str, int]] = {}
-        for start in range(0, len(pairs), _CHUNK):
-            part = pairs[start : start + _CHUNK]
-            values = ",".join("(?,?)" for _ in part)
+        periods = list(range(period_of(first_day), period_of(last_day) + 1))
+        found: dict[str, tuple[str, tuple[str, str, str]]] = {}
+        for start in range(0, len(bands), _CHUNK):
+            part = list(bands[start : start + _CHUNK])
             rows = self.db.execute(
-                "SELECT DISTINCT b.hash, b.story, s.id FROM near_duplicate_bands b"
-                " JOIN near_duplicate_stories s ON s.hash = b.story"
-                f" WHERE (b.band, b.bucket) IN (VALUES {values}) AND b.day BETWEEN ? AND ?",
-                [value for pair in part for value in pair] + [first_day, last_day],
+                "SELECT DISTINCT b.hash, b.story, i.first_seen, coalesce(i.published, '')"
+                " FROM near_duplicate_bands b JOIN items i ON i.hash = b.story"
+                f" WHERE b.period IN ({','.join('?' * len(periods))})"
+                f" AND b.bucket IN ({','.join('?' * len(part))}) AND b.day BETWEEN ? AND ?",
+                [*periods, *part, first_day, last_day],
             ).fetchall()
-            found |= {row[0]: (row[1], row[2]) for row in rows}
+            found |= {row[0]: (row[1], (row[2], row[3], row[1])) for row in rows}
         if not found:
             return []
         hashes = list(found)
@@ -95,3 +99,4 @@ class NearDuplicateTables(StoreBase):
         """Index an already stored item as its own story (the upgrade path)."""
         with self.transaction():
             self._write_bands(digest, self._story_of(digest), day, bands)
+            self.db.execute("DELETE FROM near_duplicate_pending WHERE hash = ?", [digest])

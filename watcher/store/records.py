@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ __all__ = [
     "ItemFilter",
     "Labels",
     "NearCandidate",
-    "NearDecision",
+    "NearQuery",
     "OutboxRow",
     "SourceSkip",
     "SourceState",
@@ -62,27 +62,30 @@ class ItemFilter:
 
 @dataclass(frozen=True)
 class NearCandidate:
-    """An earlier item sharing an LSH bucket; `order` ranks stories by when first stored."""
+    """An earlier item sharing an LSH bucket; `order` ranks stories, earliest first
+    (the story's first item's first_seen, published date, hash)."""
 
     hash: str
     story: str
-    order: int
+    order: tuple[str, str, str]
     title: str
     body: str
 
 
 @dataclass(frozen=True)
-class NearDecision:
-    """What near-duplicate detection decided for an item about to be stored.
+class NearQuery:
+    """What the store needs to find an item's earlier story inside the item's own transaction.
 
-    `bands` are its LSH band keys (empty when too short to compare), `day` the date its window is
-    measured on; `story` is the hash of the story's first item when it is a variant, else None.
+    `bands` are its LSH bucket keys (empty when too short to compare), `day` the date its window
+    is measured on, [first_day, last_day] the window; `decide` gets the candidates sharing a
+    bucket and returns (story hash, similarity) when the item is a variant, else None.
     """
 
     bands: tuple[int, ...]
     day: str
-    story: str | None = None
-    similarity: float | None = None
+    first_day: str
+    last_day: str
+    decide: Callable[[list[NearCandidate]], tuple[str, float] | None]
 
 
 ITEM_FIELDS = (
