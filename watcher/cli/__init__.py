@@ -12,14 +12,8 @@ import sys
 import click
 
 from watcher import __version__
-from watcher.cli.classify import classify_command, eval_command
 from watcher.cli.context import AppContext
-from watcher.cli.items import export_command, import_command, reclassify_command, seen_group
-from watcher.cli.ops import backup_command, health_command
-from watcher.cli.poll import demo_command, poll_command, run_command
-from watcher.cli.query import browse_command, reindex_command, search_command, stats_command
-from watcher.cli.sources import backfill_command, sources_command
-from watcher.cli.subscribers import digest_command, subscribers_group
+from watcher.cli.lazy import LazyCommands
 from watcher.errors import WatcherError
 from watcher.logs import redact
 
@@ -64,28 +58,31 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(app.close)
 
 
-for command in (
-    import_command,
-    seen_group,
-    export_command,
-    classify_command,
-    eval_command,
-    reclassify_command,
-    subscribers_group,
-    digest_command,
-    health_command,
-    backup_command,
-    poll_command,
-    backfill_command,
-    sources_command,
-    run_command,
-    demo_command,
-    search_command,
-    stats_command,
-    reindex_command,
-    browse_command,
-):
-    cli.add_command(command)
+# Each command's module is imported only when that command runs (or help lists it), so a
+# read-only command never pays for the polling, e-mail or classifier modules' imports.
+cli.commands = LazyCommands(
+    {
+        "import": "watcher.cli.items:import_command",
+        "seen": "watcher.cli.items:seen_group",
+        "export": "watcher.cli.items:export_command",
+        "classify": "watcher.cli.classify:classify_command",
+        "eval": "watcher.cli.classify:eval_command",
+        "reclassify": "watcher.cli.items:reclassify_command",
+        "subscribers": "watcher.cli.subscribers:subscribers_group",
+        "digest": "watcher.cli.subscribers:digest_command",
+        "health": "watcher.cli.ops:health_command",
+        "backup": "watcher.cli.ops:backup_command",
+        "poll": "watcher.cli.poll:poll_command",
+        "backfill": "watcher.cli.sources:backfill_command",
+        "sources": "watcher.cli.sources:sources_command",
+        "run": "watcher.cli.poll:run_command",
+        "demo": "watcher.cli.poll:demo_command",
+        "search": "watcher.cli.query:search_command",
+        "stats": "watcher.cli.query:stats_command",
+        "reindex": "watcher.cli.query:reindex_command",
+        "browse": "watcher.cli.query:browse_command",
+    }
+)
 
 
 def main() -> None:
