@@ -23,6 +23,9 @@ from watcher.store import ItemFilter, Store, StoredItem, TextQuery
 __all__ = ["Found", "items", "parse_search", "search", "snippet"]
 
 SNIPPET_CHARS = 160
+MAX_QUERY_CHARS = 1_000  # a person's question; longer is a paste or an attack on the index
+MAX_TERMS = 64  # each term is a LIKE scan over every body: 3,000 of them would hang a search
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
 _WHITESPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r'(-?)"([^"]*)"(?=\s|$)|(\S+)')
@@ -72,6 +75,7 @@ def normalize_term(text: str) -> str:
 
 def parse_search(text: str) -> TextQuery:
     """Parse the search syntax; InputError with one clear line on anything it cannot read."""
+    _check_bounds(text)
     clauses: list[list[str]] = []
     excluded: list[str] = []
     pending_or = False
@@ -108,7 +112,26 @@ def parse_search(text: str) -> TextQuery:
         raise InputError(f"search {text!r}: OR needs a term on each side")
     if not clauses:
         raise InputError(f"search {text!r}: give at least one word or phrase to find")
+    if sum(map(len, clauses)) + len(excluded) > MAX_TERMS:
+        raise InputError(
+            f"search {_shown(text)}: more than {MAX_TERMS} terms; ask something shorter"
+        )
     return TextQuery(tuple(tuple(c) for c in clauses), tuple(excluded))
+
+
+def _check_bounds(text: str) -> None:
+    """Refuse what no index should be asked (a NUL, a control character, a book-length query)."""
+    if _CONTROL.search(text):
+        raise InputError(f"search {_shown(text)}: contains a control character (such as NUL)")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InputError(
+            f"search {_shown(text)}: {len(text):,} characters, at most {MAX_QUERY_CHARS:,}"
+        )
+
+
+def _shown(text: str, width: int = 60) -> str:
+    """The query as an error line shows it: escaped, and cut so one line stays one line."""
+    return repr(text if len(text) <= width else text[:width] + "…")
 
 
 def snippet(item: StoredItem, terms: Sequence[str], width: int = SNIPPET_CHARS) -> str:

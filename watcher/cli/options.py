@@ -13,6 +13,7 @@ from watcher.store import ItemFilter
 __all__ = ["filter_from_options", "filter_options", "output_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_LIMIT = 1_000_000  # more than any history holds; SQLite cannot take 20-digit numbers
 
 
 def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -66,7 +67,10 @@ def filter_options(func: F) -> F:
         click.option("--since", callback=_iso_date, help="Published on or after YYYY-MM-DD."),
         click.option("--until", callback=_iso_date, help="Published on or before YYYY-MM-DD."),
         click.option(
-            "--limit", type=click.IntRange(min=0), default=None, help="At most this many items."
+            "--limit",
+            type=click.IntRange(min=0, max=MAX_LIMIT),
+            default=None,
+            help="At most this many items.",
         ),
     ]
     for option in reversed(options):
