@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -21,6 +22,14 @@ __all__ = ["digest_command", "subscribers_group"]
 @click.group("subscribers")
 def subscribers_group() -> None:
     """Add, list and remove the people alerts and digests go to."""
+
+
+class AddressError(click.UsageError):
+    """A refused address: one line on stderr (no usage text), exit status 2; never the
+    address itself when it is a secret (the channel's message leaves it out)."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
 
 
 def channel_options(function: Callable[..., None]) -> Callable[..., None]:
@@ -42,7 +51,7 @@ def _channel_and_address(addresses: dict[str, str | None]) -> tuple[str, str]:
     try:
         return name, channel_class(name).validate_address(text)
     except InputError as error:
-        raise click.BadParameter(str(error), param_hint=CHANNELS[name].option) from None
+        raise AddressError(f"{CHANNELS[name].option}: {error}") from None
 
 
 @subscribers_group.command("add")

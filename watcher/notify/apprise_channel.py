@@ -46,12 +46,14 @@ log = logging.getLogger(__name__)
 _STATUS = re.compile(r"error=(\d{3})")
 _CONNECTION = ("connection error", "socket exception", "timed out", "timeout")
 _SECRET_PART = 6  # path segments and query values this long may be tokens
+_MIN_REST = 4  # "slack://" alone is no secret, and masking it would hide the service name
 
 
 def url_secrets(url: str) -> list[str]:
     """The URL and the parts of it that may be credentials, for the log redactor."""
     parts = urlsplit(url)
-    found = [url, parts.password or "", parts.username or ""]
+    rest = url.split("://", 1)[1] if "://" in url else url
+    found = [url if len(rest) >= _MIN_REST else "", parts.password or "", parts.username or ""]
     found += [segment for segment in parts.path.split("/") if len(segment) >= _SECRET_PART]
     found += [value for _, value in parse_qsl(parts.query) if len(value) >= _SECRET_PART]
     if "://" in url:  # services like discord://ID/TOKEN put tokens in the "host" too
@@ -102,13 +104,11 @@ class AppriseChannel:
         add_secrets(url_secrets(url))
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         if not scheme:
-            raise InputError("--notify: not a URL (expected SERVICE://…, e.g. json://host/path)")
+            raise InputError("not a URL (expected SERVICE://…, e.g. json://host/path)")
         if scheme not in _known_schemes():
-            raise InputError(f"--notify: unknown Apprise service {scheme[:20]!r}")
+            raise InputError(f"unknown Apprise service {scheme[:20]!r}")
         if apprise.Apprise.instantiate(url) is None:
-            raise InputError(
-                f"--notify: malformed {scheme} URL (see the Apprise wiki for {scheme})"
-            )
+            raise InputError(f"malformed {scheme}:// URL (see the Apprise wiki)")
         return url
 
     @staticmethod

@@ -102,7 +102,7 @@ class EmailChannel:
     @staticmethod
     def validate_address(text: str) -> str:
         if not _ADDRESS.match(text.strip()):
-            raise InputError(f"--email: {text[:80]!r} is not an e-mail address")
+            raise InputError(f"{text[:80]!r} is not an e-mail address")
         return text.strip()
 
     @staticmethod

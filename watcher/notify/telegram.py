@@ -182,7 +182,7 @@ class TelegramChannel:
     def validate_address(text: str) -> str:
         """A chat id: an integer, negative for groups."""
         if not _CHAT_ID.match(text.strip()):
-            raise InputError(f"--telegram: {text[:40]!r} is not a Telegram chat id")
+            raise InputError(f"{text[:40]!r} is not a Telegram chat id")
         return text.strip()
 
     @staticmethod
