@@ -42,8 +42,8 @@ def channel_hooks(
             services += telegram_services
         elif name == "email":
 
-            def email_jobs(scheduler: Any) -> None:
-                add_email_jobs(scheduler, store, config, env)
+            def email_jobs(scheduler: Any) -> Service | None:
+                return add_email_jobs(scheduler, store, config, env)
 
             jobs.append(email_jobs)
         else:

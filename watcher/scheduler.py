@@ -6,9 +6,11 @@ never two. It adds one job per enabled source (interval + jitter, max_instances=
 cycle is never run twice at once, coalesce so missed runs collapse into one, a misfire grace).
 Other parts plug in through two hooks:
 
-- `extra_jobs`: callables that add their jobs to the scheduler (outbox sender, digests);
+- `extra_jobs`: callables that add their jobs to the scheduler (outbox sender, digests) and
+  may return a Service whose stop waits for their pass under way: APScheduler cancels running
+  jobs at shutdown, and a send cancelled before it is marked would go again after a restart;
 - `services`: objects with `async start()` / `async stop()` (the bot's polling), started after
-  the jobs are added and stopped, in reverse order, after the cycles have finished.
+  the jobs are added and stopped, in reverse order, after the cycles and the jobs' passes.
 
 SIGTERM and SIGINT set the stop event: no cycle starts any more, running cycles end after the
 item in hand (they are cancelled after `stop_grace_seconds` if still fetching; fetched pages
@@ -34,7 +36,7 @@ __all__ = ["Daemon", "ExtraJob", "Service", "run_daemon", "stop_on_signals"]
 
 log = logging.getLogger(__name__)
 
-ExtraJob = Callable[[Any], None]  # receives the AsyncIOScheduler
+ExtraJob = Callable[[Any], "Service | None"]  # adds jobs to the AsyncIOScheduler; their stop
 
 
 class Service(Protocol):
@@ -65,6 +67,7 @@ class Daemon:
         self.cycles_run = 0
         self._running: set[asyncio.Task[Any]] = set()
         self._job_ids: list[str] = []
+        self._job_services: list[Service] = []
 
     def add_jobs(self) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -85,7 +88,9 @@ class Daemon:
             )
             self._job_ids.append(job.id)
         for add in self.extra_jobs:
-            add(self.scheduler)
+            service = add(self.scheduler)
+            if service is not None:
+                self._job_services.append(service)
 
     async def run_source(self, source: SourceConfig) -> CycleReport | None:
         """One scheduled cycle; never raises for the site's failures (they are in the report)."""
@@ -129,7 +134,7 @@ class Daemon:
                 with contextlib.suppress(Exception):
                     self.scheduler.remove_job(job_id)
             await self._finish_cycles()
-            for service in reversed(started):
+            for service in [*self._job_services, *reversed(started)]:
                 try:
                     await service.stop()
                 except Exception:

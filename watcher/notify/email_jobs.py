@@ -12,9 +12,9 @@ restart, a catch-up run or a second `watcher run` on the same day queue nothing 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ from watcher.errors import ConfigError, WatcherError
 from watcher.notify.channels import OpenableChannel, open_channel
 from watcher.notify.email import email_zone
 from watcher.notify.outbox import DrainReport, OutboxSender
+from watcher.notify.passes import DeliveryPasses
 from watcher.store import Store
 
 __all__ = [
@@ -57,7 +58,8 @@ def digest_clock_time(text: str) -> dt.time:
 
 
 class EmailJobs:
-    """The two jobs; one lock so a digest run and a retry drain never send the same row."""
+    """The two jobs, and a Service whose stop lets the pass under way finish; one pass at a
+    time, so a digest run and a retry drain never send the same row."""
 
     def __init__(
         self,
@@ -72,7 +74,13 @@ class EmailJobs:
         self.open_email = open_email
         self.clock = clock
         self.tz = email_zone(config)
-        self._lock = asyncio.Lock()
+        self.passes = DeliveryPasses("e-mail")
+
+    async def start(self) -> None:
+        await self.passes.start()
+
+    async def stop(self) -> None:
+        await self.passes.stop()
 
     def last_complete_day(self) -> dt.date:
         return self.clock().astimezone(self.tz).date() - dt.timedelta(days=1)
@@ -80,7 +88,9 @@ class EmailJobs:
     async def send_digests(self, day: dt.date | None = None, *, force: bool = False) -> DigestRun:
         """Queue the day's digest for every daily e-mail subscriber, then drain the outbox."""
         the_day = day or self.last_complete_day()
-        async with self._lock:
+        async with self.passes.turn() as go:
+            if not go:
+                return DigestRun(the_day, 0, DrainReport(Counter()))
             queued = queue_daily_digests(self.store, "email", the_day, self.clock(), force=force)
             report = await self._drain()
         run = DigestRun(the_day, queued, report)
@@ -88,8 +98,8 @@ class EmailJobs:
         return run
 
     async def drain(self) -> DrainReport:
-        async with self._lock:
-            return await self._drain()
+        async with self.passes.turn() as go:
+            return await self._drain() if go else DrainReport(Counter())
 
     async def _drain(self) -> DrainReport:
         async with self.open_email() as channel:

@@ -18,6 +18,7 @@ from watcher.digest import queue_due_digests
 from watcher.errors import WatcherError
 from watcher.notify.channels import OpenableChannel, channel_settings, digest_zone, open_channel
 from watcher.notify.outbox import DrainReport, OutboxSender
+from watcher.notify.passes import DeliveryPasses
 from watcher.store import Store
 
 __all__ = ["ChannelJobs"]
@@ -32,7 +33,8 @@ def _utc_now() -> dt.datetime:
 
 
 class ChannelJobs:
-    """`add_jobs(scheduler)`; the lock keeps two passes from sending the same row."""
+    """`add_jobs(scheduler)`, and a Service whose stop lets the pass under way finish; one pass
+    at a time, so two never send the same row."""
 
     def __init__(
         self,
@@ -48,9 +50,15 @@ class ChannelJobs:
         self.settings = channel_settings(config, name)
         self.tz = digest_zone(config, name)
         self.open = opener or (lambda: open_channel(name, config, env))
-        self._lock = asyncio.Lock()
+        self.passes = DeliveryPasses(name)
 
-    def add_jobs(self, scheduler: Any) -> None:
+    async def start(self) -> None:
+        await self.passes.start()
+
+    async def stop(self) -> None:
+        await self.passes.stop()
+
+    def add_jobs(self, scheduler: Any) -> ChannelJobs:
         common = {"max_instances": 1, "coalesce": True, "replace_existing": True}
         interval = getattr(self.settings, "drain_interval", 5.0)
         scheduler.add_job(
@@ -61,6 +69,7 @@ class ChannelJobs:
             self.queue_digests, "cron", second=5, id=f"{self.name}:digests",
             next_run_time=self.clock(), **common,
         )  # fmt: skip
+        return self
 
     async def queue_digests(self) -> int:
         queued = await asyncio.to_thread(
@@ -72,7 +81,9 @@ class ChannelJobs:
         return queued
 
     async def drain(self) -> DrainReport | None:
-        async with self._lock:
+        async with self.passes.turn() as go:
+            if not go:
+                return None
             try:
                 async with self.open() as channel:
                     sender = OutboxSender(
