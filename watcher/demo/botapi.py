@@ -30,8 +30,10 @@ from urllib.parse import parse_qsl
 __all__ = [
     "Answer",
     "BotApiServer",
+    "Entity",
     "SentMessage",
     "api_error",
+    "entities",
     "html_problem",
     "utf16_length",
     "visible_text",
@@ -56,12 +58,25 @@ class SentMessage:
     message_id: int
 
 
+@dataclass(frozen=True)
+class Entity:
+    """A formatted span of a message's text, as Telegram turns HTML into text + entities."""
+
+    tag: str  # b, i, a, code…
+    offset: int  # in characters of the visible text
+    length: int
+    url: str | None = None  # of an <a href>
+
+
 class _HtmlCheck(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.stack: list[str] = []
         self.text: list[str] = []
         self.problem: str | None = None
+        self.entities: list[Entity] = []
+        self._opened: list[tuple[int, str | None]] = []  # (offset, href) beside self.stack
+        self._length = 0
 
     def _fail(self, problem: str) -> None:
         self.problem = self.problem or problem
@@ -70,26 +85,33 @@ class _HtmlCheck(HTMLParser):
         if tag not in _ALLOWED_TAGS:
             self._fail(f'unsupported start tag "{tag}"')
         self.stack.append(tag)
+        self._opened.append((self._length, dict(attrs).get("href")))
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
             self._fail(f'unexpected end tag "{tag}"')
         else:
             self.stack.pop()
+            offset, href = self._opened.pop()
+            self.entities.append(Entity(tag, offset, self._length - offset, href))
+
+    def _add(self, text: str) -> None:
+        self.text.append(text)
+        self._length += len(text)
 
     def handle_data(self, data: str) -> None:
         if "<" in data or "&" in data:
             self._fail("unescaped < or & in text")
-        self.text.append(data)
+        self._add(data)
 
     def handle_entityref(self, name: str) -> None:
         if name not in _NAMED_ENTITIES:
             self._fail(f"unsupported entity &{name};")
-        self.text.append(_NAMED_ENTITIES.get(name, ""))
+        self._add(_NAMED_ENTITIES.get(name, ""))
 
     def handle_charref(self, name: str) -> None:
         code = int(name[1:], 16) if name[:1] in "xX" else int(name)
-        self.text.append(chr(code))
+        self._add(chr(code))
 
 
 def html_problem(source: str) -> str | None:
@@ -112,6 +134,16 @@ def visible_text(source: str, parse_mode: str | None) -> str:
     check.feed(source)
     check.close()
     return "".join(check.text)
+
+
+def entities(source: str, parse_mode: str | None) -> tuple[str, list[Entity]]:
+    """The visible text and its formatted spans (bold, links…), innermost first."""
+    if parse_mode != "HTML":
+        return source, []
+    check = _HtmlCheck()
+    check.feed(source)
+    check.close()
+    return "".join(check.text), check.entities
 
 
 def utf16_length(text: str) -> int:
