@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
 import re
+import select
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from click.testing import Result
 from rich.console import Console
 
+from tests.conftest import ROOT
 from watcher.demo.botapi import SentMessage
 from watcher.demo.chat import shown_text
 from watcher.demo.run import load_sample
@@ -63,3 +71,45 @@ def test_typed_commands_get_the_bots_replies_and_the_items_arrive_as_alerts(
         assert re.search(re.escape(title) + r" \(http://127\.0\.0\.1:\d+/news/contents/", alerts)
     assert "Matched:" in alerts
     assert "demo: 3 items published, 3 picked up" in out
+
+
+def _read_until(fd: int, seen: bytearray, wanted: str, timeout: float = 60.0) -> bool:
+    """Read the terminal until `wanted` appears (polled with a deadline, never a sleep)."""
+    deadline = time.monotonic() + timeout
+    while wanted.encode() not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:  # the demo ended and closed the terminal
+                break
+    return wanted.encode() in seen
+
+
+def test_on_a_terminal_it_prompts_alerts_after_subscribing_and_ends_at_ctrl_d(
+    tmp_path: Path,
+) -> None:
+    main, side = pty.openpty()
+    env = {**os.environ, "WATCHER_DB": str(tmp_path / "unused.db"), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watcher", "demo", "--telegram", "--items", "2",
+         "--publish-every", "0.3", "--interval", "1", "--duration", "120"],
+        stdin=side, stdout=side, stderr=side, env=env, cwd=ROOT,
+    )  # fmt: skip
+    os.close(side)
+    seen = bytearray()
+    try:
+        assert _read_until(main, seen, "you ▸"), seen.decode(errors="replace")
+        assert "published id" not in seen.decode(errors="replace")  # waits for a subscription
+        os.write(main, b"/subscribe all\n")
+        assert _read_until(main, seen, "#1: all"), seen.decode(errors="replace")
+        title = " ".join(load_sample(2)[1].title.split())
+        assert _read_until(main, seen, title[:15]), seen.decode(errors="replace")
+        assert _read_until(main, seen, "ตรงกับ"), seen.decode(errors="replace")
+        os.write(main, b"\x04")  # Ctrl-D
+        assert _read_until(main, seen, "demo: 2 items published"), seen.decode(errors="replace")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait()
+        os.close(main)

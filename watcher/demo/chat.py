@@ -6,7 +6,8 @@ its command handlers, renderer, outbox sender and pacing. What the user types be
 from one private chat; what the bot sends to it is printed as a chat shows it (bold as bold,
 a link's text with its address beside it), not as the HTML source.
 
-On a terminal each line is sent as typed and Ctrl-D (or Ctrl-C) ends the demo. Otherwise
+On a terminal each line is sent as typed, the replay site starts publishing once the chat has
+subscribed (so its first items can be alerts), and Ctrl-D (or Ctrl-C) ends the demo. Otherwise
 (`printf '/subscribe all\\n' | watcher demo --telegram`) the lines are sent one by one, each once
 the bot has answered the one before; the replay site starts publishing at the end of the input,
 so every alert the commands asked for arrives, and the demo ends when the replay is over.
@@ -99,9 +100,13 @@ class DemoChat:
         """The demo chat is an admin (so /stats answers); the outbox is drained often."""
         return TelegramSettings(admin_chat_ids=[chat_id], drain_interval=0.5, per_chat_interval=0.2)
 
-    def may_publish(self) -> bool:
-        """On a terminal the site publishes from the start; from a script, after its last line."""
-        return self.interactive or self.script_done.is_set()
+    def may_publish(self, store: Store) -> bool:
+        """On a terminal the site publishes once the chat has subscribed (so its first items
+        can be alerts); from a script, after the script's last line was answered."""
+        if not self.interactive:
+            return self.script_done.is_set()
+        subscriber = store.find_subscriber("telegram", str(DEMO_CHAT_ID))
+        return subscriber is not None and bool(subscriber.subscriptions)
 
     def add_jobs(self, scheduler: Any) -> None:
         self.service.add_jobs(scheduler)
@@ -113,6 +118,11 @@ class DemoChat:
             f"[bold]chat[/]: you are chat {DEMO_CHAT_ID} with @{self.service.bot.username} on a"
             f" local Bot API ({self.api.base_url.rsplit('/', 1)[0]}); try /start, /subscribe all,"
             " /subscribe JP, /list, /latest all, /digest_time 7:30"
+            + (
+                "; the replay site starts publishing once you have subscribed"
+                if self.interactive
+                else ""
+            )
         )
         threading.Thread(target=self._read, name="demo-chat", daemon=True).start()
 

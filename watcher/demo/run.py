@@ -143,7 +143,7 @@ async def _demo(
 
     def publish_due() -> None:
         """The first time, `initial` items at once; then one; nothing while the chat holds."""
-        if chat is None or chat.may_publish():
+        if chat is None or chat.may_publish(store):
             for _ in range(1 if summary.published else min(options.initial, len(pending))):
                 publish()
         over = not pending and set(summary.published) <= set(summary.stored)
