@@ -52,12 +52,15 @@ def test_bold_and_links_keep_their_look_in_colour() -> None:
 def test_typed_commands_get_the_bots_replies_and_the_items_arrive_as_alerts(
     run_cli: Callable[..., Result],
 ) -> None:
-    commands = "/subscribe JP\n/subscribe JPN\n/digest_time 7:30\n/digest_time 25:00\n/list\n"
+    commands = (
+        "/start\n/subscribe JP\n/subscribe JPN\n/digest_time 7:30\n/digest_time 25:00\n/list\n"
+    )
     commands += "/lang en\n/subscribe all\n"
     result = run_cli("demo", "--telegram", "--items", "3", "--publish-every", "0.3",
                      "--interval", "1", "--duration", "120", input=commands)  # fmt: skip
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())  # the console wraps at 80 columns
+    assert "รหัสแชตนี้: 5550001 (ผู้ดูแลเพิ่มได้ด้วย watcher subscribers add --telegram 5550001)" in out
     assert "you ▸ /subscribe JP bot ▸ รับข่าวแล้ว #1: JP ญี่ปุ่น" in out
     assert "you ▸ /subscribe JPN bot ▸ ไม่รู้จัก: JPN" in out
     assert "you ▸ /digest_time 7:30 bot ▸ ส่งสรุปรายวันเวลา 07:30 (เวลาประเทศไทย)" in out
