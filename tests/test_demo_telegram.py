@@ -116,3 +116,24 @@ def test_on_a_terminal_it_prompts_alerts_after_subscribing_and_ends_at_ctrl_d(
         process.kill()
         process.wait()
         os.close(main)
+
+
+def test_the_readmes_scripted_demo_command_runs_as_documented() -> None:
+    """The README's `printf … | watcher demo --telegram …` line, run by a shell as printed."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = [ln for ln in readme.splitlines() if "| watcher demo --telegram" in ln]
+    command = line.split("  #")[0].strip()
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    out = " ".join(done.stdout.split())
+    assert "you ▸ /start bot ▸ บอทนี้ติดตามข่าว" in out
+    assert "รหัสแชตนี้: 5550001" in out
+    assert "you ▸ /subscribe all bot ▸ รับข่าวแล้ว #1: all" in out
+    assert "you ▸ /list bot ▸ การรับข่าวของคุณ (โหมด instant, สรุปเวลา 07:30): 1. all" in out
+    for item in load_sample(3):
+        assert re.search(re.escape(" ".join(item.title.split())) + r" \(http://127\.0\.0\.1:", out)
+    assert "demo: 3 items published, 3 picked up" in out
+    assert "Traceback" not in done.stderr

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
@@ -141,7 +140,7 @@ class DemoChat:
         """Print what the bot sent to the demo chat (called from the stand-in's thread)."""
         if message.chat_id != DEMO_CHAT_ID:
             return
-        self.console.print(_beside(Text(BOT, "bold green"), shown_text(message)))
+        self.console.print(_beside(self.console, Text(BOT, "bold green"), shown_text(message)))
 
     # --- the reader thread ---------------------------------------------------------------
 
@@ -151,7 +150,9 @@ class DemoChat:
                 if not line.strip():
                     continue
                 if not self.interactive:
-                    self.console.print(_beside(Text(PROMPT, "bold"), Text(line.strip())))
+                    self.console.print(
+                        _beside(self.console, Text(PROMPT, "bold"), Text(line.strip()))
+                    )
                 if not self.say(line.strip()):
                     self.console.print(f"[yellow]no answer to {line.strip()!r} yet[/]")
         finally:
@@ -180,10 +181,12 @@ class DemoChat:
             self._answered_ids.add(update.update_id)
 
 
-def _beside(prefix: Text, body: Text) -> Table:
+def _beside(console: Console, prefix: Text, body: Text) -> Text:
     """`prefix` then `body`, whose wrapped lines stay indented under its first."""
-    grid = Table.grid()
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1, overflow="fold")
-    grid.add_row(prefix, body)
-    return grid
+    indent = " " * prefix.cell_len
+    width = max(console.width - prefix.cell_len, 20)
+    out = prefix.copy()
+    for number, line in enumerate(body.wrap(console, width, overflow="fold")):
+        line.rstrip()
+        out.append_text(line if number == 0 else Text("\n" + indent) + line)
+    return out
