@@ -15,10 +15,11 @@ from pathlib import Path
 
 from click.testing import Result
 from rich.console import Console
+from rich.text import Text
 
 from tests.conftest import ROOT
 from watcher.demo.botapi import SentMessage
-from watcher.demo.chat import shown_text
+from watcher.demo.chat import _beside, shown_text
 from watcher.demo.run import load_sample
 
 
@@ -47,6 +48,12 @@ def test_bold_and_links_keep_their_look_in_colour() -> None:
     Console(file=buffer, width=80, color_system="standard").print(shown_text(message))
     out = buffer.getvalue()
     assert "\x1b[1mbold\x1b[0m" in out and "\x1b[4mlink\x1b[0m" in out
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=30, color_system="standard")
+    console.print(_beside(console, Text("bot ▸ ", "bold green"), Text("one two three " * 4)))
+    first, *wrapped = buffer.getvalue().splitlines()
+    assert first.startswith("\x1b[1;32mbot ▸ \x1b[0m") and len(wrapped) >= 1
+    assert all(line[:7].strip() == line[6] and "\x1b" not in line for line in wrapped)
 
 
 def test_typed_commands_get_the_bots_replies_and_the_items_arrive_as_alerts(
@@ -136,4 +143,5 @@ def test_the_readmes_scripted_demo_command_runs_as_documented() -> None:
     for item in load_sample(3):
         assert re.search(re.escape(" ".join(item.title.split())) + r" \(http://127\.0\.0\.1:", out)
     assert "demo: 3 items published, 3 picked up" in out
+    assert "until the script's alerts are out" in out
     assert "Traceback" not in done.stderr

@@ -185,7 +185,8 @@ def _beside(console: Console, prefix: Text, body: Text) -> Text:
     """`prefix` then `body`, whose wrapped lines stay indented under its first."""
     indent = " " * prefix.cell_len
     width = max(console.width - prefix.cell_len, 20)
-    out = prefix.copy()
+    out = Text()
+    out.append_text(prefix)  # a span, so the prefix's style stays on the prefix
     for number, line in enumerate(body.wrap(console, width, overflow="fold")):
         line.rstrip()
         out.append_text(line if number == 0 else Text("\n" + indent) + line)

@@ -153,7 +153,7 @@ async def _demo(
     console.print(
         f"[bold]thaigov-watcher demo[/]: replay site {site.base_url}, {len(items)} sample items,"
         f" a new one every {options.publish_every:g}s, polled every {options.interval:g}s"
-        + (f", for {options.duration:g}s" if options.duration else ", Ctrl-C to stop")
+        + (f", for {options.duration:g}s" if options.duration else _how_it_ends(chat))
     )
     publish_due()
     if classifier is None:
@@ -190,6 +190,12 @@ async def _demo(
     summary.seconds = time.monotonic() - started
     console.print(f"[bold]{summary.line()}[/]")
     return summary
+
+
+def _how_it_ends(chat: DemoChat | None) -> str:
+    if chat is not None and not chat.interactive:
+        return ", until the script's alerts are out"
+    return ", Ctrl-D or Ctrl-C to stop" if chat is not None else ", Ctrl-C to stop"
 
 
 def _demo_config(site: SiteServer, options: DemoOptions) -> Config:
