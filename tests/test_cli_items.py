@@ -190,8 +190,9 @@ def test_locked_database_gives_one_line(
     finally:
         blocker.rollback()
         blocker.close()
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a database failure, as in `poll --once`
     assert "locked by another process" in result.output
+    assert "import stopped after 0 inputs, committed: 0 new" in result.output
 
 
 @needs_seeds

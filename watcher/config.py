@@ -13,6 +13,7 @@ import re
 import tomllib
 import types
 import typing
+import urllib.parse
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,10 +70,15 @@ class WatcherSettings:
     )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+    min_free_disk_mb: int = setting(
+        100, "`watcher health` fails when the database's filesystem has less free space"
+    )
 
     def __post_init__(self) -> None:
         if self.log_format not in ("text", "json"):
             raise ValueError("log_format: must be text or json")
+        if self.min_free_disk_mb < 0:
+            raise ValueError("min_free_disk_mb: must be 0 or more")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("log_level: must be DEBUG, INFO, WARNING or ERROR")
         try:
@@ -494,11 +500,14 @@ def load_environment(environ: Mapping[str, str] = os.environ) -> Environment:
     port_text = environ.get("SMTP_PORT") or None
     if port_text is not None and not port_text.isdigit():
         raise ConfigError(f"environment: SMTP_PORT: must be a port number, not {port_text!r}")
+    base_url = environ.get("TELEGRAM_API_BASE_URL") or None
+    if base_url is not None:
+        _check_base_url(base_url)
     return Environment(
         config_path=default_config_path(environ),
         db_path=Path(environ.get("WATCHER_DB") or DEFAULT_DB),
         telegram_token=environ.get("TELEGRAM_BOT_TOKEN") or None,
-        telegram_base_url=environ.get("TELEGRAM_API_BASE_URL") or None,
+        telegram_base_url=base_url,
         smtp_host=environ.get("SMTP_HOST") or None,
         smtp_port=int(port_text) if port_text else None,
         smtp_user=environ.get("SMTP_USER") or None,
@@ -506,3 +515,15 @@ def load_environment(environ: Mapping[str, str] = os.environ) -> Environment:
         smtp_from=environ.get("SMTP_FROM") or None,
         smtp_tls=tls,
     )
+
+
+def _check_base_url(url: str) -> None:
+    """TELEGRAM_API_BASE_URL must be an http(s) URL with a host (and a valid port, if any)."""
+    problem = f"environment: TELEGRAM_API_BASE_URL: must be an http:// or https:// URL, not {url!r}"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port outside 0-65535 or not a number
+    except ValueError:
+        raise ConfigError(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(problem)

@@ -3,20 +3,26 @@
 Healthy means: the database is writable, every enabled source that has been polled succeeded
 recently (within three intervals plus five minutes) and is neither refused by robots.txt,
 blocked by bot protection nor read with stale selectors, and the outbox is not stuck (nothing
-due for more than an hour, paused subscribers aside). `source_problem` is the one rule for a
-source, used here, by `watcher sources` and by the admins' alerts.
+due for more than an hour, paused subscribers aside), and the database's filesystem has room:
+at least `min_free_disk_mb` free and a real write beside the database succeeds (SQLite's own
+probe writes nothing until a commit, so a full disk looked writable). `source_problem` is the
+one rule for a source, used here, by `watcher sources` and by the admins' alerts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from watcher.config import Config, SourceConfig
 from watcher.errors import StoreError
 from watcher.store import SourceState, Store
 
-__all__ = ["HealthCheck", "check_health", "source_problem", "state_line"]
+__all__ = ["HealthCheck", "check_health", "disk_check", "source_problem", "state_line"]
 
 WHAT_TO_DO = {
     "refused": (
@@ -83,7 +89,37 @@ def check_health(store: Store, config: Config, now: dt.datetime) -> list[HealthC
     if oldest:
         detail += f"; oldest due since {oldest}"
     checks.append(HealthCheck("outbox", not stuck, detail))
+    checks.append(disk_check(store.path, config.watcher.min_free_disk_mb))
     return checks
+
+
+PROBE_BYTES = 64 * 1024  # the write probe: a page-sized burst, like the next commit's
+
+
+def disk_check(db_path: str, min_free_mb: int) -> HealthCheck:
+    """Room on the database's filesystem: free space over the threshold, and a real write."""
+    if db_path == ":memory:":
+        return HealthCheck("disk", True, "in-memory database")
+    folder = Path(db_path).absolute().parent
+    try:
+        free_mb = shutil.disk_usage(folder).free / 1e6
+    except OSError as error:
+        return HealthCheck("disk", False, f"{folder}: cannot read free space: {error.strerror}")
+    if free_mb < min_free_mb:
+        detail = (
+            f"{folder} (the database's filesystem) has {free_mb:.1f} MB free, below"
+            f" min_free_disk_mb = {min_free_mb}: free space, or the next writes fail"
+        )
+        return HealthCheck("disk", False, detail)
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".health-probe-") as probe:
+            probe.write(os.urandom(PROBE_BYTES))
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        detail = f"{folder} (the database's filesystem): a test write failed: {error.strerror}"
+        return HealthCheck("disk", False, detail)
+    return HealthCheck("disk", True, f"{folder}: {free_mb:.0f} MB free")
 
 
 def _database(store: Store) -> HealthCheck:

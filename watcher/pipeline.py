@@ -14,13 +14,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from watcher.corpus import Item, rejection_reason
+from watcher.errors import StoreError
 from watcher.reader import ReadRecord
 from watcher.store import NearQuery, Store, utc_iso
 
 if TYPE_CHECKING:
     from watcher.neardup import NearDuplicates
 
-__all__ = ["Classifies", "ImportSummary", "ItemResult", "Pipeline", "utc_now"]
+__all__ = [
+    "Classifies",
+    "ImportInterrupted",
+    "ImportSummary",
+    "ItemResult",
+    "Pipeline",
+    "utc_now",
+]
 
 IMPORT_BATCH = 500  # items per transaction on import: one commit per batch, not per item
 
@@ -57,6 +65,9 @@ class ImportSummary:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
     skipped: Counter[str] = field(default_factory=Counter)  # reason → count
 
+    def copy(self) -> ImportSummary:
+        return ImportSummary(Counter(self.counts), list(self.rejected), Counter(self.skipped))
+
     def line(self) -> str:
         c = self.counts
         text = (
@@ -67,6 +78,20 @@ class ImportSummary:
             reasons = ", ".join(f"{n} {reason}" for reason, n in self.skipped.most_common())
             text += f" (skipped, left empty by the site: {reasons})"
         return text
+
+
+class ImportInterrupted(StoreError):
+    """The database failed mid-import (a full disk): the batches before it are committed and
+    stay, the failing batch was rolled back. Says how much is in, so nobody guesses."""
+
+    def __init__(self, error: StoreError, committed: ImportSummary) -> None:
+        done = committed.counts.total()
+        super().__init__(
+            f"{error}; import stopped after {done} inputs, committed: {committed.line()};"
+            " the rest was not imported: fix the cause and import again (what is stored"
+            " already counts as duplicate)"
+        )
+        self.committed = committed
 
 
 class Pipeline:
@@ -172,9 +197,13 @@ class Pipeline:
         summary = ImportSummary()
         iterator = iter(records)
         while batch := list(itertools.islice(iterator, IMPORT_BATCH)):
-            with self.store.transaction():
-                for record in batch:
-                    self._import_one(record, summary, on_result)
+            before = summary.copy()
+            try:
+                with self.store.transaction():
+                    for record in batch:
+                        self._import_one(record, summary, on_result)
+            except StoreError as error:
+                raise ImportInterrupted(error, before) from error
         return summary
 
     def _import_one(

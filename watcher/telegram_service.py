@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from watcher.bot import BotCommands, build_application
 from watcher.config import Config, Environment, TelegramSettings
@@ -103,6 +103,7 @@ class TelegramService:
         self.tz = ZoneInfo(config.watcher.timezone)
         pacer = ChatPacer(self.settings.messages_per_second, self.settings.per_chat_interval)
         self.bot = make_bot(env.telegram_token, env.telegram_base_url, pacer)
+        self.api_where = env.telegram_base_url or "api.telegram.org"  # never bot.base_url: token
         names = terms or load_names()
         self.channel = TelegramChannel(self.bot, TelegramRenderer(names), owns_bot=False)
         self.sender = OutboxSender(
@@ -145,6 +146,11 @@ class TelegramService:
         """Open the bot (getMe) and start long polling for commands."""
         try:
             await self.application.initialize()
+        except NetworkError as error:  # unreachable, refused, timed out: say where it went
+            raise ConfigError(
+                f"Telegram: cannot reach the Bot API at {self.api_where}"
+                f" (TELEGRAM_API_BASE_URL): {redact(error.message)}"
+            ) from error
         except TelegramError as error:  # InvalidToken (401) quotes the token: redacted
             raise ConfigError(f"Telegram: cannot start the bot: {redact(error.message)}") from error
         await self.application.start()

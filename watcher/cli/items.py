@@ -29,17 +29,23 @@ def import_command(app: AppContext, paths: tuple[Path, ...], strict: bool) -> No
     Imported items are stored, classified and searchable, but never alerted. Pages the site
     itself left empty (its empty-item page, title-only posts) are skipped and counted by
     reason. Exit status 1 when some input was rejected as unreadable (each one is named on
-    stderr) or, with --strict, when anything was skipped; 0 otherwise.
+    stderr) or, with --strict, when anything was skipped; 2 when the config or the database
+    failed (a full disk: the line says how many inputs were committed before); 0 otherwise.
     """
+    from watcher.cli.poll import ConfigOrDatabaseError
+    from watcher.errors import ConfigError
     from watcher.neardup import NearDuplicates
     from watcher.pipeline import Pipeline
     from watcher.reader import read_items
 
-    detector = NearDuplicates.from_settings(app.config.dedupe)
-    pipeline = Pipeline(app.store, app.classifier, near_duplicates=detector)
-    records = read_items(list(paths))
-    with _progress() as advance:
-        summary = pipeline.import_records(records, on_result=advance)
+    try:
+        detector = NearDuplicates.from_settings(app.config.dedupe)
+        pipeline = Pipeline(app.store, app.classifier, near_duplicates=detector)
+        records = read_items(list(paths))
+        with _progress() as advance:
+            summary = pipeline.import_records(records, on_result=advance)
+    except (ConfigError, StoreError) as error:
+        raise ConfigOrDatabaseError(str(error)) from error
     click.echo(f"imported: {summary.line()}")
     if summary.counts["rejected"] or (strict and summary.counts["skipped"]):
         sys.exit(1)

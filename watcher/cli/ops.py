@@ -20,9 +20,16 @@ __all__ = ["backup_command", "health_command"]
 @pass_app
 def health_command(app: AppContext, output_format: str) -> None:
     """Exit 0 when healthy, 1 when not: DB writable, sources succeeding, outbox moving."""
-    from watcher.health import check_health
+    from watcher.errors import StoreError
+    from watcher.health import HealthCheck, check_health, disk_check
 
-    checks = check_health(app.store, app.config, dt.datetime.now(dt.UTC))
+    try:
+        store = app.store
+    except StoreError as error:  # e.g. a disk so full SQLite cannot open: still name the disk
+        room = disk_check(str(app.env.db_path), app.config.watcher.min_free_disk_mb)
+        checks = [HealthCheck("database", False, str(error)), room]
+    else:
+        checks = check_health(store, app.config, dt.datetime.now(dt.UTC))
     if output_format == "json":
         click.echo(json.dumps([c.__dict__ for c in checks], ensure_ascii=False, indent=1))
     else:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from watcher.pipeline import Classifies
     from watcher.poller import CycleReport
 
-__all__ = ["demo_command", "poll_command", "run_command"]
+__all__ = ["ConfigOrDatabaseError", "demo_command", "poll_command", "run_command"]
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def classifier_or_none(app: AppContext) -> Classifies | None:
         return None
 
 
-class _ConfigOrDatabaseError(click.ClickException):
+class ConfigOrDatabaseError(click.ClickException):
     exit_code = 2  # the contract: 2 for a bad config or a broken database, 1 a failed source
 
 
@@ -53,7 +53,7 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
         app.setup_logging("WARNING")
         reports = asyncio.run(poll_once(config, store, classifier_or_none(app), names))
     except (ConfigError, StoreError) as error:
-        raise _ConfigOrDatabaseError(str(error)) from error
+        raise ConfigOrDatabaseError(str(error)) from error
     if not reports:
         click.echo("no enabled source in the config")
     for report in reports:
@@ -114,13 +114,19 @@ def run_command(app: AppContext) -> None:
     metavar="SECONDS",
     help="Seconds between new items appearing on the replay site.",
 )
+@click.option(
+    "--telegram",
+    is_flag=True,
+    help="Talk to the real bot on a local Bot API: type /subscribe JP, /list… (no token needed;"
+    " commands are read from stdin when it is not a terminal).",
+)
 @pass_app
 def demo_command(
     app: AppContext, duration: float | None, interval: float, item_count: int,
-    publish_every: float,
+    publish_every: float, telegram: bool,
 ) -> None:  # fmt: skip
     """Watch a local replay of the site (offline, temporary database, console alerts)."""
     from watcher.demo.run import DemoOptions, run_demo
 
-    options = DemoOptions(duration, interval, item_count, publish_every)
+    options = DemoOptions(duration, interval, item_count, publish_every, telegram=telegram)
     run_demo(options, classifier_or_none(app))

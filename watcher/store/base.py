@@ -126,6 +126,8 @@ def describe_db_error(path: str, error: sqlite3.DatabaseError) -> str:
         return f"{path}: the database is locked by another process; try again later"
     if "readonly" in text or "read-only" in text:
         return f"{path}: the database or its directory is read-only; nothing was written"
+    if "full" in text:  # SQLITE_FULL: the disk, or a size limit; the failing write is undone
+        return f"{path}: the disk is full (database or disk is full); the failing write was undone"
     if "unable to open" in text:
         return f"{path}: cannot open the database file (missing directory or no permission)"
     return f"{path}: database error: {text}"
