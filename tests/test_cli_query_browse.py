@@ -210,6 +210,20 @@ def test_items_page_shows_openings_labels_and_facets(server: tuple[str, Path]) -
     row = httpx.get(f"{base}/{db_path.stem}/items/{digest}").text
     assert "รถยนต์ไฟฟ้าจากญี่ปุ่น" in row and "2023-03-01" in row and OPENING in row
     assert "ท้ายข่าว" not in row and '<td class="col-ministries type-str">industry</td>' in row
+    card = visible(row[row.index('<article class="watcher-item">') : row.index("</article>")])
+    assert card.startswith("รถยนต์ไฟฟ้าจากญี่ปุ่น 2023-03-01 · ด้านเศรษฐกิจ · https://x/10")
+    assert "countries JP blocs — ministries industry (lead: industry)" in card
+    assert OPENING + "ญี่ปุ่น ลงทุน รถยนต์ไฟฟ้า ในไทย ต่อ" in card and card.endswith("…")
+    other = httpx.get(f"{base}/{db_path.stem}/item_codes/country,JP,{digest}")
+    assert other.status_code == 200 and "watcher-item" not in other.text
+
+
+def visible(html: str) -> str:
+    """The text a person reads: tags dropped, entities decoded, spaces folded."""
+    import html as entities
+    import re
+
+    return " ".join(entities.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_search_results_link_to_the_item_page(server: tuple[str, Path]) -> None:

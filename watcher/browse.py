@@ -115,7 +115,7 @@ def make_datasette(settings: BrowseSettings) -> Any:
     """The Datasette instance `serve` runs (tests use it in-process through its client)."""
     from datasette.app import Datasette
 
-    from watcher.browse_plugin import register
+    from watcher.browse_plugin import TEMPLATES, register
 
     register()
     db = str(settings.db_path)
@@ -123,6 +123,7 @@ def make_datasette(settings: BrowseSettings) -> Any:
         files=[] if settings.immutable else [db],
         immutables=[db] if settings.immutable else [],
         metadata=load_metadata(settings.metadata_path, settings.db_path.stem),
+        template_dir=str(TEMPLATES),
         settings={
             "default_page_size": 50,
             "sql_time_limit_ms": 5000,

@@ -129,6 +129,31 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     conn.create_function("watcher_search", 2, watcher_search)
 
 
+TEMPLATES = Path(__file__).with_name("browse_templates")  # Datasette's template_dir
+
+
+@hookimpl
+def extra_template_vars(template: str) -> dict[str, Any]:
+    if template != "row.html":
+        return {}
+    return {"watcher_labels": _labels, "watcher_opening": _opening}
+
+
+def _labels(value: Any) -> str:
+    """`["JP", "KR"]` as `JP, KR`; anything not a JSON list of labels as it is."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return ", ".join(map(str, parsed)) if isinstance(parsed, list) else value
+
+
+def _opening(body: Any) -> str:
+    return excerpt(body, OPENING_CHARS) if isinstance(body, str) else ""
+
+
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     if not isinstance(value, str):
@@ -141,15 +166,13 @@ def render_cell(value: Any, column: str, table: str | None, database: str, datas
     if table != "items":
         return None
     if column == "body":
-        return excerpt(value, OPENING_CHARS)
-    if column in LABEL_COLUMNS or column == "evidence":
+        return _opening(value)
+    if column in LABEL_COLUMNS:
+        return _labels(value)
+    if column == "evidence":
         try:
             parsed = json.loads(value)
         except ValueError:
             return None
-        if not isinstance(parsed, list):
-            return None
-        if column == "evidence":
-            return f"{len(parsed)} matches" if parsed else ""
-        return ", ".join(map(str, parsed))
+        return f"{len(parsed)} matches" if isinstance(parsed, list) and parsed else ""
     return None
