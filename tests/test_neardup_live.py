@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.botapi import TOKEN, FakeBotApi
+from tests.conftest import ROOT
 from tests.site import LocalSite, local_site
 from tests.telegram_kit import bot_api
+from tests.test_crash import Watcher, write_config
 from tests.test_neardup import story
 from tests.test_sources import news_item
 from tests.test_telegram_run import run_config
@@ -29,7 +39,7 @@ from watcher.telegram_service import telegram_hooks
 __all__ = ["bot_api", "local_site"]
 
 CHAT = 100
-ORIGINAL_ID, VARIANT_ID, LATER_ID = 102, 103, 104
+ORIGINAL_ID, VARIANT_ID = 102, 103
 ADDED = "ทั้งสองฝ่ายจะประชุมกันอีกครั้ง"  # a line added: Jaccard 0.88 to the original
 TITLE = "นายกรัฐมนตรีหารือกับญี่ปุ่นเรื่องยานยนต์ไฟฟ้า"
 
@@ -87,3 +97,71 @@ def test_a_republication_at_a_new_id_alerts_the_subscriber_once(
     assert ADDED in variant.body
     assert store.outbox_counts() == {"sent": 1}
     store.close()
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.1)  # polling a condition, with a deadline
+
+
+def alerts_sent(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        return int(conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["writing", "stored"])
+def test_killed_while_storing_a_variant_it_is_never_alerted_after_a_restart(
+    moment: str, tmp_path: Path
+) -> None:
+    with LocalSite() as site, FakeBotApi() as api:
+        config, db = tmp_path / "watcher.toml", tmp_path / "state" / "watcher.db"
+        write_config(config, site)  # the crash test's: every new item alerts, no baseline
+        store = Store.open(db)
+        subscribe_everything(store)
+        store.close()
+        env = {**os.environ, "WATCHER_DB": str(db), "WATCHER_CONFIG": str(config),
+               "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
+               "PYTHONPATH": str(ROOT)}  # fmt: skip
+        log = tmp_path / "watcher.log"
+        site.publish(100, story())
+        with log.open("ab") as out:
+            dying = subprocess.Popen(
+                [sys.executable, "-m", "tests.die_at_variant", moment], env=env, cwd=ROOT,
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            wait_until(lambda: alerts_sent(db) == 1)  # the original, alerted and marked sent
+            site.publish(101, story(ADDED))
+            assert dying.wait(timeout=60) == -9, log.read_text()
+        finally:
+            if dying.poll() is None:
+                dying.kill()
+        store = Store.open(db)
+        killed_with = store.get_item(site.item_url(101))
+        store.close()
+        assert (killed_with is not None) == (moment == "stored")  # written, or rolled back
+
+        site.publish(102, news_item(102))  # a story after the variant: its alert shows the
+        watcher = Watcher(env, log)  # restarted daemon has been past the variant
+        watcher.start()
+        try:
+            wait_until(lambda: alerts_sent(db) == 2)
+        finally:
+            watcher.terminate()
+
+    store = Store.open(db)
+    original, variant = store.get_item(site.item_url(100)), store.get_item(site.item_url(101))
+    assert original is not None and variant is not None
+    assert variant.near_duplicate_of == original.hash and ADDED in variant.body
+    assert [v["hash"] for v in store.variants(original.hash)] == [variant.hash]
+    later = store.get_item(site.item_url(102))
+    assert later is not None
+    queued_for = [row["item_hash"] for row in store.db.query("SELECT item_hash FROM outbox")]
+    assert sorted(queued_for) == sorted([original.hash, later.hash])  # none for the variant
+    assert store.outbox_counts() == {"sent": 2}
+    store.close()
+    texts = [m.text for m in api.messages()]
+    assert sum(TITLE in text for text in texts) == 1 and len(texts) == 2
