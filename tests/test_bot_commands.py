@@ -85,6 +85,19 @@ def test_help_in_thai_by_default(commands: BotCommands) -> None:
     assert "ทำเนียบรัฐบาล" in say(commands, 7, "/start")
 
 
+def test_start_tells_the_chat_its_id_for_subscribers_add(commands: BotCommands) -> None:
+    """A user finds the id an operator needs (`watcher subscribers add --telegram ID`)."""
+    lines = say(commands, -100123, "/start").splitlines()
+    assert lines[-1] == (
+        "รหัสแชตนี้: -100123 (ผู้ดูแลเพิ่มได้ด้วย watcher subscribers add --telegram -100123)"
+    )
+    say(commands, 7, "/lang en")
+    assert say(commands, 7, "/start").splitlines()[-1] == (
+        "This chat's id: 7 (an operator adds it with watcher subscribers add --telegram 7)"
+    )
+    assert "This chat's id" not in say(commands, 7, "/help")
+
+
 def test_a_paused_chat_that_writes_again_is_resumed(
     commands: BotCommands, store: Store, now: dt.datetime
 ) -> None:

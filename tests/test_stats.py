@@ -103,3 +103,13 @@ def test_plot_refuses_an_unknown_file_type(filled: Store, tmp_path: Path) -> Non
 
     with pytest.raises(InputError, match=r"\.png, \.svg, \.pdf"):
         plot_counts(count_items(filled, "country", ItemFilter()), tmp_path / "c.txt", "t")
+
+
+def test_top_keeps_the_largest_labels_and_drops_none_when_asked(filled: Store) -> None:
+    counts = count_items(filled, "country", ItemFilter())
+    assert counts.top(1).rows == (("JP", 2), (NONE_KEY, 1))
+    top = counts.top(2, include_none=False)
+    assert (top.rows, top.left_out, top.items) == ((("JP", 2), ("KR", 2)), 1, 5)
+    assert counts.top(None).rows == counts.rows
+    months = count_items(filled, "month", ItemFilter()).top(2)
+    assert months.rows == (("2024-03", 0), ("2024-04", 2))

@@ -98,6 +98,12 @@ class BotCommands:
         text = self.renderer.help_text(request.lang)
         return [Message(html.escape(text), text)]
 
+    def start(self, request: ChatRequest) -> Reply:
+        """The help, then the chat's id: what `watcher subscribers add --telegram` needs."""
+        text = self.renderer.help_text(request.lang) + "\n\n"
+        text += self.renderer.phrase("chat_id", request.lang, chat_id=request.chat_id)
+        return [Message(html.escape(text), text)]
+
     def lang(self, request: ChatRequest) -> Reply:
         if len(request.words) != 1 or request.words[0].lower() not in ("th", "en"):
             return self.say(request, "lang_usage")
@@ -307,7 +313,7 @@ class BotCommands:
         request = self.request(chat_id, text)
         if len(text) > MAX_INPUT:
             return self.say(request, "too_long", limit=MAX_INPUT)
-        method = {"start": "help", "list": "list_subscriptions"}.get(command, command)
+        method = {"list": "list_subscriptions"}.get(command, command)
         if command not in COMMANDS:
             return self.help(request)
         reply: Reply = getattr(self, method)(request)

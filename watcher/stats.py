@@ -25,10 +25,25 @@ class Counts:
     by: str
     rows: tuple[tuple[str, int], ...]  # (key, items), in display order
     items: int  # items matching the filter, each counted once
+    left_out: int = 0  # labels dropped by `top` (not counting `(none)`)
 
     @property
     def is_period(self) -> bool:
         return self.by in PERIODS
+
+    def top(self, n: int | None, *, include_none: bool = True) -> Counts:
+        """The `n` most frequent labels (periods: the latest `n`), `(none)` only if asked.
+
+        A chart of 148 countries is unreadable and one of `(none)` says nothing about partners;
+        `left_out` keeps the count of what was dropped so the title can say "top 20 of 148".
+        """
+        rows = [row for row in self.rows if include_none or row[0] != NONE_KEY]
+        named = [row for row in rows if row[0] != NONE_KEY]
+        if n is not None and len(named) > n:
+            kept = set(named[-n:] if self.is_period else named[:n])
+            rows = [row for row in rows if row in kept or row[0] == NONE_KEY]
+        dropped = len(named) - sum(1 for key, _ in rows if key != NONE_KEY)
+        return dataclasses.replace(self, rows=tuple(rows), left_out=self.left_out + dropped)
 
     def to_rows(self) -> list[dict[str, Any]]:
         share = (lambda n: round(100 * n / self.items, 1)) if self.items else (lambda n: 0.0)

@@ -114,13 +114,19 @@ def run_command(app: AppContext) -> None:
     metavar="SECONDS",
     help="Seconds between new items appearing on the replay site.",
 )
+@click.option(
+    "--telegram",
+    is_flag=True,
+    help="Talk to the real bot on a local Bot API: type /subscribe JP, /list… (no token needed;"
+    " commands are read from stdin when it is not a terminal).",
+)
 @pass_app
 def demo_command(
     app: AppContext, duration: float | None, interval: float, item_count: int,
-    publish_every: float,
+    publish_every: float, telegram: bool,
 ) -> None:  # fmt: skip
     """Watch a local replay of the site (offline, temporary database, console alerts)."""
     from watcher.demo.run import DemoOptions, run_demo
 
-    options = DemoOptions(duration, interval, item_count, publish_every)
+    options = DemoOptions(duration, interval, item_count, publish_every, telegram=telegram)
     run_demo(options, classifier_or_none(app))

@@ -9,11 +9,13 @@ import click
 from watcher.cli.context import AppContext, pass_app
 from watcher.cli.options import filter_from_options, filter_options, output_options
 from watcher.cli.output import ITEM_COLUMNS, item_row, print_rows
+from watcher.stats import NONE_KEY, Counts
 from watcher.store import COUNT_DIMENSIONS
 
 __all__ = ["browse_command", "reindex_command", "search_command", "stats_command"]
 
 SEARCH_COLUMNS = (*ITEM_COLUMNS, "rank", "snippet")
+CHART_TOP = 20  # bars a label chart draws unless --top says otherwise
 
 
 @click.command("search")
@@ -49,37 +51,51 @@ def search_command(
 @output_options
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="Draw the counts as a chart instead (.png, .svg or .pdf).")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Keep the N most frequent labels (periods: the latest N)"
+                   "  [default: 20 on a chart, all in a table]")  # fmt: skip
+@click.option("--include-none", is_flag=True,
+              help="Draw the (none) bar (items without the label) on a chart too.")  # fmt: skip
 @pass_app
 def stats_command(
-    app: AppContext, by: str, output_format: str, plot_path: Path | None, **options: object
-) -> None:
+    app: AppContext, by: str, output_format: str, plot_path: Path | None, top: int | None,
+    include_none: bool, **options: object,
+) -> None:  # fmt: skip
     """How many items per country, bloc, ministry, category, year, month or day.
 
     Filters select the items first: `--country KR --by month` counts Korea items per month.
-    An item with several labels counts once under each; `--limit N` keeps the top N labels
-    (or the latest N periods).
+    An item with several labels counts once under each. A table lists every label and
+    `(none)`; a chart draws the top 20 labels without `(none)` unless asked.
     """
     from watcher.stats import count_items
 
     where = filter_from_options(options)
     counts = count_items(app.store, by, where)
     if plot_path is None:
+        counts = counts.top(top)
         print_rows(counts.to_rows(), (by, "items", "percent"), output_format)
         return
     from watcher.plot import plot_counts
 
-    plot_counts(counts, plot_path, _chart_title(counts.items, by, options))
+    if top is None and not counts.is_period:
+        top = CHART_TOP
+    counts = counts.top(top, include_none=include_none)
+    for note in plot_counts(counts, plot_path, _chart_title(counts, options)):
+        click.echo(f"warning: {note}", err=True)
     click.echo(f"wrote {plot_path} ({len(counts.rows)} bars, {counts.items} items)")
 
 
-def _chart_title(items: int, by: str, options: dict[str, object]) -> str:
+def _chart_title(counts: Counts, options: dict[str, object]) -> str:
     singular = {"countries": "country", "blocs": "bloc", "ministries": "ministry"}
     chosen = [
         f"{singular.get(name, name)} {' '.join(value) if isinstance(value, tuple) else value}"
         for name, value in options.items()
         if value and name != "limit"
     ]
-    return f"thaigov.go.th items by {by} ({items} items{'; ' if chosen else ''}{'; '.join(chosen)})"
+    named = sum(1 for key, _ in counts.rows if key != NONE_KEY)
+    cut = [f"top {named} of {named + counts.left_out}"] if counts.left_out else []
+    notes = "; ".join([*cut, f"{counts.items:,} items", *chosen])
+    return f"thaigov.go.th items by {counts.by} ({notes})"
 
 
 @click.command("reindex")

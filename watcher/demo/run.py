@@ -5,19 +5,21 @@ The replay site serves a sample of the public-domain corpus that ships in the pa
 every few seconds, with an occasional gap as the real site has. The real daemon (scheduler.py)
 polls it with a temporary database and prints each item the pipeline stores, with its labels.
 The publisher is an extra job on the daemon's scheduler: the same hook the outbox sender and the
-digests use.
+digests use. With `telegram`, the real bot joins it on a local Bot API (watcher/demo/chat.py) and
+the user talks to it from the terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -30,6 +32,9 @@ from watcher.poller import CycleReport, ItemReport
 from watcher.reader import read_items
 from watcher.scheduler import run_daemon
 from watcher.store import Store
+
+if TYPE_CHECKING:
+    from watcher.demo.chat import DemoChat
 
 __all__ = ["DemoOptions", "DemoSummary", "load_sample", "run_demo"]
 
@@ -44,6 +49,7 @@ class DemoOptions:
     items: int = 40
     publish_every: float = 3.0
     initial: int = 5
+    telegram: bool = False  # the bot on a local Bot API, talked to from the terminal
 
 
 @dataclass
@@ -91,25 +97,42 @@ def demo_ids(count: int) -> list[int]:
 
 
 def run_demo(
-    options: DemoOptions, classifier: Classifies | None, console: Console | None = None
+    options: DemoOptions,
+    classifier: Classifies | None,
+    console: Console | None = None,
+    lines: IO[str] | None = None,
 ) -> DemoSummary:
+    """`lines`: what the user types to the bot with `telegram` (default: stdin, a prompt when
+    it is a terminal)."""
     console = console or Console(highlight=False)
     with tempfile.TemporaryDirectory(prefix="watcher-demo-") as tmp, SiteServer() as site:
         store = Store.open(Path(tmp) / "watcher.db")
         try:
-            return asyncio.run(_demo(options, classifier, console, site, store))
+            config = _demo_config(site, options)
+            if not options.telegram:
+                return asyncio.run(_demo(options, classifier, console, site, store, config))
+            from watcher.demo.chat import DemoChat
+
+            config = replace(config, telegram=DemoChat.settings())
+            source = lines or sys.stdin
+            terms = getattr(classifier, "gazetteer", None)
+            with DemoChat(
+                console, store, config, terms, source, interactive=source.isatty()
+            ) as chat:
+                return asyncio.run(_demo(options, classifier, console, site, store, config, chat))
         finally:
             store.close()
 
 
 async def _demo(
     options: DemoOptions, classifier: Classifies | None, console: Console,
-    site: SiteServer, store: Store,
+    site: SiteServer, store: Store, config: Config, chat: DemoChat | None = None,
 ) -> DemoSummary:  # fmt: skip
     items = load_sample(options.items)
     pending = list(zip(demo_ids(len(items)), items, strict=True))
     summary = DemoSummary()
     started = time.monotonic()
+    stop = asyncio.Event()
 
     def publish() -> None:
         if pending:
@@ -118,14 +141,21 @@ async def _demo(
             summary.published.append(source_id)
             console.print(Text.assemble(("site  ", "dim"), (f"published id {source_id}", "cyan")))
 
-    config = _demo_config(site, options)
+    def publish_due() -> None:
+        """The first time, `initial` items at once; then one; nothing while the chat holds."""
+        if chat is None or chat.may_publish(store):
+            for _ in range(1 if summary.published else min(options.initial, len(pending))):
+                publish()
+        over = not pending and set(summary.published) <= set(summary.stored)
+        if chat is not None and not chat.interactive and over and chat.done(store):
+            stop.set()  # the script's replay is over and its alerts have gone out
+
     console.print(
         f"[bold]thaigov-watcher demo[/]: replay site {site.base_url}, {len(items)} sample items,"
         f" a new one every {options.publish_every:g}s, polled every {options.interval:g}s"
-        + (f", for {options.duration:g}s" if options.duration else ", Ctrl-C to stop")
+        + (f", for {options.duration:g}s" if options.duration else _how_it_ends(chat))
     )
-    for _ in range(min(options.initial, len(pending))):
-        publish()
+    publish_due()
     if classifier is None:
         console.print("[yellow]no classifier installed: items are shown without labels[/]")
 
@@ -144,19 +174,28 @@ async def _demo(
             console.print(f"[red]cycle failed[/]: {report.error}")
 
     def add_publisher(scheduler: Any) -> None:
-        scheduler.add_job(publish, "interval", seconds=options.publish_every, id="demo:publish")
+        scheduler.add_job(publish_due, "interval", seconds=options.publish_every, id="demo:publish")
 
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    stop = asyncio.Event()
     if options.duration is not None:
         asyncio.get_running_loop().call_later(options.duration, stop.set)
+    jobs: list[Any] = [add_publisher]
+    if chat is not None:
+        chat.attach(stop)
+        jobs.append(chat.add_jobs)
     await run_daemon(
-        config, store, classifier, extra_jobs=[add_publisher], on_item=on_item,
-        on_report=on_report, stop=stop,
+        config, store, classifier, extra_jobs=jobs, services=[chat] if chat else [],
+        on_item=on_item, on_report=on_report, stop=stop,
     )  # fmt: skip
     summary.seconds = time.monotonic() - started
     console.print(f"[bold]{summary.line()}[/]")
     return summary
+
+
+def _how_it_ends(chat: DemoChat | None) -> str:
+    if chat is not None and not chat.interactive:
+        return ", until the script's alerts are out"
+    return ", Ctrl-D or Ctrl-C to stop" if chat is not None else ", Ctrl-C to stop"
 
 
 def _demo_config(site: SiteServer, options: DemoOptions) -> Config:
