@@ -82,6 +82,7 @@ cli.commands = LazyCommands(
         "reindex": "watcher.cli.query:reindex_command",
         "browse": "watcher.cli.query:browse_command",
         "feed": "watcher.cli.feeds:feed_command",
+        "serve": "watcher.cli.feeds:serve_command",
     }
 )
 
