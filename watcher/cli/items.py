@@ -10,7 +10,12 @@ from pathlib import Path
 import click
 
 from watcher.cli.context import AppContext, pass_app
-from watcher.cli.options import filter_from_options, filter_options, output_options
+from watcher.cli.options import (
+    filter_from_options,
+    filter_options,
+    output_options,
+    variants_option,
+)
 from watcher.cli.output import describe_item, print_items
 from watcher.errors import StoreError
 
@@ -124,11 +129,7 @@ def seen_group() -> None:
 @seen_group.command("list")
 @filter_options
 @output_options
-@click.option(
-    "--variants",
-    is_flag=True,
-    help="Also list near-duplicates of earlier stories (near_duplicate_of says which).",
-)
+@variants_option
 @pass_app
 def seen_list(app: AppContext, output_format: str, variants: bool, **options: object) -> None:
     """List stored items, newest first (default limit 50), one row per story."""

@@ -10,7 +10,7 @@ import click
 
 from watcher.store import ItemFilter
 
-__all__ = ["filter_from_options", "filter_options", "output_options"]
+__all__ = ["filter_from_options", "filter_options", "output_options", "variants_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_LIMIT = 1_000_000  # more than any history holds; SQLite cannot take 20-digit numbers
@@ -99,4 +99,13 @@ def output_options(func: F) -> F:
         default="table",
         show_default=True,
         help="Output format.",
+    )(func)
+
+
+def variants_option(func: F) -> F:
+    """`--variants`: one row per story unless asked (near-duplicates are hidden by default)."""
+    return click.option(
+        "--variants",
+        is_flag=True,
+        help="Also list near-duplicates of earlier stories (near_duplicate_of says which).",
     )(func)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
 from watcher.cli.context import AppContext, pass_app
-from watcher.cli.options import filter_from_options, filter_options, output_options
+from watcher.cli.options import (
+    filter_from_options,
+    filter_options,
+    output_options,
+    variants_option,
+)
 from watcher.cli.output import ITEM_COLUMNS, item_row, print_rows
 from watcher.stats import NONE_KEY, Counts
 from watcher.store import COUNT_DIMENSIONS
@@ -23,24 +29,33 @@ CHART_TOP = 20  # bars a label chart draws unless --top says otherwise
 @filter_options
 @output_options
 @click.option("--newest", is_flag=True, help="Newest first instead of best match first.")
+@variants_option
 @pass_app
 def search_command(
-    app: AppContext, query: str, output_format: str, newest: bool, **options: object
-) -> None:
+    app: AppContext, query: str, output_format: str, newest: bool, variants: bool,
+    **options: object,
+) -> None:  # fmt: skip
     """Full-text search of titles and bodies, best match first (default limit 20).
 
     Every term matches as a substring, so Thai needs no spaces between words:
     `ยานยนต์ไฟฟ้า` finds รถจักรยานยนต์ไฟฟ้า. Words and "quoted phrases" must all appear,
     `A OR B` needs either, `-word` excludes. Latin letters match regardless of case.
+    One row per story: a near-duplicate of an earlier item is shown with --variants.
     """
     from watcher.query import search
 
     where = filter_from_options(options, default_limit=20)
-    found = search(app.store, query, where, newest_first=newest)
-    rows = [item_row(f.item) | {"rank": f.rank, "snippet": f.snippet} for f in found]
+    found = search(app.store, query, dataclasses.replace(where, variants=variants),
+                   newest_first=newest)  # fmt: skip
+    extra = ("near_duplicate_of",) if variants else ()
+    rows = [
+        item_row(f.item) | {"rank": f.rank, "snippet": f.snippet}
+        | ({"near_duplicate_of": f.item.near_duplicate_of} if variants else {})
+        for f in found
+    ]  # fmt: skip
     print_rows(
-        rows, SEARCH_COLUMNS, output_format,
-        table_columns=("hash", "published", "countries", "title", "snippet"),
+        rows, (*SEARCH_COLUMNS, *extra), output_format,
+        table_columns=("hash", "published", "countries", "title", "snippet", *extra),
     )  # fmt: skip
 
 
