@@ -81,6 +81,8 @@ cli.commands = LazyCommands(
         "stats": "watcher.cli.query:stats_command",
         "reindex": "watcher.cli.query:reindex_command",
         "browse": "watcher.cli.query:browse_command",
+        "feed": "watcher.cli.feeds:feed_command",
+        "serve": "watcher.cli.feeds:serve_command",
     }
 )
 
