@@ -12,21 +12,31 @@ deadlock), so a poll cycle would fail while the bot was reading. Calls run in th
 
 from __future__ import annotations
 
-import asyncio
 import functools
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["off_loop"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_STORE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+_store_thread: ThreadPoolExecutor | None = None
+_creating = threading.Lock()
 
 
 async def off_loop(call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """`call(*args, **kwargs)` on the store thread; its result (or exception) comes back."""
+    import asyncio  # here, not at the top: every command imports the store, few run a loop
+    from concurrent.futures import ThreadPoolExecutor
+
+    global _store_thread
+    with _creating:
+        if _store_thread is None:
+            _store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_STORE_THREAD, functools.partial(call, *args, **kwargs))
+    return await loop.run_in_executor(_store_thread, functools.partial(call, *args, **kwargs))
