@@ -245,3 +245,34 @@ def test_sql_cannot_write(server: tuple[str, Path]) -> None:
         assert store.all_source_states() == []
     finally:
         store.close()
+
+
+def test_canned_search_on_a_database_needing_an_upgrade_is_one_line(tmp_path: Path) -> None:
+    """The search's read-only Store cannot migrate: one row says so, not "function raised"."""
+    import asyncio
+    import sqlite3
+
+    from watcher.browse import BrowseSettings, make_datasette
+    from watcher.store.schema import MIGRATIONS
+
+    db_path = tmp_path / "old.db"
+    Store.open(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+    async def ask() -> list[dict[str, object]]:
+        settings = BrowseSettings(db_path, ROOT / "config" / "datasette" / "metadata.yaml")
+        datasette = make_datasette(settings)
+        answer = await datasette.client.get("/old/search.json",
+                                            params={"q": "ญี่ปุ่น", "_shape": "array"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        rows: list[dict[str, object]] = answer.json()
+        return rows
+
+    rows = asyncio.run(ask())
+    assert len(rows) == 1 and rows[0]["hash"] is None
+    assert rows[0]["title"] == (
+        f"search: {db_path}: written by an older watcher (schema 1 of {len(MIGRATIONS)});"
+        " run `watcher reindex` once to upgrade it"
+    )

@@ -26,9 +26,10 @@ from datasette import hookimpl
 from datasette.facets import ArrayFacet
 from datasette.utils import escape_sqlite
 
-from watcher.errors import InputError
+from watcher.errors import InputError, StoreError
 from watcher.notify.render import excerpt
 from watcher.store import ItemFilter, Store
+from watcher.store.schema import MIGRATIONS
 
 __all__ = ["PAGE_SIZE", "LabelFacet", "page_of_hits", "register"]
 
@@ -89,7 +90,15 @@ def _store_for(path: str) -> Store:
     with _stores_lock:
         if path not in _stores:
             uri = Path(path).resolve().as_uri() + "?mode=ro"
-            _stores[path] = Store(sqlite3.connect(uri, uri=True, check_same_thread=False), path)
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < len(MIGRATIONS):  # a read-only Store cannot upgrade it
+                conn.close()
+                raise StoreError(
+                    f"{path}: written by an older watcher (schema {version} of"
+                    f" {len(MIGRATIONS)}); run `watcher reindex` once to upgrade it"
+                )
+            _stores[path] = Store(conn, path)
         return _stores[path]
 
 
@@ -124,7 +133,11 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
         return
 
     def watcher_search(text: str | None, page: str | int | None) -> str:
-        return json.dumps(page_of_hits(_store_for(path), text, page), ensure_ascii=False)
+        try:
+            rows = page_of_hits(_store_for(path), text, page)
+        except (StoreError, sqlite3.DatabaseError) as error:  # SQLite would only say "raised"
+            rows = [{"problem": f"search: {error}"}]
+        return json.dumps(rows, ensure_ascii=False)
 
     conn.create_function("watcher_search", 2, watcher_search)
 

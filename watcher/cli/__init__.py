@@ -155,6 +155,8 @@ cli.commands = _CommandsTakingDb(
         "stats": "watcher.cli.query:stats_command",
         "reindex": "watcher.cli.query:reindex_command",
         "browse": "watcher.cli.query:browse_command",
+        "feed": "watcher.cli.feeds:feed_command",
+        "serve": "watcher.cli.feeds:serve_command",
     }
 )
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
 
+from watcher.errors import InputError
 from watcher.store import ItemFilter
 
 __all__ = ["filter_from_options", "filter_options", "output_options", "variants_option"]
@@ -109,3 +110,37 @@ def variants_option(func: F) -> F:
         is_flag=True,
         help="Also list near-duplicates of earlier stories (near_duplicate_of says which).",
     )(func)
+
+
+@click.command("filter")
+@filter_options
+def _filter_command(**options: Any) -> None:
+    """Parses filters given as URL query parameters, with the options above."""
+
+
+FILTER_PARAMETERS = tuple(
+    option.opts[0].removeprefix("--")
+    for option in _filter_command.params
+    if isinstance(option, click.Option)
+)
+
+
+def filter_from_query(
+    params: Mapping[str, Sequence[str]], *, default_limit: int | None = None
+) -> ItemFilter:
+    """The same filters from URL query parameters (`country=JP&ministry=industry`), for
+    `watcher serve`: each parameter is an option's name and goes through that very option, so a
+    value the CLI refuses is refused here with the same line (an InputError)."""
+    args: list[str] = []
+    for key, values in params.items():
+        name = key.replace("_", "-")
+        if name not in FILTER_PARAMETERS:
+            known = ", ".join(FILTER_PARAMETERS)
+            raise InputError(f"unknown parameter {key[:40]!r}; the filters are {known}")
+        for value in values:
+            args.append(f"--{name}={value}")  # never read as an option of its own
+    try:
+        context = _filter_command.make_context("filter", args)
+    except click.UsageError as error:
+        raise InputError(error.format_message().replace("'--", "'")) from None
+    return filter_from_options(context.params, default_limit=default_limit)

@@ -70,6 +70,26 @@ class StoreBase:
             raise StoreError(f"{path}: cannot open the database: {error.strerror}") from error
 
     @classmethod
+    def open_read_only(cls, path: str | Path) -> Self:
+        """The database opened with SQLite's mode=ro: nothing can write through it (a server
+        facing a network), and it is never created. A schema older than this watcher's is
+        refused, since upgrading it would be a write: any writing command upgrades it."""
+        path = str(path)
+        uri = Path(path).absolute().as_uri() + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise StoreError(describe_db_error(path, error)) from error
+        if version < len(MIGRATIONS):
+            conn.close()
+            raise StoreError(
+                f"{path}: schema version {version} is older than this watcher's"
+                f" ({len(MIGRATIONS)}); run a writing command (watcher poll --once) to upgrade it"
+            )
+        return cls(conn, path)
+
+    @classmethod
     def memory(cls) -> StoreBase:
         return cls(sqlite3.connect(":memory:", check_same_thread=False), ":memory:")
 
