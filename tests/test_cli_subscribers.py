@@ -38,7 +38,7 @@ def test_bad_input_is_one_clear_line(run_cli: Run, db_path: Path) -> None:
     Store.open(db_path).close()  # `subscribers list` reads an existing database only
     cases = [
         (("--telegram", "42", "--country", "Atlantis"), "unknown country 'Atlantis'"),
-        (("--telegram", "42", "--ministry", "JP"), "unknown ministry 'JP'"),
+        (("--telegram", "42", "--ministry", "JP"), "'JP' is a country, not a ministry"),
         (("--telegram", "chat", "--all"), "is not a Telegram chat id"),
         (("--email", "a@b.c\r\nBcc: x@y.z", "--all"), "is not an e-mail address"),
         (("--telegram", "1", "--email", "a@b.org", "--all"), "exactly one of"),

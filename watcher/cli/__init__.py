@@ -139,6 +139,7 @@ cli.commands = _CommandsTakingDb(
         "import": "watcher.cli.items:import_command",
         "seen": "watcher.cli.items:seen_group",
         "export": "watcher.cli.items:export_command",
+        "codes": "watcher.cli.codes:codes_command",
         "classify": "watcher.cli.classify:classify_command",
         "eval": "watcher.cli.classify:eval_command",
         "reclassify": "watcher.cli.items:reclassify_command",

@@ -26,12 +26,21 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _upper(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.upper() for v in value)
+def _codes(kind: str) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], Any]:
+    """A callback resolving codes or names of `kind` (see watcher.codes): a typo is an error
+    naming the closest codes, never a filter that silently matches nothing."""
 
+    def resolve(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+        if not value:
+            return ()
+        from watcher.codes import default_gazetteer, resolve_codes
 
-def _lower(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.lower() for v in value)
+        try:
+            return resolve_codes(default_gazetteer(), kind, value)
+        except InputError as error:
+            raise click.BadParameter(str(error)) from None
+
+    return resolve
 
 
 def filter_options(func: F) -> F:
@@ -41,28 +50,28 @@ def filter_options(func: F) -> F:
             "--country",
             "countries",
             multiple=True,
-            callback=_upper,
-            help="ISO country code (repeatable; any of them matches).",
+            callback=_codes("country"),
+            help="ISO country code or name (repeatable; any matches; see `watcher codes`).",
         ),
         click.option(
             "--bloc",
             "blocs",
             multiple=True,
-            callback=_upper,
-            help="Bloc code such as ASEAN or EU (repeatable).",
+            callback=_codes("bloc"),
+            help="Bloc code such as ASEAN or EU (repeatable; see `watcher codes blocs`).",
         ),
         click.option(
             "--ministry",
             "ministries",
             multiple=True,
-            callback=_lower,
-            help="Ministry id such as industry (repeatable; any of them matches).",
+            callback=_codes("ministry"),
+            help="Ministry id such as industry (repeatable; any matches; see `watcher codes`).",
         ),
         click.option(
             "--lead-ministry",
             "lead_ministries",
             multiple=True,
-            callback=_lower,
+            callback=_codes("ministry"),
             help="Only items this ministry leads (repeatable): leaves cabinet round-ups out.",
         ),
         click.option("--since", callback=_iso_date, help="Published on or after YYYY-MM-DD."),

@@ -107,14 +107,17 @@ def _subscription(
         return Subscription(everything=True)
     if not (countries or blocs or ministries):
         raise click.UsageError("give at least one --country, --bloc or --ministry, or --all")
-    gazetteer = app.classifier.gazetteer
+    from watcher.codes import default_gazetteer, resolve_code
+    from watcher.errors import InputError
+
+    gazetteer = default_gazetteer()
     resolved: dict[str, list[str]] = {"country": [], "bloc": [], "ministry": []}
     for kind, terms in (("country", countries), ("bloc", blocs), ("ministry", ministries)):
         for term in terms:
-            found = gazetteer.resolve_term(term)
-            if found is None or found[0] != kind:
-                raise click.BadParameter(f"unknown {kind} {term!r}", param_hint=f"--{kind}")
-            resolved[kind].append(found[1])
+            try:
+                resolved[kind].append(resolve_code(gazetteer, kind, term))
+            except InputError as error:
+                raise click.BadParameter(str(error), param_hint=f"--{kind}") from None
     return Subscription(
         countries=tuple(sorted(set(resolved["country"]))),
         blocs=tuple(sorted(set(resolved["bloc"]))),
