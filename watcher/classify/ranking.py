@@ -51,11 +51,12 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
 from .labels import Evidence, Labels, cap_evidence
+from .textnorm import NormalText
 
 __all__ = ["Mention", "Ranker"]
 
@@ -83,15 +84,29 @@ _DEFAULTS: dict[str, float] = {
 }
 
 
-@dataclass(frozen=True)
-class Mention:
+class FieldText(NamedTuple):
+    """One field of the item as passed in and as matched: evidence points into `original`."""
+
+    original: str
+    normal: NormalText
+
+
+class Mention(NamedTuple):
+    """A tuple, built for every match; its `Evidence` is built only if the output shows it."""
+
     kind: str
     code: str
     role: str
     field: str
     start: int  # in the normalised field text
     end: int
-    evidence: Evidence
+    source: FieldText
+
+    def evidence(self) -> Evidence:
+        normal = self.source.normal
+        start = normal.original_offset(self.start)
+        end = normal.original_offset(self.end - 1) + 1
+        return Evidence(self.kind, self.code, self.source.original[start:end], self.field, start)
 
 
 @dataclass
@@ -173,7 +188,7 @@ class Ranker:
             lead = "opm"
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
         kept |= {("ministry", m) for m in ministries}
-        evidence = [m.evidence for m in mentions if (m.kind, m.code) in kept]
+        evidence = (m for m in mentions if (m.kind, m.code) in kept)
         return Labels(
             tuple(countries),
             tuple(sorted(primary)),
