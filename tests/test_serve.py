@@ -130,7 +130,7 @@ def test_etag_gives_304_until_an_item_arrives(
 
 BAD_REQUESTS = [
     ("/feed.atom?since=2024-13-01", 400,
-     "Invalid value for 'since': '2024-13-01' is not a date (YYYY-MM-DD)"),
+     "Invalid value for 'since': '2024-13-01' is not a date (YYYY-MM-DD, C.E. or B.E.)"),
     ("/items.json?colour=red", 400,
      "unknown parameter 'colour'; the filters are country, bloc, ministry, lead-ministry,"
      " since, until, limit"),

@@ -156,7 +156,7 @@ class BotCommands:
                     index += size
                     break
             else:
-                unknown.append(tokens[index][:40])
+                unknown.append(self._with_closest(tokens[index][:40]))
                 index += 1
         subscription = Subscription(
             countries=tuple(sorted(found["country"])),
@@ -167,6 +167,11 @@ class BotCommands:
         if lead_only and not found["ministry"]:
             unknown.append("lead")
         return subscription, unknown
+
+    def _with_closest(self, word: str) -> str:
+        """An unknown word with what it probably meant (difflib): "JPN (JP?)"."""
+        closest = self.terms.closest(word)
+        return f"{word} ({' / '.join(closest)}?)" if closest else word
 
     def describe(self, subscription: Subscription, lang: str) -> str:
         if subscription.everything:

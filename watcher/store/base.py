@@ -47,12 +47,18 @@ class StoreBase:
         self._migrate()
 
     @classmethod
-    def open(cls, path: str | Path, *, timeout: float | None = None) -> Self:
+    def open(cls, path: str | Path, *, timeout: float | None = None, create: bool = True) -> Self:
+        """The database at `path`; with create=False a missing file is a StoreError, never a
+        new empty database (what read-only commands want: a typo must not look like no news)."""
         path = str(path)
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
             wait = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
-            conn = sqlite3.connect(path, timeout=wait, check_same_thread=False)
+            if create:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(path, timeout=wait, check_same_thread=False)
+            else:
+                uri = Path(path).absolute().as_uri() + "?mode=rw"
+                conn = sqlite3.connect(uri, timeout=wait, check_same_thread=False, uri=True)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
