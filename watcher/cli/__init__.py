@@ -24,7 +24,8 @@ __all__ = ["NEEDS_EXISTING_DB", "cli", "main"]
 NEEDS_EXISTING_DB = frozenset(
     {
         "seen list", "seen show", "export", "search", "stats", "health", "backup", "browse",
-        "subscribers list", "subscribers remove", "reclassify", "reindex", "sources",
+        "subscribers list", "subscribers remove", "reclassify", "reindex", "sources", "feed",
+        "serve",
     }
 )  # fmt: skip
 """Commands that read (or change) what a database holds: they never create one. The others

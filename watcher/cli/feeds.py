@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from watcher.cli.context import AppContext, pass_app
+from watcher.cli.context import AppContext, missing_database_message, pass_app
 from watcher.cli.options import filter_from_options, filter_options
 from watcher.errors import StoreError
 
@@ -71,7 +71,9 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     from watcher.feed_server import FeedServer, serve_until_stopped
     from watcher.store import Store
 
-    store = Store.open_read_only(app.env.db_path)
+    if not app.db_path.is_file():
+        raise StoreError(missing_database_message(app.db_path))
+    store = Store.open_read_only(app.db_path)
     try:
         names = _code_names()
         server = FeedServer((host, port), store, filter_from_query, names, FILTER_PARAMETERS)
