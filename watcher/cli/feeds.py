@@ -20,10 +20,11 @@ FEED_LIMIT = 50  # entries a feed holds unless --limit says otherwise
 
 
 def _code_names() -> Names:
-    """The gazetteer's names of codes (categories' labels), without the classifier."""
-    from watcher.classify import default_gazetteer_dir, load_gazetteer
+    """The gazetteer's names of codes (categories' labels): the one the filters' code check
+    loaded, without the classifier."""
+    from watcher.codes import default_gazetteer
 
-    return load_gazetteer(default_gazetteer_dir())
+    return default_gazetteer()
 
 
 @click.command("feed")
