@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,9 +11,19 @@ from watcher.cli.context import AppContext, pass_app
 from watcher.cli.options import filter_from_options, filter_options
 from watcher.errors import StoreError
 
+if TYPE_CHECKING:
+    from watcher.notify.telegram_render import Names
+
 __all__ = ["feed_command", "serve_command"]
 
 FEED_LIMIT = 50  # entries a feed holds unless --limit says otherwise
+
+
+def _code_names() -> Names:
+    """The gazetteer's names of codes (categories' labels), without the classifier."""
+    from watcher.classify import default_gazetteer_dir, load_gazetteer
+
+    return load_gazetteer(default_gazetteer_dir())
 
 
 @click.command("feed")
@@ -28,11 +39,10 @@ def feed_command(app: AppContext, output: Path | None, **options: object) -> Non
     """
     from watcher import query
     from watcher.atom import atom_feed
-    from watcher.notify.telegram import load_names
 
     where = filter_from_options(options, default_limit=FEED_LIMIT)
     items = list(query.items(app.store, where))
-    document = atom_feed(items, where, names=load_names())
+    document = atom_feed(items, where, names=_code_names())
     if output is None:
         click.echo(document, nl=False)  # bytes: written as they are, UTF-8
         return
@@ -59,12 +69,12 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     from watcher.cli.options import FILTER_PARAMETERS, filter_from_query
     from watcher.errors import ConfigError
     from watcher.feed_server import FeedServer, serve_until_stopped
-    from watcher.notify.telegram import load_names
     from watcher.store import Store
 
     store = Store.open_read_only(app.env.db_path)
     try:
-        server = FeedServer((host, port), store, filter_from_query, load_names(), FILTER_PARAMETERS)
+        names = _code_names()
+        server = FeedServer((host, port), store, filter_from_query, names, FILTER_PARAMETERS)
     except OSError as error:
         store.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None

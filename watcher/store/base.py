@@ -98,11 +98,26 @@ class StoreBase:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """One atomic unit; a DB failure inside becomes a StoreError naming the file."""
+        """One atomic unit; a DB failure inside becomes a StoreError naming the file.
+
+        It begins IMMEDIATE, taking the write lock first and waiting up to the busy timeout
+        while another connection writes (an import): a transaction that has read first cannot
+        wait for the lock later, SQLite answers "locked" at once rather than risk a deadlock.
+        Nested, it is a savepoint of the transaction under way.
+        """
         with self._lock:
             try:
-                with self.db.atomic():
-                    yield self.db
+                if self.db.conn.in_transaction:
+                    with self.db.atomic():
+                        yield self.db
+                else:
+                    self.db.conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self.db
+                    except BaseException:
+                        self.db.conn.rollback()
+                        raise
+                    self.db.conn.commit()
             except sqlite3.DatabaseError as error:
                 raise StoreError(describe_db_error(self.path, error)) from error
 
