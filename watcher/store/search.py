@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watcher.store.base import StoreBase
-from watcher.store.items import filter_sql, items_in_order
+from watcher.store.items import filter_sql, items_in_order, published_order
 from watcher.store.records import ItemFilter, StoredItem
 from watcher.store.schema import SEARCH_BACKFILL
 
@@ -20,7 +20,7 @@ __all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TextQuery"]
 
 TRIGRAM = 3  # the shortest term the index can find
 _TITLE_WEIGHT = 5.0  # bm25 weight of a match in the title against one in the body
-_NEWEST = "coalesce(i.published, substr(i.first_seen, 1, 10)) DESC, i.first_seen DESC, i.hash"
+_NEWEST = published_order(newest_first=True)
 
 
 @dataclass(frozen=True)
