@@ -58,6 +58,11 @@ class Item:
     published: str | None = None  # ISO C.E. date
 
     @functools.cached_property
+    def normalized(self) -> str:
+        """normalize_text of the item, kept: the hash and near-duplicate detection both read it."""
+        return normalize_text(self)
+
+    @functools.cached_property
     def hash(self) -> str:
         return content_hash(self)
 
@@ -170,7 +175,7 @@ def normalize_text(item: Item) -> str:
 
 
 def content_hash(item: Item) -> str:
-    return hashlib.sha256(normalize_text(item).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(item.normalized.encode("utf-8")).hexdigest()[:16]
 
 
 def _has_text(text: str) -> bool:

@@ -3,10 +3,11 @@
 What one `Fetcher.get` does, in order: check the URL's host belongs to the source and resolves
 to an address the source may reach (addresses.py); honour robots.txt (robots.py); wait for the
 host's pacing slot, shared by every source (pacing.py); send a conditional GET when validators
-are known; read at most `max_bytes` (streamed; the rest is never read) within connect, read and
-total timeouts; follow redirects itself, each hop checked like the first; retry timeouts,
-connection errors, 429 and 5xx with exponential backoff and jitter, honouring Retry-After; decode
-the body (charset from the header, then <meta>, then UTF-8, then TIS-620/cp874 for Thai pages).
+are known; read at most `max_bytes` (streamed, gzip/deflate inflated within the cap by
+inflate.py; the rest is never read) within connect, read and total timeouts; follow redirects
+itself, each hop checked like the first; retry timeouts, connection errors, 429 and 5xx with
+exponential backoff and jitter, honouring Retry-After; decode the body (charset from the
+header, then <meta>, then UTF-8, then TIS-620/cp874 for Thai pages).
 
 The client, the clock, the sleep and the random source are passed in, so tests drive it with
 httpx.MockTransport or a real server on 127.0.0.1 and never wait for real backoff.

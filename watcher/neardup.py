@@ -28,7 +28,7 @@ from datasketch import MinHash, MinHashLSH
 
 from watcher.classify.textnorm import fold_case
 from watcher.config import DedupeSettings
-from watcher.corpus import Item, normalize_text
+from watcher.corpus import Item
 from watcher.store.records import NearCandidate
 from watcher.thaidate import MONTHS, SHORT_MONTHS
 
@@ -90,7 +90,7 @@ def _minhash() -> MinHash:
 
 def comparable_text(item: Item) -> str:
     """The content hash's normalized text with Latin letters lower-cased."""
-    return fold_case(normalize_text(item))
+    return fold_case(item.normalized)
 
 
 def _shingle_hashes(text: str) -> np.ndarray:
@@ -138,7 +138,7 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _signature_input(hashes: np.ndarray) -> np.ndarray:
-    """The 1-in-8 sample of shingles (by their top bits) the MinHash signature is taken over.
+    """The 1-in-16 sample of shingles (by their top bits) the MinHash signature is taken over.
 
     The same shingle is sampled in every text, so the sample's Jaccard estimates the whole
     set's; it makes signing 4× cheaper, and candidates are compared exactly afterwards.
