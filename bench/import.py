@@ -228,10 +228,12 @@ def main() -> None:
         f" load average {load:.1f} at the start (other work was running)"
         + (f"; first {args.limit} items" if args.limit else "")
     ]
+    print(lines[0], flush=True)
     for name, corpora in sets.items():
         results = measure(args.modes.split(","), corpora, args.limit, args.repeat, args.workers)
-        lines += table(f"{name} ({' + '.join(c.name for c in corpora)})", results)
-        print("\n".join(lines[-len(results) - 4 :]), flush=True)
+        rows = table(f"{name} ({' + '.join(c.name for c in corpora)})", results)
+        print("\n".join(rows), flush=True)
+        lines += rows
     if args.readme:
         write_readme("\n".join(lines))
 
