@@ -234,8 +234,8 @@ def main() -> None:
         rows = table(f"{name} ({' + '.join(c.name for c in corpora)})", results)
         print("\n".join(rows), flush=True)
         lines += rows
-    if args.readme:
-        write_readme("\n".join(lines))
+        if args.readme:  # after each set: a long run interrupted still leaves what it measured
+            write_readme("\n".join(lines))
 
 
 if __name__ == "__main__":
