@@ -9,6 +9,7 @@ normalised index back to the original one so evidence offsets point into the cal
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -56,12 +57,15 @@ def _needs_work(text: str) -> bool:
     return _has_any(text, _SPECIAL_CHARS) or not unicodedata.is_normalized("NFC", text)
 
 
-def _combining_class() -> str:
-    marks = [chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
-    return "".join(re.escape(m) for m in marks)
-
-
-_MARKED_CLUSTER = re.compile(f"[^{_combining_class()}]?[{_combining_class()}]+")
+@functools.cache
+def _marked_cluster() -> re.Pattern[str]:
+    """A base character with its combining marks. Built on first use, not at import: scanning
+    the BMP for marks was a quarter of a read-only command's start (`watcher seen list
+    --country JP` loads the gazetteer, which imports this module, and never needs it)."""
+    marks = "".join(
+        re.escape(chr(c)) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))
+    )
+    return re.compile(f"[^{marks}]?[{marks}]+")
 
 
 def _chunk_origin(chunk: str, base: int) -> tuple[str, list[int]]:
@@ -73,7 +77,7 @@ def _chunk_origin(chunk: str, base: int) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     last = 0
-    for match in _MARKED_CLUSTER.finditer(squeezed):
+    for match in _marked_cluster().finditer(squeezed):
         start, end = match.span()
         chars.append(squeezed[last:start])
         origin.extend(base + kept[i] for i in range(last, start))
