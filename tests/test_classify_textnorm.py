@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from watcher.classify.gazetteer import Alias
+from watcher.classify.keyfinder import _FOLD
 from watcher.classify.matcher import Matcher
-from watcher.classify.textnorm import _rebuild, normalize
+from watcher.classify.textnorm import _rebuild, fold_case, normalize
 
 SAMPLES = [
     "กระทรวงสาธารณสุข",
@@ -45,3 +46,18 @@ def test_matcher_offsets_are_code_points(text: str, found: list[tuple[str, int]]
     matcher = Matcher([_alias("ญี่ปุ่น", "JP"), _alias("ลาว", "LA"), _alias("😀", "XX")])
     matches = matcher.scan(normalize(text))
     assert [(text[m.start : m.end], m.start) for m in matches] == found
+
+
+def test_byte_folding_is_fold_case_on_every_cp874_character() -> None:
+    for byte in range(256):
+        try:
+            character = bytes([byte]).decode("cp874")
+        except UnicodeDecodeError:
+            continue
+        assert fold_case(character).encode("cp874") == bytes([byte]).translate(_FOLD), character
+
+
+def test_texts_outside_cp874_are_matched_the_same() -> None:
+    matcher = Matcher([_alias("Japan", "JP"), _alias("ญี่ปุ่น", "JP")])
+    for text in ("JAPAN ๑ Japan ญี่ปุ่น", "JAPAN ๑ Japan ญี่ปุ่น é", "JAPAN ๑ Japan ญี่ปุ่น \u200b"):
+        assert [m.start for m in matcher.scan(normalize(text))] == [0, 8, 14]

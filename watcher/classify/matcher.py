@@ -14,22 +14,19 @@ affix + name words (คนจีน). That asks the tokenizer's question of the 
 tokenizing: measured on a 2% corpus sample it agreed with newmm run on a window around each of
 956 candidates 926 times, and the 30 disagreements were all newmm mis-segmenting a real name.
 
-The pass itself is the classifier's largest cost, so it runs in ahocorasick_rs (Rust) over the
-text's UTF-16 bytes rather than pyahocorasick over code points: measured on 3,079 items of both
-corpora, 0.15 s against 0.27 s. Which automaton finds the hits does not change them.
+The pass itself (keyfinder.py) runs in Rust over one byte a character.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
 import ahocorasick
-import ahocorasick_rs
 
 from .gazetteer import Alias
+from .keyfinder import KeyFinder
 from .textnorm import NormalText, fold_case
 
 __all__ = ["Match", "Matcher"]
@@ -42,7 +39,6 @@ _DOT_THAI = re.compile(r"\.(?=[\u0e01-\u0e2e])")
 _LANGUAGE_HEAD = "ภาษา"
 _OWN_LANGUAGE = re.compile("ภาษาไทย")
 _LIST_GAP = re.compile(r"[\s,]*(?:และ|หรือ)?[\s,]*")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _Checks = tuple[tuple[Alias, bool, bool], ...]  # alias, dotted Thai abbreviation, case-sensitive
 
 
@@ -77,23 +73,19 @@ class Matcher:
             for variant in _variants(alias.text):
                 key = fold_case(variant)
                 table.setdefault(key, []).append(alias)
-        self._keys = [key for key in table if key]
+        keys = [key for key in table if key]
+        self._empty = not keys
+        self._finder = KeyFinder(keys)
         self._entries: list[tuple[tuple[Alias, ...], _Checks | None]] = []
-        for key in self._keys:
+        for key in self._finder.keys:
             found = table[key]
             checks = tuple((a, _dotted_thai(a.text), a.case_sensitive) for a in found)
             plain = not any(dotted or cased for _, dotted, cased in checks)
             self._entries.append((tuple(found), None if plain else checks))
-        self._empty = not self._keys
-        if self._keys:
-            self._finder = ahocorasick_rs.BytesAhoCorasick(
-                [key.encode("utf-16-le") for key in self._keys],
-                implementation=ahocorasick_rs.Implementation.ContiguousNFA,
-            )
         self._enclosing = _enclosing_words(table, frozenset(affixes))
 
     def scan(self, text: NormalText) -> list[Match]:
-        if self._empty or not text.folded:
+        if self._empty or not text.cased:
             return []
         candidates = self._candidates(text)
         candidates.sort(key=lambda m: (m.start, m.start - m.end))
@@ -108,32 +100,13 @@ class Matcher:
         chosen = _drop_languages(text.cased, chosen)
         return [m for m in chosen if m.alias.kind != "not_state" and self._is_word(text.cased, m)]
 
-    def _hits(self, folded: str) -> list[tuple[int, int, int]]:
-        """(key index, 2 * start, 2 * end) of every key occurrence, overlapping ones included.
-
-        The automaton runs over UTF-16 code units, two bytes a character for any text without
-        characters beyond U+FFFF: half the work of stepping through code points. A hit at an
-        odd byte is not on a character boundary (the caller skips it); a text with astral
-        characters or lone surrogates has its hits converted and checked.
-        """
-        try:
-            data = folded.encode("utf-16-le")
-            plain = len(data) == 2 * len(folded)
-        except UnicodeEncodeError:  # lone surrogates
-            data, plain = folded.encode("utf-16-le", "surrogatepass"), False
-        hits = self._finder.find_matches_as_indexes(data, overlapping=True)
-        return hits if plain else _code_point_hits(folded, hits, self._keys)
-
     def _candidates(self, text: NormalText) -> list[Match]:
         """Every automaton hit with clean edges, per alias (the hot loop: kept inline)."""
         found: list[Match] = []
         cased = text.cased
         size = len(cased)
         entries = self._entries
-        for index, byte_start, byte_end in self._hits(text.folded):
-            if byte_start & 1:
-                continue
-            start, end = byte_start >> 1, byte_end >> 1
+        for index, start, end in self._finder.find(text):
             end_index = end - 1
             aliases, checks = entries[index]
             before = cased[start - 1] if start > 0 else " "
@@ -168,24 +141,6 @@ class Matcher:
 
 def _same_span(first: Match, second: Match) -> bool:
     return first.start == second.start and first.end == second.end
-
-
-def _code_point_hits(
-    text: str, hits: list[tuple[int, int, int]], keys: list[str]
-) -> list[tuple[int, int, int]]:
-    """UTF-16 hits as doubled code point offsets, for a text with astral characters (two code
-    units each) or lone surrogates; a hit that is not the key at those offsets is dropped."""
-    astral = [m.start() + k for k, m in enumerate(_ASTRAL.finditer(text))]  # in code units
-    kept: list[tuple[int, int, int]] = []
-    for index, byte_start, byte_end in hits:
-        if byte_start & 1:
-            continue
-        start, end = byte_start >> 1, byte_end >> 1
-        start -= bisect.bisect_left(astral, start)
-        end -= bisect.bisect_left(astral, end)
-        if text[start:end] == keys[index]:
-            kept.append((index, 2 * start, 2 * end))
-    return kept
 
 
 def _dotted_thai(alias: str) -> bool:
