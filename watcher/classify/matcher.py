@@ -19,6 +19,7 @@ The pass itself (keyfinder.py) runs in Rust over one byte a character.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -50,6 +51,10 @@ class Match(NamedTuple):
     end: int
 
 
+# Match(alias, start, end) without the Python-level __new__ a NamedTuple adds
+_new_match = functools.partial(tuple.__new__, Match)
+
+
 def _is_thai(ch: str) -> bool:
     return "\u0e00" <= ch <= "\u0e7f"
 
@@ -76,12 +81,13 @@ class Matcher:
         keys = [key for key in table if key]
         self._empty = not keys
         self._finder = KeyFinder(keys)
-        self._entries: list[tuple[tuple[Alias, ...], _Checks | None]] = []
+        self._entries: list[tuple[tuple[Alias, ...], _Checks | None, Alias | None]] = []
         for key in self._finder.keys:
             found = table[key]
             checks = tuple((a, _dotted_thai(a.text), a.case_sensitive) for a in found)
             plain = not any(dotted or cased for _, dotted, cased in checks)
-            self._entries.append((tuple(found), None if plain else checks))
+            single = found[0] if plain and len(found) == 1 else None
+            self._entries.append((tuple(found), None if plain else checks, single))
         self._enclosing = _enclosing_words(table, frozenset(affixes))
 
     def scan(self, text: NormalText) -> list[Match]:
@@ -98,7 +104,13 @@ class Matcher:
             elif _same_span(chosen[-1], match) and chosen[-1].alias.code != match.alias.code:
                 chosen.append(match)  # an abbreviation two codes share (ทช.): the caller decides
         chosen = _drop_languages(text.cased, chosen)
-        return [m for m in chosen if m.alias.kind != "not_state" and self._is_word(text.cased, m)]
+        enclosing = self._enclosing
+        return [
+            m
+            for m in chosen
+            if m.alias.kind != "not_state"
+            and (m.alias.text not in enclosing or self._is_word(text.cased, m))
+        ]
 
     def _candidates(self, text: NormalText) -> list[Match]:
         """Every automaton hit with clean edges, per alias (the hot loop: kept inline)."""
@@ -106,9 +118,10 @@ class Matcher:
         cased = text.cased
         size = len(cased)
         entries = self._entries
+        new = _new_match
         for index, start, end in self._finder.find(text):
             end_index = end - 1
-            aliases, checks = entries[index]
+            aliases, checks, single = entries[index]
             before = cased[start - 1] if start > 0 else " "
             after = cased[end] if end < size else " "
             if before in _LEADING_VOWELS and _is_thai(cased[start]):
@@ -119,15 +132,18 @@ class Matcher:
                 continue
             if after in _WORD_CHARS and cased[end_index] in _WORD_CHARS:
                 continue
+            if single is not None:
+                found.append(new((single, start, end)))
+                continue
             if checks is None:
-                found += [Match(alias, start, end) for alias in aliases]
+                found += [new((alias, start, end)) for alias in aliases]
                 continue
             for alias, dotted, case_sensitive in checks:
                 if dotted and start > 0 and "\u0e01" <= before <= "\u0e2e":
                     continue  # `ทร.` inside `มทร.`: a dotted abbreviation glued to letters
                 if case_sensitive and cased[start:end].replace(". ", ".") != alias.text:
                     continue
-                found.append(Match(alias, start, end))
+                found.append(new((alias, start, end)))
         return found
 
     def _is_word(self, text: str, match: Match) -> bool:
