@@ -5,19 +5,31 @@ FROM python:3.11.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
+    MPLCONFIGDIR=/app/.cache/matplotlib \
     WATCHER_CONFIG=/app/config/watcher.toml \
     WATCHER_DB=/app/state/watcher.db
+
+# Thai labels on `watcher stats --plot` charts need a Thai font (Loma, Garuda, Norasi...).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-thai-tlwg=1:0.7.3-1 \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 RUN groupadd --system --gid 10001 watcher \
     && useradd --system --uid 10001 --gid watcher --home-dir /app watcher
 
-COPY pyproject.toml README.md ./
+# constraints.txt pins every dependency (scripts/lock_constraints.sh writes it): a rebuild
+# installs the same versions. The plot and browse extras: charts and Datasette in the image.
+COPY pyproject.toml README.md constraints.txt ./
 COPY watcher ./watcher
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir -c constraints.txt ".[plot,browse]"
+
+# matplotlib's font list, built now that the Thai fonts are there, in a directory it may write.
+RUN mkdir -p /app/.cache/matplotlib /app/state \
+    && python -c "import matplotlib.font_manager" \
+    && chown -R 10001:10001 /app/.cache /app/state
 
 COPY config ./config
-RUN mkdir -p /app/state && chown 10001:10001 /app/state
 
 USER 10001
 VOLUME ["/app/state"]

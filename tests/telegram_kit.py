@@ -47,6 +47,10 @@ class FakeGazetteer:
                 return kind, code
         return None
 
+    def closest(self, text: str) -> list[str]:
+        folded = text.strip().casefold()
+        return [code for _, code in NAMES if code.casefold()[:2] == folded[:2]][:3]
+
 
 def labels(*countries: str, ministries: tuple[str, ...] = ("mfa",)) -> dict[str, Any]:
     return {

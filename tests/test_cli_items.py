@@ -180,7 +180,7 @@ def test_locked_database_gives_one_line(
     db_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    run_cli("seen", "list")
+    run_cli("import", str(write_jsonl(tmp_path / "none.jsonl", [])))
     blocker = sqlite3.connect(db_path)
     blocker.execute("BEGIN EXCLUSIVE")
     try:

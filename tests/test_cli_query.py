@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 from click.testing import Result
 
@@ -107,9 +108,10 @@ def test_every_command_filters_the_same(
     with out.open(encoding="utf-8", newline="") as handle:
         exported = [row["hash"] for row in csv.DictReader(handle)]
     counted = json.loads(run_cli("stats", "--by", "year", "--format", "json", *filters).output)
+    fed = feedparser.parse(run_cli("feed", *filters).stdout_bytes).entries
     assert listed, "each filter selects something"
     assert set(searched) == set(listed) == set(exported)
-    assert searched == listed  # both newest first
+    assert searched == listed == [entry.id.rsplit(":", 1)[1] for entry in fed]  # newest first
     assert sum(row["items"] for row in counted) == len(listed)
 
 

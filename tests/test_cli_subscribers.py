@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from watcher.cli import cli
+from watcher.store import Store
 
 Run = Callable[..., Result]
 
@@ -32,10 +34,11 @@ def test_add_by_names_list_and_remove(run_cli: Run) -> None:
     assert len(json.loads(run_cli("subscribers", "list", "--format", "json").output)) == 1
 
 
-def test_bad_input_is_one_clear_line(run_cli: Run) -> None:
+def test_bad_input_is_one_clear_line(run_cli: Run, db_path: Path) -> None:
+    Store.open(db_path).close()  # `subscribers list` reads an existing database only
     cases = [
         (("--telegram", "42", "--country", "Atlantis"), "unknown country 'Atlantis'"),
-        (("--telegram", "42", "--ministry", "JP"), "unknown ministry 'JP'"),
+        (("--telegram", "42", "--ministry", "JP"), "'JP' is a country, not a ministry"),
         (("--telegram", "chat", "--all"), "is not a Telegram chat id"),
         (("--email", "a@b.c\r\nBcc: x@y.z", "--all"), "is not an e-mail address"),
         (("--telegram", "1", "--email", "a@b.org", "--all"), "exactly one of"),

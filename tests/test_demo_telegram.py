@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from rich.console import Console
 from rich.text import Text
@@ -57,8 +58,11 @@ def test_bold_and_links_keep_their_look_in_colour() -> None:
 
 
 def test_typed_commands_get_the_bots_replies_and_the_items_arrive_as_alerts(
-    run_cli: Callable[..., Result],
+    run_cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # a real token and base URL in the environment are never used by the demo
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999:real-token-not-for-the-demo")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
     commands = (
         "/start\n/subscribe JP\n/subscribe JPN\n/digest_time 7:30\n/digest_time 25:00\n/list\n"
     )

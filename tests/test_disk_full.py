@@ -7,6 +7,7 @@ own page limit (`PRAGMA max_page_count`), which fails a write with SQLITE_FULL l
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -88,7 +89,9 @@ def import_lines(count: int) -> list[str]:
 def test_health_fails_naming_the_disk_below_the_free_space_threshold(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    Store.open(db_path).close()
+    store = Store.open(db_path)
+    store.record_cycle("news", at=dt.datetime.now(dt.UTC))  # health wants a completed poll
+    store.close()
     monkeypatch.setenv("WATCHER_DB", str(db_path))
     monkeypatch.setenv("WATCHER_CONFIG", str(write_config(tmp_path / "ok.toml")))
     ok = invoke("health")

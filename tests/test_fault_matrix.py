@@ -1,7 +1,8 @@
 """The fault matrix in ONE cycle: every site fault at once, each on its own source, then a
 cycle after the faults heal picks everything up; and a database locked by another writer.
 
-Each fault alone has its own test (tests/test_fetch_site.py, tests/test_poll.py); this one shows
+Each fault (tests/hostile.py's FAULTS) alone has its own test (tests/test_fetch_site.py,
+tests/test_poll.py); this one shows
 they do not interfere: one bad source never stops the others, nothing is lost, nothing crashes.
 """
 
@@ -9,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from tests.hostile import FAULT_FETCH, FAULTS
 from tests.site import LocalSite, local_site
-from tests.test_poll import FAULTS
 from tests.test_sources import FAST, cycles, news_item, sequence_config
 from watcher.config import Config, SourceConfig, source_from_table
 from watcher.errors import StoreError
@@ -54,7 +54,7 @@ def test_every_fault_in_one_cycle_then_all_items_after_healing(tmp_path: Path) -
     with contextlib.ExitStack() as stack:
         sources, _faulty_ids, sites = matrix_sources(stack)
         store = Store.open(tmp_path / "watcher.db")
-        config = Config(fetch=dataclasses.replace(FAST, max_bytes=1_000_000))
+        config = Config(fetch=FAULT_FETCH)
 
         def heal(index: int) -> None:
             if index == 1:

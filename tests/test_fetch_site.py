@@ -1,16 +1,20 @@
-"""The fetcher and page parser against a real HTTP server on 127.0.0.1 (tests/site.py)."""
+"""The fetcher and page parser against the hostile HTTP server on 127.0.0.1 (tests/hostile.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gzip
+import zlib
 from typing import Any
 
 import pytest
 
+from tests.hostile import compressed_zeros
 from tests.site import LocalSite, local_site
 from watcher.config import FetchSettings, SelectorSettings
 from watcher.corpus import Item
+from watcher.demo.site import render_item_page
 from watcher.errors import FetchError, ParseError
 from watcher.fetch import Fetcher, FetchScope, Page, make_client
 from watcher.sources.thaigov_page import parse_item_page
@@ -172,3 +176,59 @@ def test_robots_txt_is_fetched_once_and_honoured(site: LocalSite) -> None:
     assert isinstance(results[0], Page) and isinstance(results[2], Page)
     assert isinstance(results[1], FetchError) and "robots.txt" in str(results[1])
     assert site.count("/robots.txt") == 1 and site.count("/news/contents/details/8") == 0
+
+
+def test_a_slow_drip_ends_at_the_total_budget(site: LocalSite) -> None:
+    site.drip(PATH, every=0.05)  # each gap far under read_timeout: only the budget ends it
+    settings = dataclasses.replace(FAST, retries=0, total_timeout=0.5)
+    error = one(site, PATH, settings)
+    assert isinstance(error, FetchError)
+    assert str(error).endswith("no complete answer within 0.5s (after 1 attempts)")
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compression_bomb_is_cut_at_the_cap_before_it_expands(
+    site: LocalSite, encoding: str
+) -> None:
+    site.bomb(PATH, encoding, size=200_000_000)
+    settings = dataclasses.replace(FAST, max_bytes=1_000_000)
+    (result,), scope = fetch_pages(site, [PATH], settings)
+    assert isinstance(result, FetchError) and "1,000,000 byte cap; rest not read" in str(result)
+    assert scope.stats.bytes < len(compressed_zeros(encoding, 200_000_000))  # never all read
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate"])
+def test_a_compressed_page_is_decoded(site: LocalSite, encoding: str) -> None:
+    html = render_item_page(ITEM).encode()
+    if encoding == "gzip":
+        body = gzip.compress(html)
+    else:
+        packer = zlib.compressobj(6, zlib.DEFLATED, 15 if encoding == "deflate" else -15)
+        body = packer.compress(html) + packer.flush()
+    header = "gzip" if encoding == "gzip" else "deflate"
+    site.serve(PATH, body, headers={"Content-Encoding": header})
+    page = one(site, PATH)
+    assert isinstance(page, Page)
+    item = parse_item_page(page.text, page.url, SelectorSettings())
+    assert item is not None and item.hash == ITEM.hash
+    assert site.log[-1].headers["accept-encoding"] == "gzip, deflate"
+
+
+def test_an_unknown_or_corrupt_encoding_is_one_fetch_error(site: LocalSite) -> None:
+    site.serve(PATH, b"\x00" * 100, headers={"Content-Encoding": "br"}, times=1)
+    site.serve(PATH, b"\x1f\x8b not gzip at all", headers={"Content-Encoding": "gzip"}, times=1)
+    site.serve(PATH, b"\xff" * 64, headers={"Content-Encoding": "deflate"}, times=1)
+    unknown, corrupt, neither = fetch_pages(site, [PATH, PATH, PATH])[0]
+    assert isinstance(unknown, FetchError) and "unsupported Content-Encoding 'br'" in str(unknown)
+    for error in (corrupt, neither):  # neither zlib nor raw deflate
+        assert isinstance(error, FetchError) and "the compressed body is corrupt" in str(error)
+
+
+@pytest.mark.parametrize("after_headers", [False, True])
+def test_a_connection_reset_is_retried_then_named(site: LocalSite, after_headers: bool) -> None:
+    site.reset(PATH, after_headers=after_headers, times=2)
+    assert isinstance(one(site, PATH), Page)  # the third attempt gets the page
+    site.reset(PATH, after_headers=after_headers)
+    error = one(site, PATH)
+    assert isinstance(error, FetchError)
+    assert "connection failed: ReadError (after 3 attempts)" in str(error)

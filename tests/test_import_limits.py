@@ -95,3 +95,20 @@ def test_a_newline_in_a_file_name_cannot_forge_a_summary_line(run_cli: Run, tmp_
         result.output.splitlines()[-1]
     ]
     assert "x\\nimported" in result.output
+
+
+def test_only_the_first_rejections_are_named_then_one_line_counts_the_rest(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    source = tmp_path / "braces.jsonl"
+    source.write_text("{}\n" * 250, encoding="utf-8")
+    result = run_safe("import", str(source))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    named = [line for line in lines if line.startswith("rejected ")]
+    assert named[0] == f'rejected {source}:1: no "text" string'
+    assert len(named) == 100 and named[-1].startswith(f"rejected {source}:100: ")
+    assert "… and 150 more rejected inputs, not shown (the first 100 are)" in lines
+    assert (
+        lines[-1] == "imported: 0 new, 0 duplicate, 0 revision, 0 variant, 0 skipped, 250 rejected"
+    )

@@ -58,9 +58,17 @@ def env(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_health_follows_sources_and_outbox(env: Path) -> None:
+    Store.open(env).close()
     fresh = run("health")
-    assert fresh.exit_code == 0, fresh.output
+    assert fresh.exit_code == 1, fresh.output
     assert "not polled yet" in fresh.output
+    assert "FAIL polls: no poll has completed on this database yet" in fresh.output
+    store = Store.open(env)
+    store.record_cycle("news", at=dt.datetime.now(dt.UTC))
+    store.close()
+    polled = run("health")
+    assert polled.exit_code == 0, polled.output
+    assert f"ok   database: {env} writable" in polled.output
     store = Store.open(env)
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     store.record_cycle("news", at=long_ago)

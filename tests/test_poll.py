@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from tests.hostile import FAULT_FETCH, FAULTS
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
 from watcher.classify import Classifier, default_gazetteer_dir
@@ -86,28 +87,13 @@ def test_an_item_imported_earlier_dedupes_when_fetched_live(
     assert len(store.list_items(ItemFilter())) == 1
 
 
-FAULTS: dict[str, Callable[[LocalSite, str], None]] = {
-    "500": lambda site, path: site.fail(path, 500),
-    "503": lambda site, path: site.fail(path, 503, headers={"Retry-After": "0"}),
-    "429": lambda site, path: site.fail(path, 429, headers={"Retry-After": "0"}),
-    "stall": lambda site, path: site.stall(path),
-    "20 MB body": lambda site, path: site.huge(path, 20_000_000),
-    "truncated": lambda site, path: site.truncate(path, keep=0.7),
-    "random bytes": lambda site, path: site.garbage(path),
-    "redirect loop": lambda site, path: site.redirect(path, path),
-    "redirect to 169.254.169.254": lambda site, path: site.redirect(
-        path, "http://169.254.169.254/latest/meta-data/"
-    ),
-}
-
-
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_failing_page_is_walked_past_recorded_and_the_next_cycle_gets_it(
     local_site: LocalSite, store: Store, fault: str
 ) -> None:
     local_site.add_items([news_item(n) for n in range(3)], start_id=100)
     FAULTS[fault](local_site, "/news/contents/details/101")
-    config = Config(fetch=dataclasses.replace(FAST, max_bytes=1_000_000))
+    config = Config(fetch=FAULT_FETCH)
 
     def heal(index: int) -> None:
         if index == 1:

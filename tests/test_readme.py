@@ -47,6 +47,10 @@ def test_readme_command_parses(
             args[index] = str(tmp_path / arg)
             (tmp_path / arg).touch()
     group: click.Command = cli
+    while args[:1] == ["--db"]:  # the global option before the command name
+        del args[:2]
+    if args == ["--version"]:
+        return
     while isinstance(group, click.Group) and args and args[0] in group.commands:
         group = group.commands[args.pop(0)]
     assert not isinstance(group, click.Group), f"{command}: incomplete command"

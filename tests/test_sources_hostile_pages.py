@@ -1,4 +1,5 @@
-"""Listings that repeat links, links that must not be followed, pages built to freeze a parser."""
+"""Listings that repeat links, links that must not be followed, pages built to freeze a parser
+(tests/hostile.py builds them; its FAULTS, nesting included, run per page in tests/test_poll.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import time
 
 import pytest
 
+from tests.hostile import nested_page, tag_flood_page, with_bad_links
 from tests.site import LocalSite, local_site
-from tests.test_sources import cycles, listing_config, news_item, sequence_config
+from tests.test_sources import cycles, listing_config, news_item
 from watcher.config import SelectorSettings
 from watcher.demo.site import ITEM_PATH, LISTING_PATH, render_item_page, render_listing
 from watcher.errors import ParseError
@@ -67,14 +69,8 @@ def test_links_that_are_not_http_or_lead_elsewhere_never_block_the_items_after_t
     local_site.add_items([news_item(n) for n in range(2)], start_id=200)
     cycles(store, [source])  # the baseline
     local_site.add_items([news_item(n) for n in range(2, 4)], start_id=202)
-    bad = (
-        '<p><a href="javascript:void(0)">j</a></p><p><a href="mailto:a@b.c">m</a></p>'
-        '<p><a href="file:///etc/passwd">f</a></p><p><a href="data:text/html,x">d</a></p>'
-        '<p><a href="http://other.invalid/news/contents/details/9">o</a></p>'
-    )
     links = [(ITEM_PATH.format(id=i), "x") for i in (203, 202, 201, 200)]
-    html = render_listing(links).replace("<p>", bad + "<p>", 1)
-    local_site.serve(LISTING_PATH, html)
+    local_site.serve(LISTING_PATH, with_bad_links(render_listing(links)))
     [first, *later] = [r[0] for r in cycles(store, [source], 4)]
     assert [i.source_id for i in first.items] == [202, 203] and first.error is None
     assert all(not r.items for r in later)
@@ -84,7 +80,7 @@ def test_links_that_are_not_http_or_lead_elsewhere_never_block_the_items_after_t
 
 
 def test_a_page_of_100000_nested_divs_is_refused_at_once() -> None:
-    html = "<html><body>" + "<div>" * 100_000 + "x" + "</div>" * 100_000 + "</body></html>"
+    html = nested_page(100_000)
     started = time.monotonic()
     with pytest.raises(ParseError, match="nested over"):
         parse_page(html, "https://x/1", "thaigov", SelectorSettings())
@@ -93,19 +89,8 @@ def test_a_page_of_100000_nested_divs_is_refused_at_once() -> None:
 
 def test_a_page_of_too_many_tags_is_refused() -> None:
     with pytest.raises(ParseError, match="more than"):
-        check_page_shape("<html>" + "<br>" * 60_000 + "</html>", "https://x/1")
+        check_page_shape(tag_flood_page(60_000), "https://x/1")
 
 
 def test_an_ordinary_page_passes_the_guards() -> None:
     check_page_shape(render_item_page(news_item(1)), "https://x/1")
-
-
-def test_a_hostile_page_at_the_frontier_is_skipped_and_later_items_arrive(
-    local_site: LocalSite, store: Store
-) -> None:
-    local_site.add_items([news_item(n) for n in range(3)], start_id=100)
-    nested = "<html><body>" + "<div>" * 5_000 + "</div>" * 5_000 + "</body></html>"
-    local_site.serve("/news/contents/details/101", nested)
-    [[report]] = cycles(store, [sequence_config(local_site)])
-    assert [i.source_id for i in report.items] == [100, 102]
-    assert "nested over" in report.skipped[0]

@@ -58,8 +58,9 @@ def small_db(db_path: Path, now: dt.datetime) -> Path:
         [["seen", "list", "--country", "JP", "--limit", "20"]],
         [["search", "ญี่ปุ่น"], ["search", "ญี่ปุ่น", "--format", "json"]],
         [["stats", "--by", "month", "--format", "csv"], ["seen", "show", "u"]],
+        [["feed", "--country", "JP"]],
     ],
-    ids=["help", "seen-list", "search", "stats-show"],
+    ids=["help", "seen-list", "search", "stats-show", "feed"],
 )
 def test_reading_commands_import_nothing_heavy(small_db: Path, commands: list[list[str]]) -> None:
     loaded = loaded_modules(commands, small_db)

@@ -3,7 +3,8 @@
 `BotCommands` holds the logic as plain functions of (chat, words) → replies, so it is tested
 without Telegram; `build_application` wires it into python-telegram-bot's Application, whose
 long polling runs on the daemon's event loop (it gets no JobQueue: the daemon's one APScheduler
-runs every timed job). Replies go out through the Telegram channel, paced like alerts.
+runs every timed job). Replies go out through the Telegram channel, paced like alerts. A
+command's answer reads and writes the store, so it is worked out off the event loop.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from watcher.config import TelegramSettings, time_of_day
 from watcher.errors import DeliveryError, InputError
 from watcher.notify.telegram import TelegramChannel
 from watcher.notify.telegram_render import Message, TelegramRenderer, Terms
-from watcher.store import ItemFilter, Store, StoredItem
+from watcher.store import ItemFilter, Store, StoredItem, off_loop
 from watcher.subscriptions import MODES, Subscriber, Subscription
 
 __all__ = ["MAX_INPUT", "BotCommands", "ChatRequest", "build_application"]
@@ -155,7 +156,7 @@ class BotCommands:
                     index += size
                     break
             else:
-                unknown.append(tokens[index][:40])
+                unknown.append(self._with_closest(tokens[index][:40]))
                 index += 1
         subscription = Subscription(
             countries=tuple(sorted(found["country"])),
@@ -166,6 +167,11 @@ class BotCommands:
         if lead_only and not found["ministry"]:
             unknown.append("lead")
         return subscription, unknown
+
+    def _with_closest(self, word: str) -> str:
+        """An unknown word with what it probably meant (difflib): "JPN (JP?)"."""
+        closest = self.terms.closest(word)
+        return f"{word} ({' / '.join(closest)}?)" if closest else word
 
     def describe(self, subscription: Subscription, lang: str) -> str:
         if subscription.everything:
@@ -358,7 +364,8 @@ def _callback(
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or message.text is None:
             return
-        for reply in commands.answer(command, chat.id, message.text):
+        replies = await off_loop(commands.answer, command, chat.id, message.text)
+        for reply in replies:
             try:
                 await channel.deliver(chat.id, reply)
             except DeliveryError as error:

@@ -2,14 +2,19 @@
 canned queries (items by country, by ministry, the latest).
 
 The metadata lives in config/datasette/metadata.yaml under the database name `watcher`; it is
-re-keyed to the real file's name here so any WATCHER_DB gets it. By default the database is
-opened by Datasette with SQLite's `mode=ro`: nothing can be written, and items stored by a
-running `watcher run` show up on the next page load. `immutable=True` serves a snapshot (faster
-counts) and is only safe on a file no process writes to.
+re-keyed to the real file's name here so any WATCHER_DB gets it, and each table's column
+descriptions are folded into a collapsed "What the columns mean" under its description, not a
+wall above the rows. watcher.browse_plugin adds the CLI's search and short cells.
+
+By default the database is opened by Datasette with SQLite's `mode=ro`: nothing can be
+written, and items stored by a running `watcher run` show up on the next page load.
+`immutable=True` serves a snapshot (faster counts) and is only safe on a file no process writes
+to.
 """
 
 from __future__ import annotations
 
+import html
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +22,9 @@ from typing import Any
 
 from watcher.errors import ConfigError, InputError
 
-__all__ = ["METADATA_NAME", "BrowseSettings", "check_ready", "load_metadata", "serve"]
+__all__ = [
+    "METADATA_NAME", "BrowseSettings", "check_ready", "load_metadata", "make_datasette", "serve",
+]  # fmt: skip
 
 METADATA_NAME = "watcher"  # the database key used in the metadata file
 INSTALL_HINT = (
@@ -57,7 +64,26 @@ def load_metadata(path: Path | None, database: str) -> dict[str, Any]:
     databases = metadata.get("databases", {})
     if METADATA_NAME in databases and database != METADATA_NAME:
         databases[database] = databases.pop(METADATA_NAME)
+    for entry in databases.values():
+        for table in (entry.get("tables") or {}).values():
+            _fold_column_descriptions(table)
     return metadata
+
+
+def _fold_column_descriptions(table: dict[str, Any]) -> None:
+    """`columns` becomes a collapsed list in the table's description_html."""
+    columns = table.pop("columns", None)
+    if not columns:
+        return
+    terms = "".join(
+        f"<dt>{html.escape(name)}</dt><dd>{html.escape(str(text))}</dd>"
+        for name, text in columns.items()
+    )
+    table["description_html"] = (
+        f"<p>{html.escape(table.get('description', ''))}</p>"
+        f"<details><summary>What the {len(columns)} columns mean</summary><dl>{terms}</dl>"
+        "</details>"
+    )
 
 
 def check_ready(settings: BrowseSettings) -> None:
@@ -75,18 +101,33 @@ def serve(settings: BrowseSettings) -> None:
     check_ready(settings)
     import asyncio
 
-    import uvicorn
-    from datasette.app import Datasette
-
-    db = str(settings.db_path)
-    datasette = Datasette(
-        files=[] if settings.immutable else [db],
-        immutables=[db] if settings.immutable else [],
-        metadata=load_metadata(settings.metadata_path, settings.db_path.stem),
-        settings={"default_page_size": 50, "sql_time_limit_ms": 5000},
-    )
+    datasette = make_datasette(settings)
     asyncio.run(datasette.invoke_startup())
+    import uvicorn
+
     uvicorn.run(
         datasette.app(), host=settings.host, port=settings.port, log_level="warning",
         lifespan="on",
     )  # fmt: skip
+
+
+def make_datasette(settings: BrowseSettings) -> Any:
+    """The Datasette instance `serve` runs (tests use it in-process through its client)."""
+    from datasette.app import Datasette
+
+    from watcher.browse_plugin import TEMPLATES, register
+
+    register()
+    db = str(settings.db_path)
+    return Datasette(
+        files=[] if settings.immutable else [db],
+        immutables=[db] if settings.immutable else [],
+        metadata=load_metadata(settings.metadata_path, settings.db_path.stem),
+        template_dir=str(TEMPLATES),
+        settings={
+            "default_page_size": 50,
+            "sql_time_limit_ms": 5000,
+            "facet_time_limit_ms": 1000,
+            "suggest_facets": False,
+        },
+    )

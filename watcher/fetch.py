@@ -3,10 +3,11 @@
 What one `Fetcher.get` does, in order: check the URL's host belongs to the source and resolves
 to an address the source may reach (addresses.py); honour robots.txt (robots.py); wait for the
 host's pacing slot, shared by every source (pacing.py); send a conditional GET when validators
-are known; read at most `max_bytes` (streamed; the rest is never read) within connect, read and
-total timeouts; follow redirects itself, each hop checked like the first; retry timeouts,
-connection errors, 429 and 5xx with exponential backoff and jitter, honouring Retry-After; decode
-the body (charset from the header, then <meta>, then UTF-8, then TIS-620/cp874 for Thai pages).
+are known; read at most `max_bytes` (streamed, gzip/deflate inflated within the cap by
+inflate.py; the rest is never read) within connect, read and total timeouts; follow redirects
+itself, each hop checked like the first; retry timeouts, connection errors, 429 and 5xx with
+exponential backoff and jitter, honouring Retry-After; decode the body (charset from the
+header, then <meta>, then UTF-8, then TIS-620/cp874 for Thai pages).
 
 The client, the clock, the sleep and the random source are passed in, so tests drive it with
 httpx.MockTransport or a real server on 127.0.0.1 and never wait for real backoff.
@@ -28,6 +29,7 @@ import httpx
 from watcher.addresses import Resolver, forbidden_reason, resolve_host
 from watcher.config import FetchSettings
 from watcher.errors import BlockedByBotProtection, FetchError
+from watcher.inflate import Inflater
 from watcher.pacing import HostPacer
 from watcher.robots import RobotsCache, RobotsText
 
@@ -87,7 +89,11 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=timeout,
         follow_redirects=False,
-        headers={"User-Agent": settings.user_agent, "Accept-Language": "th,en;q=0.5"},
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept-Language": "th,en;q=0.5",
+            "Accept-Encoding": "gzip, deflate",  # what Inflater decodes, whatever is installed
+        },
         limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
     )
 
@@ -235,7 +241,7 @@ class Fetcher:
         except httpx.TimeoutException as error:
             raise _Retryable(f"timed out ({type(error).__name__})") from None
         except httpx.TransportError as error:
-            raise _Retryable(f"connection failed: {error or type(error).__name__}") from None
+            raise _Retryable(f"connection failed: {str(error) or type(error).__name__}") from None
         return response, body
 
     async def _read_capped(self, url: str, response: httpx.Response) -> bytes:
@@ -245,9 +251,15 @@ class Fetcher:
             raise FetchError(
                 f"{url}: response of {int(declared):,} bytes exceeds the {cap:,} byte cap"
             )
+        if response.is_stream_consumed:  # an answer built in memory (httpx.MockTransport)
+            if len(response.content) > cap:
+                raise FetchError(f"{url}: response exceeds the {cap:,} byte cap; rest not read")
+            return response.content
+        inflate = Inflater.for_encoding(url, response.headers.get("content-encoding", ""))
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for raw in response.aiter_raw():
+            chunk = inflate(raw, cap + 1 - size) if inflate else raw
             size += len(chunk)
             if size > cap:
                 raise FetchError(f"{url}: response exceeds the {cap:,} byte cap; rest not read")

@@ -1,12 +1,14 @@
 """Is the watcher doing its job? The checks behind `watcher health` and Docker's HEALTHCHECK.
 
-Healthy means: the database is writable, every enabled source that has been polled succeeded
-recently (within three intervals plus five minutes) and is neither refused by robots.txt,
-blocked by bot protection nor read with stale selectors, and the outbox is not stuck (nothing
-due for more than an hour, paused subscribers aside), and the database's filesystem has room:
-at least `min_free_disk_mb` free and a real write beside the database succeeds (SQLite's own
-probe writes nothing until a commit, so a full disk looked writable). `source_problem` is the
-one rule for a source, used here, by `watcher sources` and by the admins' alerts.
+Healthy means: the database is writable, some poll has completed on it (a fresh or wrong
+database is not a working watcher, even if nothing in it has failed yet), every enabled source
+that has been polled succeeded recently (within three intervals plus five minutes) and is
+neither refused by robots.txt, blocked by bot protection nor read with stale selectors, and the
+outbox is not stuck (nothing due for more than an hour, paused subscribers aside), and the
+database's filesystem has room: at least `min_free_disk_mb` free and a real write beside the
+database succeeds (SQLite's own probe writes nothing until a commit, so a full disk looked
+writable). `source_problem` is the one rule for a source, used here, by `watcher sources` and by
+the admins' alerts.
 """
 
 from __future__ import annotations
@@ -75,10 +77,19 @@ class HealthCheck:
 
 def check_health(store: Store, config: Config, now: dt.datetime) -> list[HealthCheck]:
     checks = [_database(store)]
+    states = {s.name: store.source_state(s.name) for s in config.sources}
+    polled = [name for name, state in states.items() if state.last_success]
+    checks.append(
+        HealthCheck("polls", True, f"{len(polled)} of {len(states)} sources polled successfully")
+        if polled
+        else HealthCheck(
+            "polls", False, "no poll has completed on this database yet (`watcher run` polls)"
+        )
+    )
     for source in config.sources:
         if not source.enabled:
             continue
-        state = store.source_state(source.name)
+        state = states[source.name]
         problem = source_problem(source, state, now)
         detail = problem or f"{state_line(state)}; last success {state.last_success or 'never'}"
         checks.append(HealthCheck(f"source {source.name}", problem is None, detail))

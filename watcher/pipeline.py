@@ -19,7 +19,8 @@ from watcher.reader import ReadRecord
 from watcher.store import NearQuery, Store, utc_iso
 
 if TYPE_CHECKING:
-    from watcher.neardup import NearDuplicates
+    from watcher.neardup import Fingerprint, NearDuplicates
+    from watcher.prepare import Prepared
 
 __all__ = [
     "Classifies",
@@ -101,8 +102,12 @@ class Pipeline:
         classifier: Classifies | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         near_duplicates: NearDuplicates | None = None,
+        workers: int | None = None,
     ) -> None:
+        """`workers`: processes that label and fingerprint import batches ahead of the writes
+        (None: one per core beyond this one; 0: all in this process)."""
         self.store = store
+        self.workers = workers
         self.classifier = classifier
         self.clock = clock
         self.near_duplicates = near_duplicates
@@ -113,17 +118,24 @@ class Pipeline:
             return None
         return self.classifier.classify(item.title, item.body, item.category).to_json()
 
-    def process(self, item: Item, *, origin: str, alert: bool) -> ItemResult:
+    def process(
+        self, item: Item, *, origin: str, alert: bool, ready: Prepared | None = None
+    ) -> ItemResult:
+        """`ready`: the item's hash, labels and fingerprint computed ahead (by a worker)."""
         reason = rejection_reason(item)
         if reason is not None:
             return ItemResult("skipped", None, reason)
-        digest = item.hash
+        digest = item.hash if ready is None else ready.digest
         if not self._pending_indexed:
             self.index_pending()
-        seen_at = self.clock()
+        seen_at = self.clock() if ready is None else ready.seen_at
         known = self.store.has_item(digest)
-        labels = None if known else self.labels_for(item)
-        near = None if known else self.near_query(item, seen_at)
+        if ready is not None:
+            labels = None if known else ready.labels
+            near = None if known else self._near_query(ready.print_, item, seen_at)
+        else:
+            labels = None if known else self.labels_for(item)
+            near = None if known else self.near_query(item, seen_at)
         # The store looks the candidates up, decides and writes the item with its band keys in
         # one transaction: no writer slips a story in between, a crash leaves neither half.
         outcome = self.store.add_item(
@@ -133,15 +145,21 @@ class Pipeline:
 
     def near_query(self, item: Item, seen_at: dt.datetime) -> NearQuery | None:
         """How the store finds the story `item` repeats, if any (None: detection is off)."""
+        return self._near_query(None, item, seen_at)
+
+    def _near_query(
+        self, print_: Fingerprint | None, item: Item, seen_at: dt.datetime
+    ) -> NearQuery | None:
         detector = self.near_duplicates
         if detector is None:
             return None
-        from watcher.neardup import fingerprint, story_day
+        if print_ is None:
+            from watcher.neardup import fingerprint, story_day
 
-        day = story_day(item.published, utc_iso(seen_at))
-        print_ = fingerprint(item, day)
+            print_ = fingerprint(item, story_day(item.published, utc_iso(seen_at)))
+        found, day = print_, print_.day
         return NearQuery(
-            print_.bands, day, *detector.window(day), lambda c: detector.choose(print_, c)
+            found.bands, day, *detector.window(day), lambda c: detector.choose(found, c)
         )
 
     def index_pending(self, batch: int = IMPORT_BATCH) -> int:
@@ -196,26 +214,52 @@ class Pipeline:
         """History: stored, classified and searchable, never alerted, never in a digest."""
         summary = ImportSummary()
         iterator = iter(records)
-        while batch := list(itertools.islice(iterator, IMPORT_BATCH)):
-            before = summary.copy()
-            try:
-                with self.store.transaction():
-                    for record in batch:
-                        self._import_one(record, summary, on_result)
-            except StoreError as error:
-                raise ImportInterrupted(error, before) from error
+        first = list(itertools.islice(iterator, IMPORT_BATCH))
+        batches = itertools.chain(
+            [first], iter(lambda: list(itertools.islice(iterator, IMPORT_BATCH)), [])
+        )
+        from watcher.prepare import Preparer, default_workers
+
+        workers = default_workers() if self.workers is None else self.workers
+        if (
+            len(first) < IMPORT_BATCH
+            or not workers
+            or (self.classifier is None and self.near_duplicates is None)
+        ):  # one batch or no CPU work to share: a pool would cost more than it saves
+            for batch in batches:
+                self._import_batch(batch, {}, summary, on_result)
+            return summary
+        with Preparer(self.classifier, self.near_duplicates is not None, workers) as preparer:
+            for batch, ready in preparer.ahead(batches, lambda r: r.item, self.clock):
+                self._import_batch(batch, ready, summary, on_result)
         return summary
+
+    def _import_batch(
+        self,
+        batch: list[ReadRecord],
+        ready: Mapping[int, Prepared],
+        summary: ImportSummary,
+        on_result: Callable[[ReadRecord, ItemResult], None] | None,
+    ) -> None:
+        before = summary.copy()
+        try:
+            with self.store.transaction():
+                for position, record in enumerate(batch):
+                    self._import_one(record, summary, on_result, ready.get(position))
+        except StoreError as error:
+            raise ImportInterrupted(error, before) from error
 
     def _import_one(
         self,
         record: ReadRecord,
         summary: ImportSummary,
         on_result: Callable[[ReadRecord, ItemResult], None] | None,
+        ready: Prepared | None = None,
     ) -> None:
         if record.item is None:
             result = ItemResult("rejected", None, record.error or "unreadable")
         else:
-            result = self.process(record.item, origin="import", alert=False)
+            result = self.process(record.item, origin="import", alert=False, ready=ready)
         summary.counts[result.status] += 1
         if result.status == "rejected" and len(summary.rejected) < REJECTIONS_KEPT:
             summary.rejected.append((record.where, result.reason or ""))

@@ -35,7 +35,7 @@ from watcher.fetch import Fetcher, FetchStats, make_client
 from watcher.pipeline import Classifies, ItemResult, Pipeline, utc_now
 from watcher.sources import Found, SourceContext, SourceStats, make_source
 from watcher.sources.memory import StoreMemory
-from watcher.store import SourceState, Store
+from watcher.store import SourceState, Store, off_loop
 
 __all__ = [
     "CycleReport",
@@ -198,7 +198,7 @@ class Poller:
         """One cycle of `source`. A blocked source waits out its back-off only when
         `respect_backoff` (the daemon's schedule); `poll --once` always tries."""
         started, clock_start = self.clock(), time.monotonic()
-        state = await asyncio.to_thread(self.store.source_state, source.name)
+        state = await off_loop(self.store.source_state, source.name)
         if respect_backoff and _still_blocked(state, started):
             return CycleReport(
                 source.name, started, 0.0, error=f"blocked: waiting until {state.blocked_until}",
@@ -242,7 +242,7 @@ class Poller:
         if error is None and stats is not None:
             outcome = SiteOutcome.of_stats(stats, state)
         last_id = stats.highest_id if stats else None
-        await asyncio.to_thread(
+        await off_loop(
             self.store.record_cycle,
             source.name,
             at=self.clock(),
@@ -294,9 +294,7 @@ class Poller:
         self, source: SourceConfig, found: Found, *, alert: bool, origin: str = "poll"
     ) -> ItemReport:
         """Classify and store off the event loop: classification is CPU-heavy."""
-        result = await asyncio.to_thread(
-            self.pipeline.process, found.item, origin=origin, alert=alert
-        )
+        result = await off_loop(self.pipeline.process, found.item, origin=origin, alert=alert)
         report = ItemReport(
             source.name, found.source_id, found.item.url, found.item.title, result, found.history
         )

@@ -28,7 +28,7 @@ from watcher.logs import redact
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make_bot
 from watcher.notify.telegram_render import TelegramRenderer, Terms
-from watcher.store import SourceState, Store
+from watcher.store import SourceState, Store, off_loop
 
 __all__ = ["HealthWatch", "TelegramService", "telegram_hooks"]
 
@@ -192,9 +192,10 @@ class TelegramService:
         return report
 
     async def queue_digests(self) -> int:
-        queued = queue_due_digests(
-            self.store, "telegram", self.clock(), self.tz, self.settings.digest_time
-        )
+        queued = await off_loop(
+            queue_due_digests, self.store, "telegram", self.clock(), self.tz,
+            self.settings.digest_time,
+        )  # fmt: skip
         if queued:
             log.info("telegram: %d daily digest(s) queued", queued)
         return queued
@@ -203,7 +204,8 @@ class TelegramService:
         """Tell every admin chat about new source problems; returns how many were told."""
         if not self.ready.is_set():
             return 0
-        news = self.health.news(self.store.all_source_states(), self.clock())
+        states = await off_loop(self.store.all_source_states)
+        news = self.health.news(states, self.clock())
         for source, problem in news:
             log.warning("source %s: %s", source, problem)
             text = self.channel.renderer.text("health.txt", source=source, problem=problem)

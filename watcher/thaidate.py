@@ -15,10 +15,15 @@ __all__ = [
     "format_thai_date",
     "is_date_line",
     "parse_thai_date",
+    "parse_user_date",
 ]
 
 EPOCH = dt.date(1970, 1, 1)
 BE_OFFSET = 543
+BE_FROM_YEAR = 2400
+"""A typed year from 2400 on is B.E. (2400 B.E. = 1857 C.E., before anything the site holds;
+2400 C.E. is far beyond anything it will): `2563-01-01` is 1 January 2020."""
+_USER_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 MONTHS = (
     "มกราคม",
@@ -104,3 +109,18 @@ def format_thai_date(date: dt.date) -> str:
     """`วันอังคารที่ 25 กรกฎาคม 2566`, the banner form of the site."""
     weekday = WEEKDAYS[date.weekday()]
     return f"วัน{weekday}ที่ {date.day} {MONTHS[date.month - 1]} {date.year + BE_OFFSET}"
+
+
+def parse_user_date(text: str) -> dt.date:
+    """A date a person typed, YYYY-MM-DD in C.E. or B.E. (see BE_FROM_YEAR): the one parser
+    behind every --since/--until/--date, so `2563-01-01` means what a Thai user meant."""
+    match = _USER_DATE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text[:40]!r} is not a date (YYYY-MM-DD, C.E. or B.E.)")
+    year, month, day = (int(part) for part in match.groups())
+    if year >= BE_FROM_YEAR:
+        year -= BE_OFFSET
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text[:40]!r} is not a date (YYYY-MM-DD, C.E. or B.E.)") from None

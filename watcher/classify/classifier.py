@@ -13,9 +13,9 @@ from threading import Lock
 
 from .context import MatchContext
 from .gazetteer import Gazetteer, load_gazetteer
-from .labels import Evidence, Labels
+from .labels import Labels
 from .matcher import Matcher
-from .ranking import Mention, Ranker
+from .ranking import FieldText, Mention, Ranker
 from .textnorm import NormalText, normalize
 
 __all__ = ["Classifier"]
@@ -86,6 +86,7 @@ class Classifier:
         shared = False
         context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
         out: list[Mention] = []
+        source = FieldText(original, text)
         for index, match in enumerate(matches):
             if any(a <= match.start < b for a, b in skip) or not context.is_mention(match):
                 continue
@@ -98,12 +99,7 @@ class Classifier:
             ):
                 continue
             shared = shared or match.alias.text in self._shared
-            start = text.original_offset(match.start)
-            end = text.original_offset(match.end - 1) + 1
-            evidence = Evidence(kind, match.alias.code, original[start:end], field, start)
-            out.append(
-                Mention(kind, match.alias.code, role, field, match.start, match.end, evidence)
-            )
+            out.append(Mention(kind, match.alias.code, role, field, match.start, match.end, source))
         return out, shared
 
 

@@ -6,6 +6,7 @@ Names live in config so the operator can add an alias without a release; every p
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -94,6 +95,23 @@ class Gazetteer:
                 if k == kind and any(a.text.casefold() == folded for a in entry.aliases):
                     return kind, code
         return None
+
+    def closest(self, text: str, kinds: tuple[str, ...] = KINDS, n: int = 3) -> list[str]:
+        """The codes whose code or names are nearest to a term nothing resolved (difflib), so a
+        typo ("JPN", "industri") is answered with what was probably meant."""
+        term = normalize_alias(text).casefold()
+        keys: dict[str, str] = {}
+        for (kind, code), entry in self.entries.items():
+            if kind in kinds:
+                for key in _short_names(code, entry):
+                    keys.setdefault(key, code)
+        scored = []
+        for key in keys:
+            ratio = difflib.SequenceMatcher(None, term, key).ratio()
+            if ratio >= 0.6:  # difflib.get_close_matches' cutoff; same first letter ranks first
+                scored.append((-ratio - 0.1 * (key[:1] == term[:1]), key))
+        near = [key for _, key in sorted(scored)]
+        return list(dict.fromkeys(keys[key] for key in near))[:n]
 
 
 def _short_names(code: str, entry: Entry) -> tuple[str, ...]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["KINDS", "Evidence", "Labels", "cap_evidence"]
+__all__ = ["KINDS", "Evidence", "EvidenceSource", "Labels", "cap_evidence"]
 
 # What sort of page an item is: a cabinet round-up lists 10-20 ministries' resolutions, so its
 # ministries say little about who the news is from; everything else is ordinary news.
@@ -45,15 +46,34 @@ class Labels:
         }
 
 
-def cap_evidence(evidence: list[Evidence]) -> tuple[Evidence, ...]:
-    """Keep the first few distinct matches per code so output stays short but explanatory."""
+class EvidenceSource(Protocol):
+    """A match that can say what code it names and build its `Evidence` on demand."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    def evidence(self) -> Evidence: ...
+
+
+def cap_evidence(sources: Iterable[EvidenceSource]) -> tuple[Evidence, ...]:
+    """Keep the first few distinct matches per code so output stays short but explanatory.
+
+    A code past its cap is skipped before its evidence is built: an item names a ministry
+    dozens of times and shows five.
+    """
     kept: list[Evidence] = []
     counts: dict[tuple[str, str], int] = {}
     seen: set[tuple[str, str, str, int]] = set()
-    for item in evidence:
-        key = (item.kind, item.code)
+    for source in sources:
+        key = (source.kind, source.code)
+        if counts.get(key, 0) >= _EVIDENCE_PER_CODE:
+            continue
+        item = source.evidence()
         ident = (item.kind, item.code, item.field, item.offset)
-        if ident in seen or counts.get(key, 0) >= _EVIDENCE_PER_CODE:
+        if ident in seen:
             continue
         seen.add(ident)
         counts[key] = counts.get(key, 0) + 1

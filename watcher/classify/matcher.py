@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -38,8 +38,9 @@ _OWN_LANGUAGE = re.compile("ภาษาไทย")
 _LIST_GAP = re.compile(r"[\s,]*(?:และ|หรือ)?[\s,]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A tuple, not a dataclass: a text yields dozens, and a tuple is the cheapest to build."""
+
     alias: Alias
     start: int  # offsets in the normalised text
     end: int
@@ -49,8 +50,8 @@ def _is_thai(ch: str) -> bool:
     return "\u0e00" <= ch <= "\u0e7f"
 
 
-def _word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+# ASCII letters and digits: what a Latin alias may not touch on either side
+_WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def _variants(text: str) -> list[str]:
@@ -70,7 +71,9 @@ class Matcher:
                 table.setdefault(key, []).append(alias)
         self._automaton = ahocorasick.Automaton()
         for key, found in table.items():
-            self._automaton.add_word(key, (len(key), tuple(found)))
+            checks = tuple((a, _dotted_thai(a.text), a.case_sensitive) for a in found)
+            plain = not any(dotted or cased for _, dotted, cased in checks)
+            self._automaton.add_word(key, (len(key), tuple(found), None if plain else checks))
         if table:
             self._automaton.make_automaton()
         self._empty = not table
@@ -93,16 +96,29 @@ class Matcher:
         return [m for m in chosen if m.alias.kind != "not_state" and self._is_word(text.cased, m)]
 
     def _candidates(self, text: NormalText) -> list[Match]:
+        """Every automaton hit with clean edges, per alias (the hot loop: kept inline)."""
         found: list[Match] = []
         cased = text.cased
-        for end_index, (length, aliases) in self._automaton.iter(text.folded):
+        size = len(cased)
+        for end_index, (length, aliases, checks) in self._automaton.iter(text.folded):
             start, end = end_index - length + 1, end_index + 1
-            if not _clean_edges(cased, start, end):
+            before = cased[start - 1] if start > 0 else " "
+            after = cased[end] if end < size else " "
+            if before in _LEADING_VOWELS and _is_thai(cased[start]):
                 continue
-            for alias in aliases:
-                if _continues_abbreviation(cased, start, alias.text):
-                    continue
-                if alias.case_sensitive and cased[start:end].replace(". ", ".") != alias.text:
+            if after in _FOLLOWING_MARKS and _is_thai(cased[end_index]):
+                continue
+            if before in _WORD_CHARS and cased[start] in _WORD_CHARS:
+                continue
+            if after in _WORD_CHARS and cased[end_index] in _WORD_CHARS:
+                continue
+            if checks is None:
+                found += [Match(alias, start, end) for alias in aliases]
+                continue
+            for alias, dotted, case_sensitive in checks:
+                if dotted and start > 0 and "\u0e01" <= before <= "\u0e2e":
+                    continue  # `ทร.` inside `มทร.`: a dotted abbreviation glued to letters
+                if case_sensitive and cased[start:end].replace(". ", ".") != alias.text:
                     continue
                 found.append(Match(alias, start, end))
         return found
@@ -120,27 +136,9 @@ def _same_span(first: Match, second: Match) -> bool:
     return first.start == second.start and first.end == second.end
 
 
-def _clean_edges(text: str, start: int, end: int) -> bool:
-    first, last = text[start], text[end - 1]
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    if _is_thai(first) and before in _LEADING_VOWELS:
-        return False
-    if _is_thai(last) and after in _FOLLOWING_MARKS:
-        return False
-    if _word_char(first) and _word_char(before):
-        return False
-    return not (_word_char(last) and _word_char(after))
-
-
-def _continues_abbreviation(text: str, start: int, alias: str) -> bool:
-    """`ทร.` inside `มทร.`: a dotted Thai abbreviation glued to the letters before it."""
-    return (
-        "." in alias
-        and start > 0
-        and "\u0e01" <= alias[0] <= "\u0e2e"
-        and "\u0e01" <= text[start - 1] <= "\u0e2e"
-    )
+def _dotted_thai(alias: str) -> bool:
+    """A dotted Thai abbreviation (ทร.): it may not continue the letters before it (มทร.)."""
+    return "." in alias and "\u0e01" <= alias[0] <= "\u0e2e"
 
 
 def _drop_languages(text: str, chosen: list[Match]) -> list[Match]:

@@ -48,20 +48,30 @@ ties broken by the earliest mention. None when no ministry is labelled.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
-
-import ahocorasick
+from typing import Any, NamedTuple
 
 from .labels import Evidence, Labels, cap_evidence
+from .textnorm import NormalText
+from .wordtables import (
+    build_automaton,
+    ends_with_word,
+    find_all,
+    merge_spans,
+    starts_with_word,
+    word_hits,
+    word_weights,
+)
 
 __all__ = ["Mention", "Ranker"]
 
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
 _BRACKETED = re.compile(r"\([^()]{0,24}\)")
 _SENTENCE_CHARS = 600
+_ROLE_MENTIONS = 50  # a country's first body mentions whose surroundings are read for roles
 
 _DEFAULTS: dict[str, float] = {
     "lead_chars": 400,
@@ -83,15 +93,29 @@ _DEFAULTS: dict[str, float] = {
 }
 
 
-@dataclass(frozen=True)
-class Mention:
+class FieldText(NamedTuple):
+    """One field of the item as passed in and as matched: evidence points into `original`."""
+
+    original: str
+    normal: NormalText
+
+
+class Mention(NamedTuple):
+    """A tuple, built for every match; its `Evidence` is built only if the output shows it."""
+
     kind: str
     code: str
     role: str
     field: str
     start: int  # in the normalised field text
     end: int
-    evidence: Evidence
+    source: FieldText
+
+    def evidence(self) -> Evidence:
+        normal = self.source.normal
+        start = normal.original_offset(self.start)
+        end = normal.original_offset(self.end - 1) + 1
+        return Evidence(self.kind, self.code, self.source.original[start:end], self.field, start)
 
 
 @dataclass
@@ -104,36 +128,19 @@ class _Tally:
         return min((m.start for m in self.body), default=1 << 30)
 
 
-def _words(table: Any) -> dict[str, float]:
-    if not isinstance(table, dict):
-        return {}
-    words = table.get("words", {})
-    if isinstance(words, list):
-        return {w: 1.0 for w in words}
-    return {str(k): float(v) for k, v in words.items()}
-
-
-def _automaton(words: dict[str, float]) -> ahocorasick.Automaton | None:
-    if not words:
-        return None
-    automaton = ahocorasick.Automaton()
-    for word, weight in words.items():
-        automaton.add_word(word, (len(word), weight))
-    automaton.make_automaton()
-    return automaton
-
-
 class Ranker:
     def __init__(self, roles: dict[str, Any]) -> None:
         self.p = dict(_DEFAULTS)
         self.p.update({k: float(v) for k, v in roles.get("ranking", {}).items()})
-        self._country_roles = _automaton(_words(roles.get("country_roles")))
-        self._actor_after = _automaton(_words(roles.get("ministry_actor_after")))
-        self._actor_before = _automaton(_words(roles.get("ministry_actor_before")))
+        country_roles = word_weights(roles.get("country_roles"))
+        self._country_roles = build_automaton(country_roles)
+        self._role_reach = max(map(len, country_roles), default=0)
+        self._actor_after = build_automaton(word_weights(roles.get("ministry_actor_after")))
+        self._actor_before = build_automaton(word_weights(roles.get("ministry_actor_before")))
         present = roles.get("ministry_present", {})
         self._present = _present_pattern(present)
         self._present_openers = tuple(present.get("list_openers", []))
-        self._addressed = _automaton({w: 1.0 for w in present.get("addressed_before", [])})
+        self._addressed = build_automaton({w: 1.0 for w in present.get("addressed_before", [])})
         speakers = roles.get("speakers", {})
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
         self._speaker_verbs = tuple(speakers.get("verbs", []))
@@ -153,7 +160,7 @@ class Ranker:
                 tally.body.append(mention)
         countries = sorted(c for k, c in tallies if k == "country")
         blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
-        role_hits = _hits(self._country_roles, body) if countries else []
+        role_hits = self._role_hits(body, [tallies[("country", c)] for c in countries])
         scores = {
             c: self._country_score(tallies[("country", c)], lead_start, role_hits)
             for c in countries
@@ -173,7 +180,7 @@ class Ranker:
             lead = "opm"
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
         kept |= {("ministry", m) for m in ministries}
-        evidence = [m.evidence for m in mentions if (m.kind, m.code) in kept]
+        evidence = (m for m in mentions if (m.kind, m.code) in kept)
         return Labels(
             tuple(countries),
             tuple(sorted(primary)),
@@ -218,24 +225,47 @@ class Ranker:
                 return True
             after = body[mention.end : mention.end + 40]
             before = body[max(0, mention.start - 20) : mention.start]
-            if _starts_with(self._actor_after, after.lstrip()) or _ends_with(
+            if starts_with_word(self._actor_after, after.lstrip()) or ends_with_word(
                 self._actor_before, before.rstrip()
             ):
                 return True
         return False
 
+    def _role_hits(self, body: str, tallies: list[_Tally]) -> list[tuple[int, float]]:
+        """The role words `_strongest_role` can see: only the windows around the country
+        mentions it looks at are scanned, not the whole body."""
+        window, reach = self.p["role_window"], self._role_reach
+        starts = sorted(m.start for tally in tallies for m in tally.body[:_ROLE_MENTIONS])
+        if self._country_roles is None or not starts:
+            return []
+        spans = ((max(0, math.floor(s - window)), math.floor(s + window) + reach) for s in starts)
+        hits: list[tuple[int, float]] = []
+        for low, high in merge_spans(spans):
+            found = word_hits(self._country_roles, body[low:high])
+            hits += [(low + position, weight) for position, weight in found]
+        return sorted(hits)
+
     def _present_spans(self, body: str, lead_start: int) -> _Present:
-        """Attendance lists and letter addressees after the lead: names there are present."""
+        """Attendance lists and letter addressees after the lead: names there are present.
+
+        Each starts with an opener (โดยมี), so the pattern is tried only where one stands, as
+        `finditer` from the lead's end would find them (leftmost first, never overlapping)."""
         start = lead_start + int(self.p["lead_chars"])
         spans: list[tuple[int, int]] = []
-        if self._present is not None and any(w in body for w in self._present_openers):
-            spans = [m.span() for m in self._present.finditer(body, start)]
+        if self._present is None:
+            return _Present(spans)
+        end = -1
+        for position in sorted(find_all(body, self._present_openers, start)):
+            found = self._present.match(body, position) if position >= end else None
+            if found is not None:
+                spans.append(found.span())
+                end = found.end()
         return _Present(spans)
 
     def _addressed_to(self, mention: Mention, body: str) -> bool:
         """`ส่งหนังสือถึงผู้ว่าราชการจังหวัด`: the ministry is written to, it does not act."""
         before = body[max(0, mention.start - 12) : mention.start].rstrip()
-        return _ends_with(self._addressed, before)
+        return ends_with_word(self._addressed, before)
 
     def _speaker_leads(self, mentions: list[Mention], body: str, lead_start: int) -> bool:
         """A spokesperson named first in the lead and reporting (เปิดเผยว่า, disclosed)."""
@@ -278,7 +308,7 @@ def _strongest_role(
     """The heaviest role word within `window` characters of any of the mentions."""
     positions = [position for position, _ in role_hits]
     strongest = 0.0
-    for mention in mentions[:50]:
+    for mention in mentions[:_ROLE_MENTIONS]:
         low = bisect.bisect_left(positions, mention.start - window)
         high = bisect.bisect_right(positions, mention.start + window)
         for _, weight in role_hits[low:high]:
@@ -320,25 +350,3 @@ def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:
     alternatives = "|".join(re.escape(word) for word in openers)
     ends = "|".join(re.escape(word) for word in closers)
     return re.compile(f"(?:{alternatives})[^\n]{{0,{_SENTENCE_CHARS}}}?(?:{ends})")
-
-
-def _hits(automaton: ahocorasick.Automaton | None, text: str) -> list[tuple[int, float]]:
-    if automaton is None or not text:
-        return []
-    return sorted((end - length + 1, weight) for end, (length, weight) in automaton.iter(text))
-
-
-def _starts_with(automaton: ahocorasick.Automaton | None, text: str) -> bool:
-    return any(end - length + 1 == 0 for end, (length, _) in _hits_raw(automaton, text[:30]))
-
-
-def _ends_with(automaton: ahocorasick.Automaton | None, text: str) -> bool:
-    return any(end == len(text) - 1 for end, _ in _hits_raw(automaton, text))
-
-
-def _hits_raw(
-    automaton: ahocorasick.Automaton | None, text: str
-) -> list[tuple[int, tuple[int, float]]]:
-    if automaton is None or not text:
-        return []
-    return list(automaton.iter(text))

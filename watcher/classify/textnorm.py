@@ -18,7 +18,6 @@ __all__ = ["NormalText", "fold_case", "normalize", "normalize_alias"]
 _DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _DIGIT_PAIRS = tuple(zip("๐๑๒๓๔๕๖๗๘๙", "0123456789", strict=True))
-_THAI_DIGIT = re.compile("[๐-๙]")
 _NIKHAHIT = "\u0e4d"
 _SARA_AA = "\u0e32"
 
@@ -42,11 +41,19 @@ _CHUNK = re.compile(r"\S{1,256}")
 
 
 _INVISIBLE = re.compile("[" + "".join(sorted(_DROPPED)) + "]")
-_SPECIAL = re.compile("[" + "".join(sorted(_DROPPED)) + _NIKHAHIT + "]")
+
+
+_SPECIAL_CHARS = (*sorted(_DROPPED), _NIKHAHIT)
+_THAI_DIGITS = tuple(thai for thai, _ in _DIGIT_PAIRS)
+
+
+def _has_any(text: str, chars: tuple[str, ...]) -> bool:
+    """`ch in text` per character: a C-speed find each, several times faster than a class regex."""
+    return any(ch in text for ch in chars)
 
 
 def _needs_work(text: str) -> bool:
-    return _SPECIAL.search(text) is not None or not unicodedata.is_normalized("NFC", text)
+    return _has_any(text, _SPECIAL_CHARS) or not unicodedata.is_normalized("NFC", text)
 
 
 def _combining_class() -> str:
@@ -127,7 +134,7 @@ def fold_case(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = text.translate(_ASCII_LOWER)
-    if _THAI_DIGIT.search(lowered) is None:
+    if not _has_any(lowered, _THAI_DIGITS):
         return lowered
     for thai, ascii_digit in _DIGIT_PAIRS:  # ten C-speed passes beat one dict translate
         lowered = lowered.replace(thai, ascii_digit)
@@ -135,16 +142,30 @@ def fold_case(text: str) -> str:
 
 
 def normalize(text: str) -> NormalText:
-    if not _needs_work(text):
+    special = _has_any(text, _SPECIAL_CHARS)
+    if not special and unicodedata.is_normalized("NFC", text):
         return NormalText(text, fold_case(text), None)
-    if _NIKHAHIT not in text:
-        squeezed = _INVISIBLE.sub("", text)
-        if unicodedata.is_normalized("NFC", squeezed):
-            removed = [m.start() for m in _INVISIBLE.finditer(text)]
-            keys = tuple(position - k for k, position in enumerate(removed))
-            return NormalText(squeezed, fold_case(squeezed), None, keys)
+    squeezed = _INVISIBLE.sub("", text) if special else text
+    if unicodedata.is_normalized("NFC", squeezed):
+        cased, removed = _squeezed_removals(text, squeezed)
+        keys = tuple(position - k for k, position in enumerate(removed))
+        return NormalText(cased, fold_case(cased), None, keys)
     cased, origin = _rebuild(text)
     return NormalText(cased, fold_case(cased), tuple(origin))
+
+
+def _squeezed_removals(text: str, squeezed: str) -> tuple[str, list[int]]:
+    """An NFC text once its invisibles are gone needs only removals: the invisibles, and the
+    SARA AA of each NIKHAHIT + SARA AA pair (written as one SARA AM at the NIKHAHIT's place).
+    Returns the normal text and the removed original positions, sorted."""
+    removed = [m.start() for m in _INVISIBLE.finditer(text)] if len(squeezed) < len(text) else []
+    pair = _NIKHAHIT + _SARA_AA
+    if pair not in squeezed:
+        return squeezed, removed
+    dropped = tuple(position - k for k, position in enumerate(removed))
+    aa = [m.start() + 1 for m in re.finditer(pair, squeezed)]
+    removed += [q + bisect.bisect_right(dropped, q) for q in aa]
+    return squeezed.replace(pair, "\u0e33"), sorted(removed)
 
 
 def normalize_alias(alias: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +19,16 @@ from watcher.cli.lazy import LazyCommands
 from watcher.errors import WatcherError
 from watcher.logs import redact
 
-__all__ = ["cli", "main"]
+__all__ = ["NEEDS_EXISTING_DB", "cli", "main"]
+
+NEEDS_EXISTING_DB = frozenset(
+    {
+        "seen list", "seen show", "export", "search", "stats", "health", "backup", "browse",
+        "subscribers list", "subscribers remove", "reclassify", "reindex", "sources",
+    }
+)  # fmt: skip
+"""Commands that read (or change) what a database holds: they never create one. The others
+(import, poll, run, subscribers add, digest) may start a new database where none is."""
 
 
 class WatcherGroup(click.Group):
@@ -49,22 +60,86 @@ def _one_line(text: str) -> str:
     return redact(" ".join(text.split()))[:1000]
 
 
-@click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="watcher")
+def _choose_db(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """`--db` before or after the command name; also marks commands that need an existing DB.
+
+    Before the name it is parsed ahead of `cli` itself, so it is kept in ctx.meta until `cli`
+    builds the AppContext (whose environment errors must reach WatcherGroup's one-line printer).
+    """
+    if ctx.parent is None:
+        if value is not None:
+            ctx.meta["watcher.db"] = value
+        return
+    app = ctx.ensure_object(AppContext)
+    if value is not None:
+        app.db_override = value
+    app.read_only = ctx.command_path.split(" ", 1)[-1] in NEEDS_EXISTING_DB
+
+
+DB_HELP = "Database file (default: WATCHER_DB, else state/watcher.db here)."
+
+
+def _db_option(**extra: Any) -> click.Option:
+    return click.Option(["--db"], type=click.Path(dir_okay=False, path_type=Path),
+                        metavar="PATH", expose_value=False, callback=_choose_db,
+                        help=DB_HELP, **extra)  # fmt: skip
+
+
+def _add_db_option(command: click.Command) -> None:
+    """Every command takes --db, so `watcher seen list --db x.db` works as a user expects."""
+    if any(param.name == "db" for param in command.params):
+        return
+    command.params.append(_db_option())
+    for sub in getattr(command, "commands", {}).values():
+        _add_db_option(sub)
+
+
+def _version_text(app: AppContext) -> str:
+    path = app.db_path
+    state = "exists" if path.is_file() else "missing"
+    config = Path(app.env.config_path).absolute()
+    return f"watcher {__version__}\ndatabase: {path} ({state})\nconfig: {config}"
+
+
+@click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)  # fmt: skip
+@click.option("--version", "show_version", is_flag=True,
+              help="Show the version, the database and config in use, and exit.")  # fmt: skip
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, show_version: bool) -> None:
     """Watch thaigov.go.th and tell people what concerns their country or ministry."""
     app = ctx.ensure_object(AppContext)
     ctx.call_on_close(app.close)
+    app.db_override = ctx.meta.get("watcher.db")
+    if show_version:
+        click.echo(_version_text(app))
+        ctx.exit(0)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
+
+
+cli.params.append(_db_option(is_eager=True))
 
 
 # Each command's module is imported only when that command runs (or help lists it), so a
 # read-only command never pays for the polling, e-mail or classifier modules' imports.
-cli.commands = LazyCommands(
+class _CommandsTakingDb(LazyCommands):
+    """The lazy table, each command given `--db` when first looked up: adding the option at
+    import time would import every command module (cold start, issue 16)."""
+
+    def __getitem__(self, name: str) -> click.Command:
+        command = super().__getitem__(name)
+        _add_db_option(command)
+        return command
+
+
+cli.commands = _CommandsTakingDb(
     {
         "import": "watcher.cli.items:import_command",
         "seen": "watcher.cli.items:seen_group",
         "export": "watcher.cli.items:export_command",
+        "codes": "watcher.cli.codes:codes_command",
         "classify": "watcher.cli.classify:classify_command",
         "eval": "watcher.cli.classify:eval_command",
         "reclassify": "watcher.cli.items:reclassify_command",
@@ -81,6 +156,8 @@ cli.commands = LazyCommands(
         "stats": "watcher.cli.query:stats_command",
         "reindex": "watcher.cli.query:reindex_command",
         "browse": "watcher.cli.query:browse_command",
+        "feed": "watcher.cli.feeds:feed_command",
+        "serve": "watcher.cli.feeds:serve_command",
     }
 )
 

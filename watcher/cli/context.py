@@ -1,25 +1,42 @@
-"""What every command shares: environment, config and store, opened once and only when needed."""
+"""What every command shares: environment, config and store, opened once and only when needed.
+
+The database is `--db PATH`, else WATCHER_DB, else state/watcher.db in the working directory,
+always shown resolved to an absolute path. Commands that only read (see NEEDS_EXISTING_DB in
+watcher/cli/__init__.py) never create it: a missing database is an error that names the path,
+because an empty new one would answer every question with a silent "nothing".
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from watcher.config import Config, Environment, load_config, load_environment
+from watcher.errors import StoreError
 from watcher.store import Store
 
 if TYPE_CHECKING:
     from watcher.classify import Classifier
 
-__all__ = ["AppContext", "pass_app"]
+__all__ = ["AppContext", "missing_database_message", "pass_app"]
+
+
+def missing_database_message(path: Path) -> str:
+    return (
+        f"{path}: no database here; create it with `watcher import PATH…` (history) or"
+        " `watcher run` (poll the site), or point --db / WATCHER_DB at an existing one"
+    )
 
 
 @dataclass
 class AppContext:
     env: Environment = field(default_factory=lambda: load_environment(os.environ))
+    db_override: Path | None = None
+    read_only: bool = False
     _config: Config | None = None
     _store: Store | None = None
     _classifier: Classifier | None = None
@@ -31,9 +48,18 @@ class AppContext:
         return self._config
 
     @property
+    def db_path(self) -> Path:
+        """The database this command uses, absolute, so messages say which file it really is."""
+        chosen = self.db_override or self.env.db_path
+        return Path(os.path.abspath(chosen.expanduser()))
+
+    @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store.open(self.env.db_path)
+            path = self.db_path
+            if self.read_only and not path.is_file():
+                raise StoreError(missing_database_message(path))
+            self._store = Store.open(path, create=not self.read_only)
         return self._store
 
     @property

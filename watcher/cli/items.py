@@ -62,9 +62,14 @@ def _printable(where: str) -> str:
 
 
 class _progress:
-    """A live counter on a terminal; rejected inputs always go to stderr, one line each."""
+    """A live counter on a terminal; the first REJECTIONS_KEPT rejected inputs go to stderr,
+    one line each, then one line counts the rest (16 million bad lines are not 16 million
+    lines of output; the summary counts them all)."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
+        from watcher.pipeline import REJECTIONS_KEPT
+
+        self.shown, self.rejected = REJECTIONS_KEPT, 0
         self.bar = None
         if sys.stderr.isatty():
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -83,15 +88,22 @@ class _progress:
     def advance(self, record, result) -> None:  # type: ignore[no-untyped-def]
         self.seen += 1
         if result.status == "rejected":
-            message = f"rejected {_printable(record.where)}: {result.reason}"
-            if self.bar is not None:
-                self.bar.console.print(message, markup=False, highlight=False)
-            else:
-                click.echo(message, err=True)
+            self.rejected += 1
+            if self.rejected <= self.shown:
+                self.say(f"rejected {_printable(record.where)}: {result.reason}")
         if self.bar is not None and self.seen % 200 == 0:
             self.bar.update(self.task, description=f"{self.seen} items read")
 
+    def say(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.console.print(message, markup=False, highlight=False)
+        else:
+            click.echo(message, err=True)
+
     def __exit__(self, *exc: object) -> None:
+        if self.rejected > self.shown:
+            more = self.rejected - self.shown
+            self.say(f"… and {more:,} more rejected inputs, not shown (the first {self.shown} are)")
         if self.bar is not None:
             self.bar.stop()
 

@@ -26,7 +26,7 @@ def health_command(app: AppContext, output_format: str) -> None:
     try:
         store = app.store
     except StoreError as error:  # e.g. a disk so full SQLite cannot open: still name the disk
-        room = disk_check(str(app.env.db_path), app.config.watcher.min_free_disk_mb)
+        room = disk_check(str(app.db_path), app.config.watcher.min_free_disk_mb)
         checks = [HealthCheck("database", False, str(error)), room]
     else:
         checks = check_health(store, app.config, dt.datetime.now(dt.UTC))

@@ -2,35 +2,54 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
 
+from watcher.errors import InputError
 from watcher.store import ItemFilter
+from watcher.thaidate import parse_user_date
 
-__all__ = ["filter_from_options", "filter_options", "output_options", "variants_option"]
+__all__ = [
+    "DATE_HELP",
+    "filter_from_options",
+    "filter_options",
+    "iso_date",
+    "output_options",
+    "variants_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+DATE_HELP = "YYYY-MM-DD (a year from 2400 is B.E.: 2563 = 2020)"
 MAX_LIMIT = 1_000_000  # more than any history holds; SQLite cannot take 20-digit numbers
 
 
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """YYYY-MM-DD, C.E. or B.E. (watcher.thaidate.parse_user_date), as an ISO C.E. date."""
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_user_date(value).isoformat()
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
-def _upper(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.upper() for v in value)
+def _codes(kind: str) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], Any]:
+    """A callback resolving codes or names of `kind` (see watcher.codes): a typo is an error
+    naming the closest codes, never a filter that silently matches nothing."""
 
+    def resolve(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
+        if not value:
+            return ()
+        from watcher.codes import default_gazetteer, resolve_codes
 
-def _lower(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.lower() for v in value)
+        try:
+            return resolve_codes(default_gazetteer(), kind, value)
+        except InputError as error:
+            raise click.BadParameter(str(error)) from None
+
+    return resolve
 
 
 def filter_options(func: F) -> F:
@@ -40,32 +59,32 @@ def filter_options(func: F) -> F:
             "--country",
             "countries",
             multiple=True,
-            callback=_upper,
-            help="ISO country code (repeatable; any of them matches).",
+            callback=_codes("country"),
+            help="ISO country code or name (repeatable; any matches; see `watcher codes`).",
         ),
         click.option(
             "--bloc",
             "blocs",
             multiple=True,
-            callback=_upper,
-            help="Bloc code such as ASEAN or EU (repeatable).",
+            callback=_codes("bloc"),
+            help="Bloc code such as ASEAN or EU (repeatable; see `watcher codes blocs`).",
         ),
         click.option(
             "--ministry",
             "ministries",
             multiple=True,
-            callback=_lower,
-            help="Ministry id such as industry (repeatable; any of them matches).",
+            callback=_codes("ministry"),
+            help="Ministry id such as industry (repeatable; any matches; see `watcher codes`).",
         ),
         click.option(
             "--lead-ministry",
             "lead_ministries",
             multiple=True,
-            callback=_lower,
+            callback=_codes("ministry"),
             help="Only items this ministry leads (repeatable): leaves cabinet round-ups out.",
         ),
-        click.option("--since", callback=_iso_date, help="Published on or after YYYY-MM-DD."),
-        click.option("--until", callback=_iso_date, help="Published on or before YYYY-MM-DD."),
+        click.option("--since", callback=iso_date, help=f"Published on or after {DATE_HELP}."),
+        click.option("--until", callback=iso_date, help=f"Published on or before {DATE_HELP}."),
         click.option(
             "--limit",
             type=click.IntRange(min=0, max=MAX_LIMIT),
@@ -109,3 +128,37 @@ def variants_option(func: F) -> F:
         is_flag=True,
         help="Also list near-duplicates of earlier stories (near_duplicate_of says which).",
     )(func)
+
+
+@click.command("filter")
+@filter_options
+def _filter_command(**options: Any) -> None:
+    """Parses filters given as URL query parameters, with the options above."""
+
+
+FILTER_PARAMETERS = tuple(
+    option.opts[0].removeprefix("--")
+    for option in _filter_command.params
+    if isinstance(option, click.Option)
+)
+
+
+def filter_from_query(
+    params: Mapping[str, Sequence[str]], *, default_limit: int | None = None
+) -> ItemFilter:
+    """The same filters from URL query parameters (`country=JP&ministry=industry`), for
+    `watcher serve`: each parameter is an option's name and goes through that very option, so a
+    value the CLI refuses is refused here with the same line (an InputError)."""
+    args: list[str] = []
+    for key, values in params.items():
+        name = key.replace("_", "-")
+        if name not in FILTER_PARAMETERS:
+            known = ", ".join(FILTER_PARAMETERS)
+            raise InputError(f"unknown parameter {key[:40]!r}; the filters are {known}")
+        for value in values:
+            args.append(f"--{name}={value}")  # never read as an option of its own
+    try:
+        context = _filter_command.make_context("filter", args)
+    except click.UsageError as error:
+        raise InputError(error.format_message().replace("'--", "'")) from None
+    return filter_from_options(context.params, default_limit=default_limit)

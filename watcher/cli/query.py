@@ -42,8 +42,9 @@ def search_command(
     `A OR B` needs either, `-word` excludes. Latin letters match regardless of case.
     One row per story: a near-duplicate of an earlier item is shown with --variants.
     """
-    from watcher.query import search
+    from watcher.query import parse_search, search
 
+    parse_search(query)  # a bad query is the user's error even where no database is yet
     where = filter_from_options(options, default_limit=20)
     found = search(app.store, query, dataclasses.replace(where, variants=variants),
                    newest_first=newest)  # fmt: skip
@@ -146,7 +147,7 @@ def browse_command(
     if metadata_path is None:
         default = Path(app.env.config_path).parent / "datasette" / "metadata.yaml"
         metadata_path = default if default.is_file() else None
-    settings = BrowseSettings(Path(app.env.db_path), metadata_path, host, port, immutable)
+    settings = BrowseSettings(app.db_path, metadata_path, host, port, immutable)
     check_ready(settings)
     click.echo(f"serving {settings.db_path} read-only at {settings.url} (Ctrl-C stops)")
     serve(settings)

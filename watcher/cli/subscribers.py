@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from watcher.cli.context import AppContext, pass_app
-from watcher.cli.options import output_options
+from watcher.cli.options import DATE_HELP, iso_date, output_options
 from watcher.cli.output import print_rows
 from watcher.digest import queue_daily_digests
 from watcher.errors import InputError
@@ -107,14 +107,17 @@ def _subscription(
         return Subscription(everything=True)
     if not (countries or blocs or ministries):
         raise click.UsageError("give at least one --country, --bloc or --ministry, or --all")
-    gazetteer = app.classifier.gazetteer
+    from watcher.codes import default_gazetteer, resolve_code
+    from watcher.errors import InputError
+
+    gazetteer = default_gazetteer()
     resolved: dict[str, list[str]] = {"country": [], "bloc": [], "ministry": []}
     for kind, terms in (("country", countries), ("bloc", blocs), ("ministry", ministries)):
         for term in terms:
-            found = gazetteer.resolve_term(term)
-            if found is None or found[0] != kind:
-                raise click.BadParameter(f"unknown {kind} {term!r}", param_hint=f"--{kind}")
-            resolved[kind].append(found[1])
+            try:
+                resolved[kind].append(resolve_code(gazetteer, kind, term))
+            except InputError as error:
+                raise click.BadParameter(str(error), param_hint=f"--{kind}") from None
     return Subscription(
         countries=tuple(sorted(set(resolved["country"]))),
         blocs=tuple(sorted(set(resolved["bloc"]))),
@@ -176,20 +179,20 @@ def remove_command(app: AppContext, subscriber_id: int | None, **addresses: str 
 @click.option(
     "--date",
     "day",
-    type=click.DateTime(["%Y-%m-%d"]),
+    callback=iso_date,
     default=None,
-    help="The day (in the configured zone) [default: today].",
+    help=f"The day (in the configured zone), {DATE_HELP} [default: today].",
 )
 @click.option("--force", is_flag=True, help="Send again even if that day's digest was sent.")
 @pass_app
-def digest_command(app: AppContext, channel: str, day: dt.datetime | None, force: bool) -> None:
+def digest_command(app: AppContext, channel: str, day: str | None, force: bool) -> None:
     """Build and send the daily digest now to every daily subscriber of a channel."""
     from watcher.notify.channels import open_channel
     from watcher.notify.outbox import OutboxSender
 
     tz = digest_zone(app.config, channel)
     now = dt.datetime.now(dt.UTC)
-    the_day = day.date() if day else now.astimezone(tz).date()
+    the_day = dt.date.fromisoformat(day) if day else now.astimezone(tz).date()
     queued = queue_daily_digests(app.store, channel, the_day, now, force=force)
     send_empty = channel_settings(app.config, channel).send_empty_digest
 

@@ -12,6 +12,7 @@ the user talks to it from the terminal.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import sys
 import tempfile
@@ -141,14 +142,30 @@ async def _demo(
             summary.published.append(source_id)
             console.print(Text.assemble(("site  ", "dim"), (f"published id {source_id}", "cyan")))
 
+    schedulers: list[Any] = []  # the daemon's, once it has added the demo's jobs
+    last_published = [0.0]  # time.monotonic() of the latest publication
+
     def publish_due() -> None:
-        """The first time, `initial` items at once; then one; nothing while the chat holds."""
-        if chat is None or chat.may_publish(store):
-            for _ in range(1 if summary.published else min(options.initial, len(pending))):
-                publish()
+        """The first time, `initial` items at once; then one every `publish_every` seconds;
+        nothing while the chat holds the replay (checked often, so a release shows at once)."""
+        if chat is not None and not chat.may_publish(store):
+            return
+        first = not summary.published
+        if not first and time.monotonic() - last_published[0] < options.publish_every - 0.01:
+            return
+        last_published[0] = time.monotonic()
+        for _ in range(min(options.initial, len(pending)) if first else 1):
+            publish()
+        if first and chat is not None and schedulers:  # the chat waited: poll them now
+            job = schedulers[0].get_job(f"source:{config.sources[0].name}")
+            if job is not None:
+                job.modify(next_run_time=dt.datetime.now(dt.UTC))
+
+    def end_when_over() -> None:
+        """A script's demo ends once its replay is over and its alerts have gone out."""
         over = not pending and set(summary.published) <= set(summary.stored)
         if chat is not None and not chat.interactive and over and chat.done(store):
-            stop.set()  # the script's replay is over and its alerts have gone out
+            stop.set()
 
     console.print(
         f"[bold]thaigov-watcher demo[/]: replay site {site.base_url}, {len(items)} sample items,"
@@ -174,7 +191,11 @@ async def _demo(
             console.print(f"[red]cycle failed[/]: {report.error}")
 
     def add_publisher(scheduler: Any) -> None:
-        scheduler.add_job(publish_due, "interval", seconds=options.publish_every, id="demo:publish")
+        schedulers.append(scheduler)
+        every = options.publish_every if chat is None else min(options.publish_every, 0.25)
+        scheduler.add_job(publish_due, "interval", seconds=every, id="demo:publish")
+        if chat is not None and not chat.interactive:
+            scheduler.add_job(end_when_over, "interval", seconds=0.25, id="demo:end")
 
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     if options.duration is not None:

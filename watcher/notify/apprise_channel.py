@@ -22,7 +22,7 @@ import hashlib
 import logging
 import re
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
 import apprise
@@ -36,6 +36,7 @@ from watcher.errors import (
     TransientDeliveryError,
 )
 from watcher.logs import add_secrets
+from watcher.notify.outbox import PartsRecorder, no_parts_recorder
 from watcher.notify.telegram_render import Message, Names, TelegramRenderer
 from watcher.store import OutboxRow, StoredItem
 
@@ -93,7 +94,7 @@ class AppriseChannel:
         self.timeout = timeout
         self.pause_after = pause_after
         self._lock = asyncio.Lock()
-        self._record_parts: Any = lambda outbox_id, parts: None
+        self._record_parts: PartsRecorder = no_parts_recorder
 
     # --- what the registry asks of every channel ------------------------------------------
 
@@ -139,7 +140,7 @@ class AppriseChannel:
     ) -> None:
         """Nothing held open: each send builds its plugin."""
 
-    def set_parts_recorder(self, recorder: Any) -> None:
+    def set_parts_recorder(self, recorder: PartsRecorder) -> None:
         self._record_parts = recorder
 
     # --- sending --------------------------------------------------------------------------
@@ -153,7 +154,7 @@ class AppriseChannel:
         for number, message in enumerate(parts[row.parts_sent :], start=row.parts_sent + 1):
             await self.deliver(row.subscriber.address, message)
             if number < len(parts):
-                self._record_parts(row.id, number)
+                await self._record_parts(row.id, number)
 
     async def deliver(self, url: str, message: Message) -> None:
         add_secrets(url_secrets(url))

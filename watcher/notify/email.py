@@ -47,6 +47,7 @@ from watcher.notify.email_render import (
     RenderedEmail,
     build_message,
 )
+from watcher.notify.outbox import PartsRecorder, no_parts_recorder
 from watcher.store import OutboxRow, StoredItem
 
 __all__ = ["DEFAULT_PORTS", "EmailChannel", "SmtpSettings", "email_zone", "gazetteer_names"]
@@ -97,7 +98,7 @@ class EmailChannel:
         self.clock = clock
         self._client: smtplib.SMTP | None = None
         self._lock = asyncio.Lock()
-        self._record_parts: Callable[[int, int], None] = lambda outbox_id, parts: None
+        self._record_parts: PartsRecorder = no_parts_recorder
 
     @staticmethod
     def validate_address(text: str) -> str:
@@ -151,7 +152,7 @@ class EmailChannel:
         async with self._lock:
             await asyncio.to_thread(self._disconnect)
 
-    def set_parts_recorder(self, recorder: Callable[[int, int], None]) -> None:
+    def set_parts_recorder(self, recorder: PartsRecorder) -> None:
         self._record_parts = recorder
 
     async def send_digest(self, row: OutboxRow, digest: Digest) -> None:
@@ -164,7 +165,7 @@ class EmailChannel:
             async with self._lock:
                 await asyncio.to_thread(self._deliver, message, row.subscriber.address)
             if number < len(messages):
-                self._record_parts(row.id, number)
+                await self._record_parts(row.id, number)
 
     def _digest_messages(self, row: OutboxRow, digest: Digest, limit: int) -> list[EmailMessage]:
         """The digest in as few messages as keep each under `limit` bytes, as sent."""

@@ -26,7 +26,7 @@ from watcher.notify.channels import OpenableChannel, open_channel
 from watcher.notify.email import email_zone
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.notify.passes import DeliveryPasses
-from watcher.store import Store
+from watcher.store import Store, off_loop
 
 __all__ = [
     "DigestRun",
@@ -91,7 +91,9 @@ class EmailJobs:
         async with self.passes.turn() as go:
             if not go:
                 return DigestRun(the_day, 0, DrainReport(Counter()))
-            queued = queue_daily_digests(self.store, "email", the_day, self.clock(), force=force)
+            queued = await off_loop(
+                queue_daily_digests, self.store, "email", the_day, self.clock(), force=force
+            )
             report = await self._drain()
         run = DigestRun(the_day, queued, report)
         log.info("%s", run.line())

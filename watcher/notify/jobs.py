@@ -7,7 +7,6 @@ in the log line of that pass and the next pass tries again.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from watcher.errors import WatcherError
 from watcher.notify.channels import OpenableChannel, channel_settings, digest_zone, open_channel
 from watcher.notify.outbox import DrainReport, OutboxSender
 from watcher.notify.passes import DeliveryPasses
-from watcher.store import Store
+from watcher.store import Store, off_loop
 
 __all__ = ["ChannelJobs"]
 
@@ -72,7 +71,7 @@ class ChannelJobs:
         return self
 
     async def queue_digests(self) -> int:
-        queued = await asyncio.to_thread(
+        queued = await off_loop(
             queue_due_digests, self.store, self.name, self.clock(), self.tz,
             self.settings.digest_time,
         )  # fmt: skip

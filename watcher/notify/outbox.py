@@ -18,9 +18,9 @@ import datetime as dt
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from watcher.digest import Digest, build_digest
@@ -30,9 +30,17 @@ from watcher.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from watcher.store import OutboxRow, Store, StoredItem
+from watcher.store import OutboxRow, Store, StoredItem, off_loop
 
-__all__ = ["Channel", "DrainReport", "OutboxSender", "ReportsParts", "retry_delay"]
+__all__ = [
+    "Channel",
+    "DrainReport",
+    "OutboxSender",
+    "PartsRecorder",
+    "ReportsParts",
+    "no_parts_recorder",
+    "retry_delay",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +60,19 @@ class Channel(Protocol):
     async def send_digest(self, row: OutboxRow, digest: Digest) -> None: ...
 
 
+PartsRecorder = Callable[[int, int], Awaitable[None]]  # (outbox id, parts accepted so far)
+
+
+async def no_parts_recorder(outbox_id: int, parts: int) -> None:
+    """A channel's recorder until a sender sets its own."""
+
+
 @runtime_checkable
 class ReportsParts(Protocol):
     """A channel that sends a digest in several messages and reports each accepted one, so
     a retry resumes after the last accepted part (row.parts_sent) instead of repeating it."""
 
-    def set_parts_recorder(self, recorder: Callable[[int, int], None]) -> None: ...
+    def set_parts_recorder(self, recorder: PartsRecorder) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +107,10 @@ class OutboxSender:
         self.concurrency = max(1, concurrency)
         self._held_until: dict[int, dt.datetime] = {}  # subscriber id → after a transient error
         if isinstance(channel, ReportsParts):
-            channel.set_parts_recorder(store.mark_parts_sent)
+            channel.set_parts_recorder(self._record_parts)
+
+    async def _record_parts(self, outbox_id: int, parts: int) -> None:
+        await off_loop(self.store.mark_parts_sent, outbox_id, parts)
 
     async def drain(
         self,
@@ -105,9 +123,10 @@ class OutboxSender:
         now = self.clock()
         self._held_until = {k: t for k, t in self._held_until.items() if t > now}
         queues: dict[int, list[OutboxRow]] = {}
-        for row in self.store.due_outbox(
-            self.channel.name, now, limit, per_subscriber=per_subscriber
-        ):
+        due = await off_loop(
+            self.store.due_outbox, self.channel.name, now, limit, per_subscriber=per_subscriber
+        )
+        for row in due:
             if self._held_until.get(row.subscriber.id, now) <= now:
                 queues.setdefault(row.subscriber.id, []).append(row)
         counts: Counter[str] = Counter()
@@ -129,29 +148,29 @@ class OutboxSender:
     async def send_row(self, row: OutboxRow) -> str:
         try:
             if row.kind == "alert":
-                item = self.store.get_item(row.item_hash)
+                item = await off_loop(self.store.get_item, row.item_hash)
                 if item is None:
-                    await _off_loop(self.store.mark_failed, row.id, f"item {row.item_hash} is gone")
+                    await off_loop(self.store.mark_failed, row.id, f"item {row.item_hash} is gone")
                     return "failed"
                 await self.channel.send_alert(row, item)
             else:
                 day = dt.date.fromisoformat(row.digest_date)
-                digest = build_digest(self.store, row.subscriber, day, self.tz)
+                digest = await off_loop(build_digest, self.store, row.subscriber, day, self.tz)
                 if digest.count == 0 and not self.send_empty_digest:
-                    await _off_loop(self.store.mark_skipped, row.id, "no matching item that day")
+                    await off_loop(self.store.mark_skipped, row.id, "no matching item that day")
                     return "skipped"
                 await self.channel.send_digest(row, digest)
         except TransientDeliveryError as error:
             wait = max(error.retry_after or 0.0, retry_delay(row.attempts))
             not_before = self.clock() + dt.timedelta(seconds=wait)
-            await _off_loop(
+            await off_loop(
                 self.store.mark_retry, row.id, str(error), not_before, plain_text=error.plain_text
             )
             self._held_until[row.subscriber.id] = not_before
             pause_after: int | None = getattr(self.channel, "pause_after", None)
             if pause_after is not None and row.attempts + 1 >= pause_after:
                 reason = f"{row.attempts + 1} failed tries in a row: {error}"
-                await _off_loop(self.store.pause_subscriber, row.subscriber.id, reason)
+                await off_loop(self.store.pause_subscriber, row.subscriber.id, reason)
                 log.warning("subscriber %s paused: %s", _who(row), reason)
                 return "paused"
             log.warning("outbox %s to %s: will retry in %.0f s: %s", row.id, _who(row), wait, error)
@@ -159,21 +178,15 @@ class OutboxSender:
         except ChannelError:
             raise
         except PermanentDeliveryError as error:
-            await _off_loop(self.store.pause_subscriber, row.subscriber.id, str(error))
+            await off_loop(self.store.pause_subscriber, row.subscriber.id, str(error))
             log.warning("subscriber %s paused: %s", _who(row), error)
             return "paused"
         except DeliveryError as error:  # this one message can never go (e.g. refused as is)
-            await _off_loop(self.store.mark_failed, row.id, str(error))
+            await off_loop(self.store.mark_failed, row.id, str(error))
             log.error("outbox %s to %s failed: %s", row.id, _who(row), error)
             return "failed"
-        await _off_loop(self.store.mark_sent, row.id, self.clock())
+        await off_loop(self.store.mark_sent, row.id, self.clock())
         return "sent"
-
-
-async def _off_loop(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-    """A store write waits for SQLite's write lock (another writer, e.g. an import); in a worker
-    thread that wait never stalls the loop the bot and the poller share."""
-    await asyncio.to_thread(write, *args, **kwargs)
 
 
 def _who(row: OutboxRow) -> str:

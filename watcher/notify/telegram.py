@@ -35,6 +35,7 @@ from watcher.errors import (
     TransientDeliveryError,
 )
 from watcher.logs import add_secrets, redact
+from watcher.notify.outbox import PartsRecorder, no_parts_recorder
 from watcher.notify.telegram_render import Message, Names, TelegramRenderer, Terms
 from watcher.store import OutboxRow, StoredItem
 
@@ -176,7 +177,7 @@ class TelegramChannel:
         self.renderer = renderer
         self.owns_bot = owns_bot
         self.concurrency = concurrency
-        self._record_parts: Callable[[int, int], None] = lambda outbox_id, parts: None
+        self._record_parts: PartsRecorder = no_parts_recorder
 
     @staticmethod
     def validate_address(text: str) -> str:
@@ -218,7 +219,7 @@ class TelegramChannel:
         if self.owns_bot:
             await self.bot.shutdown()
 
-    def set_parts_recorder(self, recorder: Callable[[int, int], None]) -> None:
+    def set_parts_recorder(self, recorder: PartsRecorder) -> None:
         self._record_parts = recorder
 
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None:
@@ -230,7 +231,7 @@ class TelegramChannel:
         for number, message in enumerate(parts[row.parts_sent :], start=row.parts_sent + 1):
             await self.deliver(row.subscriber.address, message, plain=row.plain_text)
             if number < len(parts):
-                self._record_parts(row.id, number)
+                await self._record_parts(row.id, number)
 
     async def send_text(self, chat_id: str | int, text: str) -> None:
         """A plain message outside the outbox (admin health alerts)."""

@@ -56,6 +56,8 @@ class Terms(Names, Protocol):
 
     def resolve_term(self, text: str) -> tuple[str, str] | None: ...
 
+    def closest(self, text: str) -> list[str]: ...
+
 
 class CodeNames:
     """Names when no gazetteer is at hand: the codes themselves."""

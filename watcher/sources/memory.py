@@ -8,12 +8,11 @@ event loop), and a test can hand a kind a dict-backed fake instead of a database
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from typing import Protocol
 
-from watcher.store import SourceSkip, Store
+from watcher.store import SourceSkip, Store, off_loop
 
 __all__ = ["SKIP_LIMIT", "SourceMemory", "StoreMemory"]
 
@@ -57,44 +56,42 @@ class StoreMemory:
         self.store, self.name, self.prefix, self.clock = store, name, prefix, clock
 
     async def highest_id(self) -> int | None:
-        state = await asyncio.to_thread(self.store.source_state, self.name)
-        stored = await asyncio.to_thread(self.store.max_source_id, self.prefix)
+        state = await off_loop(self.store.source_state, self.name)
+        stored = await off_loop(self.store.max_source_id, self.prefix)
         return max(state.last_id or 0, stored or 0) or None
 
     async def cycles(self) -> int:
-        return (await asyncio.to_thread(self.store.source_state, self.name)).cycles
+        return (await off_loop(self.store.source_state, self.name)).cycles
 
     async def empty_ids(self, above: int) -> dict[int, int]:
-        return await asyncio.to_thread(self.store.empty_ids, self.name, above)
+        return await off_loop(self.store.empty_ids, self.name, above)
 
     async def mark_empty(self, source_id: int) -> None:
-        await asyncio.to_thread(self.store.mark_empty, self.name, source_id, self.clock())
+        await off_loop(self.store.mark_empty, self.name, source_id, self.clock())
 
     async def clear_empty(self, source_id: int, url: str) -> None:
-        await asyncio.to_thread(self.store.clear_empty, self.name, source_id, url)
+        await off_loop(self.store.clear_empty, self.name, source_id, url)
 
     async def validators(self, url: str) -> tuple[str | None, str | None]:
-        return await asyncio.to_thread(self.store.http_validators, url)
+        return await off_loop(self.store.http_validators, url)
 
     async def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        await asyncio.to_thread(
-            self.store.set_http_validators, url, etag, last_modified, self.clock()
-        )
+        await off_loop(self.store.set_http_validators, url, etag, last_modified, self.clock())
 
     async def known(self, url: str) -> bool:
-        if await asyncio.to_thread(self.store.url_seen, url):
+        if await off_loop(self.store.url_seen, url):
             return True
-        skips = await asyncio.to_thread(self.store.source_skips, self.name, key=url)
+        skips = await off_loop(self.store.source_skips, self.name, key=url)
         return bool(skips and skips[0].given_up)
 
     async def record_skip(self, key: str, reason: str, *, give_up: bool = False) -> SourceSkip:
-        return await asyncio.to_thread(
+        return await off_loop(
             self.store.record_skip, self.name, key, reason, self.clock(),
             limit=SKIP_LIMIT, give_up=give_up,
         )  # fmt: skip
 
     async def pending_skips(self) -> list[SourceSkip]:
-        return await asyncio.to_thread(self.store.source_skips, self.name, pending=True)
+        return await off_loop(self.store.source_skips, self.name, pending=True)
 
     async def clear_skip(self, key: str) -> None:
-        await asyncio.to_thread(self.store.clear_skip, self.name, key)
+        await off_loop(self.store.clear_skip, self.name, key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from watcher.store.base import BUSY_TIMEOUT_SECONDS, describe_db_error
 from watcher.store.counts import COUNT_DIMENSIONS, CountTables
 from watcher.store.items import ItemTables, filter_sql
+from watcher.store.offloop import off_loop
 from watcher.store.records import (
     HISTORY_ORIGINS,
     ITEM_FIELDS,
@@ -47,6 +48,7 @@ __all__ = [
     "TextQuery",
     "describe_db_error",
     "filter_sql",
+    "off_loop",
     "utc_iso",
 ]
 

@@ -47,12 +47,18 @@ class StoreBase:
         self._migrate()
 
     @classmethod
-    def open(cls, path: str | Path, *, timeout: float | None = None) -> Self:
+    def open(cls, path: str | Path, *, timeout: float | None = None, create: bool = True) -> Self:
+        """The database at `path`; with create=False a missing file is a StoreError, never a
+        new empty database (what read-only commands want: a typo must not look like no news)."""
         path = str(path)
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
             wait = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
-            conn = sqlite3.connect(path, timeout=wait, check_same_thread=False)
+            if create:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(path, timeout=wait, check_same_thread=False)
+            else:
+                uri = Path(path).absolute().as_uri() + "?mode=rw"
+                conn = sqlite3.connect(uri, timeout=wait, check_same_thread=False, uri=True)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -64,6 +70,26 @@ class StoreBase:
             raise StoreError(f"{path}: cannot open the database: {error.strerror}") from error
 
     @classmethod
+    def open_read_only(cls, path: str | Path) -> Self:
+        """The database opened with SQLite's mode=ro: nothing can write through it (a server
+        facing a network), and it is never created. A schema older than this watcher's is
+        refused, since upgrading it would be a write: any writing command upgrades it."""
+        path = str(path)
+        uri = Path(path).absolute().as_uri() + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise StoreError(describe_db_error(path, error)) from error
+        if version < len(MIGRATIONS):
+            conn.close()
+            raise StoreError(
+                f"{path}: schema version {version} is older than this watcher's"
+                f" ({len(MIGRATIONS)}); run a writing command (watcher poll --once) to upgrade it"
+            )
+        return cls(conn, path)
+
+    @classmethod
     def memory(cls) -> StoreBase:
         return cls(sqlite3.connect(":memory:", check_same_thread=False), ":memory:")
 
@@ -72,11 +98,26 @@ class StoreBase:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """One atomic unit; a DB failure inside becomes a StoreError naming the file."""
+        """One atomic unit; a DB failure inside becomes a StoreError naming the file.
+
+        It begins IMMEDIATE, taking the write lock first and waiting up to the busy timeout
+        while another connection writes (an import): a transaction that has read first cannot
+        wait for the lock later, SQLite answers "locked" at once rather than risk a deadlock.
+        Nested, it is a savepoint of the transaction under way.
+        """
         with self._lock:
             try:
-                with self.db.atomic():
-                    yield self.db
+                if self.db.conn.in_transaction:
+                    with self.db.atomic():
+                        yield self.db
+                else:
+                    self.db.conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self.db
+                    except BaseException:
+                        self.db.conn.rollback()
+                        raise
+                    self.db.conn.commit()
             except sqlite3.DatabaseError as error:
                 raise StoreError(describe_db_error(self.path, error)) from error
 

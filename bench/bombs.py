@@ -1,0 +1,143 @@
+"""Peak memory of `watcher import` on the whole corpus beside the import bombs of issue 17.
+
+    python bench/bombs.py [--corpus PATH] [--skip-corpus] [--only NAME]
+
+Each import runs as its own `watcher import` process on a fresh database; its peak RSS is
+the child's ru_maxrss (os.wait4), its wall time the process's. The bombs are generated on the
+fly in a temporary folder and deleted right after their import:
+  empty        an empty .jsonl: the floor, what the interpreter and imports cost
+  corpus       the whole shared corpus (.jsonl.xz), what a real import costs
+  long-line    one 500 MB JSONL line (then one good line): refused by line number, read past
+  xz-no-eol    a .jsonl.xz expanding to 3 GB without a newline (a few hundred KB on disk)
+  16M-braces   16 million `{}` lines: every one rejected, only counts and the first 100 kept
+Memory should stay flat: every bomb near the floor, none near the corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
+MB = 1_000_000
+GOOD_LINE = (
+    json.dumps({"id": None, "url": None, "category": None, "text": "ข่าว\n\nย่อหน้าของข่าว"},
+               ensure_ascii=False).encode() + b"\n"
+)  # fmt: skip
+
+
+def empty(folder: Path) -> Path:
+    path = folder / "empty.jsonl"
+    path.write_bytes(b"")
+    return path
+
+
+def long_line(folder: Path) -> Path:
+    path = folder / "long-line.jsonl"
+    with path.open("wb") as out:
+        out.write(b'{"id": null, "url": null, "category": null, "text": "')
+        block = b"a" * MB
+        for _ in range(500):
+            out.write(block)
+        out.write(b'"}\n')
+        out.write(GOOD_LINE)
+    return path
+
+
+def xz_no_eol(folder: Path) -> Path:
+    path = folder / "no-eol.jsonl.xz"
+    with lzma.open(path, "wb", preset=1) as out:
+        block = b"a" * MB
+        for _ in range(3000):
+            out.write(block)
+    return path
+
+
+def braces(folder: Path) -> Path:
+    path = folder / "braces.jsonl"
+    with path.open("wb") as out:
+        block = b"{}\n" * MB
+        for _ in range(16):
+            out.write(block)
+    return path
+
+
+def run_import(path: Path, folder: Path) -> dict[str, object]:
+    """`watcher import PATH` in a child process: wall, peak RSS, exit status, last line."""
+    env = dict(
+        os.environ,
+        WATCHER_DB=str(folder / "bench.db"),
+        WATCHER_CONFIG=str(ROOT / "config" / "watcher.toml"),
+        PYTHONPATH=str(ROOT),
+    )
+    log = folder / "output.txt"
+    started = time.perf_counter()
+    with log.open("wb") as output:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "watcher", "import", str(path)],
+            env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        _pid, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the sum
+    child.returncode = os.waitstatus_to_exitcode(status)
+    lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return {
+        "wall": time.perf_counter() - started,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "exit": child.returncode,
+        "lines": len(lines),
+        "summary": lines[-1] if lines else "",
+    }
+
+
+def run_case(name: str, make: Callable[[Path], Path] | None, corpus: Path) -> dict[str, object]:
+    folder = Path(tempfile.mkdtemp(prefix=f"bombs-{name}-", dir="/tmp"))
+    try:
+        path = make(folder) if make is not None else corpus
+        on_disk = path.stat().st_size
+        result = run_import(path, folder)
+        result["input_mb"] = on_disk / MB
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+CASES: dict[str, Callable[[Path], Path] | None] = {
+    "empty": empty,
+    "corpus": None,
+    "long-line": long_line,
+    "xz-no-eol": xz_no_eol,
+    "16M-braces": braces,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--skip-corpus", action="store_true")
+    parser.add_argument("--only", choices=list(CASES), action="append")
+    args = parser.parse_args()
+    names = args.only or [n for n in CASES if not (n == "corpus" and args.skip_corpus)]
+    print(f"{'case':<12} {'input MB':>9} {'wall s':>8} {'peak RSS MB':>12} {'exit':>4}"
+          f" {'lines':>5}  last line")  # fmt: skip
+    for name in names:
+        result = run_case(name, CASES[name], args.corpus)
+        print(
+            f"{name:<12} {result['input_mb']:>9.1f} {result['wall']:>8.1f}"
+            f" {result['rss_mb']:>12.0f} {result['exit']:>4} {result['lines']:>5}"
+            f"  {str(result['summary'])[:110]}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Ranking scans only parts of a body; what it finds there equals a scan of the whole body."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.test_classify import GAZETTEERS
+from watcher.classify import Classifier
+from watcher.classify.ranking import FieldText, Mention, Ranker, _strongest_role, _Tally
+from watcher.classify.textnorm import normalize
+from watcher.classify.wordtables import word_hits
+
+PIECES = ["หารือ", "ลงนาม", "เยือน", "ญี่ปุ่น", "โดยมี", "attended by", "เข้าร่วม", "ร่วมงาน", "\n"]
+FILLER = "การพัฒนาคุณภาพชีวิต "
+
+
+@pytest.fixture(scope="module")
+def ranker() -> Ranker:
+    return Classifier.from_dir(GAZETTEERS)._ranker
+
+
+def _body(rng: random.Random) -> str:
+    return "".join(rng.choice(PIECES) if rng.random() < 0.3 else FILLER for _ in range(120))
+
+
+def _country_tally(body: str) -> _Tally:
+    source = FieldText(body, normalize(body))
+    tally = _Tally()
+    position = body.find("ญี่ปุ่น")
+    while position >= 0:
+        tally.body.append(Mention("country", "JP", "names", "body", position, position + 7, source))
+        position = body.find("ญี่ปุ่น", position + 1)
+    return tally
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_role_windows_see_what_a_whole_body_scan_sees(ranker: Ranker, seed: int) -> None:
+    rng = random.Random(seed)
+    body = _body(rng)
+    tally = _country_tally(body)
+    for window in (0.0, 7.5, 80.0, 200.0):
+        ranker.p["role_window"] = window
+        whole = word_hits(ranker._country_roles, body)
+        windowed = ranker._role_hits(body, [tally])
+        assert set(windowed) <= set(whole)
+        assert _strongest_role(tally.body, windowed, window) == _strongest_role(
+            tally.body, whole, window
+        )
+    ranker.p["role_window"] = 80.0
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_attendance_lists_are_found_as_finditer_finds_them(ranker: Ranker, seed: int) -> None:
+    rng = random.Random(seed)
+    body = _body(rng)
+    assert ranker._present is not None
+    for lead_start in (0, 37, 700):
+        start = lead_start + int(ranker.p["lead_chars"])
+        expected = [m.span() for m in ranker._present.finditer(body, start)]
+        assert ranker._present_spans(body, lead_start).spans == expected

@@ -1,0 +1,84 @@
+"""Word tables of roles.toml as automata, and the few questions ranking asks of them.
+
+Role, actor and addressee words are short lists matched many times per item, so each list is
+one Aho-Corasick automaton built at load. `merge_spans` and `find_all` let ranking scan only
+the parts of a text a question is about (the windows around mentions, the places an opener
+stands) rather than the whole body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import ahocorasick
+
+__all__ = [
+    "build_automaton", "ends_with_word", "find_all", "merge_spans", "starts_with_word",
+    "word_hits", "word_weights",
+]  # fmt: skip
+
+
+def word_weights(table: Any) -> dict[str, float]:
+    """A roles.toml table's `words`: a list (each weighs 1) or a word = weight table."""
+    if not isinstance(table, dict):
+        return {}
+    words = table.get("words", {})
+    if isinstance(words, list):
+        return {w: 1.0 for w in words}
+    return {str(k): float(v) for k, v in words.items()}
+
+
+def build_automaton(weights: dict[str, float]) -> ahocorasick.Automaton | None:
+    if not weights:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, weight in weights.items():
+        automaton.add_word(word, (len(word), weight))
+    automaton.make_automaton()
+    return automaton
+
+
+def word_hits(automaton: ahocorasick.Automaton | None, text: str) -> list[tuple[int, float]]:
+    """(start, weight) of every word occurrence in text, sorted."""
+    if automaton is None or not text:
+        return []
+    return sorted((end - length + 1, weight) for end, (length, weight) in automaton.iter(text))
+
+
+def starts_with_word(automaton: ahocorasick.Automaton | None, text: str) -> bool:
+    return any(end - length + 1 == 0 for end, (length, _) in _raw_hits(automaton, text[:30]))
+
+
+def ends_with_word(automaton: ahocorasick.Automaton | None, text: str) -> bool:
+    return any(end == len(text) - 1 for end, _ in _raw_hits(automaton, text))
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted by their low end, with the overlapping ones joined."""
+    merged: list[tuple[int, int]] = []
+    for low, high in spans:
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def find_all(text: str, words: Iterable[str], start: int) -> set[int]:
+    """Where any of the words occurs in text from `start` on (C-speed `str.find`)."""
+    found: set[int] = set()
+    for word in words:
+        position = text.find(word, start)
+        while position >= 0:
+            found.add(position)
+            position = text.find(word, position + 1)
+    return found
+
+
+def _raw_hits(
+    automaton: ahocorasick.Automaton | None, text: str
+) -> list[tuple[int, tuple[int, float]]]:
+    if automaton is None or not text:
+        return []
+    return list(automaton.iter(text))

@@ -1,0 +1,85 @@
+"""`watcher feed` and `watcher serve`: the history as an Atom feed and as read-only HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from watcher.cli.context import AppContext, pass_app
+from watcher.cli.options import filter_from_options, filter_options
+from watcher.errors import StoreError
+
+if TYPE_CHECKING:
+    from watcher.notify.telegram_render import Names
+
+__all__ = ["feed_command", "serve_command"]
+
+FEED_LIMIT = 50  # entries a feed holds unless --limit says otherwise
+
+
+def _code_names() -> Names:
+    """The gazetteer's names of codes (categories' labels), without the classifier."""
+    from watcher.classify import default_gazetteer_dir, load_gazetteer
+
+    return load_gazetteer(default_gazetteer_dir())
+
+
+@click.command("feed")
+@filter_options
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the feed to FILE instead of stdout.")  # fmt: skip
+@pass_app
+def feed_command(app: AppContext, output: Path | None, **options: object) -> None:
+    """Write an Atom feed of the newest items (default 50), one entry per story.
+
+    Takes the filters of `seen list`; labels are the entries' categories and the evidence is in
+    their summaries. Entry ids are stable, so a reader shows each item once.
+    """
+    from watcher import query
+    from watcher.atom import atom_feed
+
+    where = filter_from_options(options, default_limit=FEED_LIMIT)
+    items = list(query.items(app.store, where))
+    document = atom_feed(items, where, names=_code_names())
+    if output is None:
+        click.echo(document, nl=False)  # bytes: written as they are, UTF-8
+        return
+    try:
+        output.write_bytes(document)
+    except OSError as error:
+        raise StoreError(f"{output}: cannot write: {error.strerror}") from error
+    click.echo(f"wrote {output} ({len(items)} entries)")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0: all; read-only, but public).")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on; 0 picks a free one.")  # fmt: skip
+@pass_app
+def serve_command(app: AppContext, host: str, port: int) -> None:
+    """Serve /feed.atom and /items.json over read-only HTTP until SIGTERM or Ctrl-C.
+
+    Both take the CLI's filters as query parameters (/feed.atom?country=JP&ministry=industry),
+    newest 50 items by default, `limit` at most 1000 (more is capped, and the answer says so).
+    ETag and If-None-Match let feed readers poll cheaply. The database is opened read-only.
+    """
+    from watcher.cli.options import FILTER_PARAMETERS, filter_from_query
+    from watcher.errors import ConfigError
+    from watcher.feed_server import FeedServer, serve_until_stopped
+    from watcher.store import Store
+
+    store = Store.open_read_only(app.env.db_path)
+    try:
+        names = _code_names()
+        server = FeedServer((host, port), store, filter_from_query, names, FILTER_PARAMETERS)
+    except OSError as error:
+        store.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    click.echo(f"serving {server.url}")
+    try:
+        serve_until_stopped(server)
+    finally:
+        store.close()
