@@ -127,9 +127,10 @@ def test_run_start_summary(store: Store) -> None:
     from watcher.run_summary import render_start_summary
 
     store.add_subscriber("email", "desk@example.org", mode="daily", at=dt.datetime.now(dt.UTC))
-    config = Config(sources=(SourceConfig("news", "sequence", "http://127.0.0.1/{id}",
-                                          interval_seconds=3600, jitter_seconds=0),
-                             SourceConfig("off", "feed", "http://127.0.0.1/f", enabled=False)))  # fmt: skip
+    news = SourceConfig(
+        "news", "sequence", "http://1/{id}", interval_seconds=3600, jitter_seconds=0
+    )
+    config = Config(sources=(news, SourceConfig("off", "feed", "http://1/f", enabled=False)))
     env = Environment(Path("w.toml"), store.path, smtp_host="mail.example.org")
     text = shown(
         render_start_summary(config, env, store, dt.datetime(2026, 11, 19, 2, tzinfo=TZ)), False

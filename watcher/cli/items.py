@@ -193,9 +193,14 @@ def export_command(app: AppContext, out: Path, output_format: str, **options: ob
     """Export stored items, oldest first, near-duplicates included; re-importing adds nothing."""
     from watcher.export import export_items
 
+    if output_format == "corpus" and str(out) == "-":
+        raise click.UsageError("--format corpus writes a directory of files; for stdout use"
+                               " --format jsonl or csv")  # fmt: skip
     where = dataclasses.replace(filter_from_options(options), variants=True)
     try:
         count = export_items(app.store.iter_items(where, newest_first=False), out, output_format)
+    except BrokenPipeError:
+        raise  # the reader stopped early (`| head`): a quiet end, not a write failure
     except OSError as error:
         raise StoreError(f"{out}: cannot write: {error.strerror}") from error
     click.echo(f"exported {count} items to {out}", err=str(out) == "-")
