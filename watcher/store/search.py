@@ -46,6 +46,20 @@ class SearchTables(StoreBase):
         self, query: TextQuery, where: ItemFilter, *, newest_first: bool = False
     ) -> list[SearchHit]:
         """Items matching `query` and `where`, best first (or newest first)."""
+        sql, params = self._search_sql(query, where, newest_first)
+        if where.limit is not None:
+            sql += f" LIMIT {int(where.limit)}"
+        return self._hits(sql, params)
+
+    def count_search(self, query: TextQuery, where: ItemFilter) -> int:
+        """How many items `search_items` would find without a limit (the "N of M" footer)."""
+        sql, params = self._search_sql(query, where, newest_first=True)
+        with self._lock:
+            return int(self.db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+
+    def _search_sql(
+        self, query: TextQuery, where: ItemFilter, newest_first: bool
+    ) -> tuple[str, list[Any]]:
         indexed = [c for c in query.clauses if all(len(t) >= TRIGRAM for t in c)]
         scanned = [c for c in query.clauses if c not in indexed]
         clauses, params = filter_sql(where)
@@ -79,9 +93,7 @@ class SearchTables(StoreBase):
                 "SELECT i.hash, NULL AS search_score FROM items i"
                 f" WHERE {' AND '.join(clauses)} ORDER BY {_NEWEST}"
             )
-        if where.limit is not None:
-            sql += f" LIMIT {int(where.limit)}"
-        return self._hits(sql, params)
+        return sql, params
 
     def _hits(self, sql: str, params: list[Any]) -> list[SearchHit]:
         """Rank on the narrow covering index first, then read the few whole rows shown."""
