@@ -121,7 +121,10 @@ def _chart_title(counts: Counts, options: dict[str, object]) -> str:
 @pass_app
 def reindex_command(app: AppContext) -> None:
     """Rebuild the full-text search index from the stored items."""
-    count = app.store.rebuild_search_index()
+    from watcher.cli.progress import ProgressBar
+
+    with ProgressBar("reindex") as advance:
+        count = app.store.rebuild_search_index(on_progress=advance)
     click.echo(f"search index rebuilt: {count} items")
 
 
