@@ -135,6 +135,31 @@ def test_feed_summary_shows_the_opening_labels_and_why(store: Store, now: dt.dat
     assert shown(summary(bare, FakeGazetteer()), False) == excerpt(item.body, 400)
 
 
+def test_run_start_summary(store: Store) -> None:
+    from watcher.config import Config, Environment, SourceConfig
+    from watcher.run_summary import render_start_summary
+
+    store.add_subscriber("email", "desk@example.org", mode="daily", at=dt.datetime.now(dt.UTC))
+    news = SourceConfig(
+        "news", "sequence", "http://1/{id}", interval_seconds=3600, jitter_seconds=0
+    )
+    config = Config(sources=(news, SourceConfig("off", "feed", "http://1/f", enabled=False)))
+    env = Environment(Path("w.toml"), store.path, smtp_host="mail.example.org")
+    text = shown(
+        render_start_summary(config, env, store, dt.datetime(2026, 11, 19, 2, tzinfo=TZ)), False
+    )
+    lines = text.splitlines()
+    assert lines[0] == f"watcher run: 1 source, database {store.path}"
+    assert lines[1].startswith("  news: sequence, parser thaigov, every 1 h; first poll now (")
+    assert "off" not in lines[1] and lines[2] == "channels:"
+    assert (
+        lines[3]
+        == "  telegram: off (TELEGRAM_BOT_TOKEN not set: alerts stay queued); 0 subscribers"
+    )
+    assert lines[4] == "  email: on (SMTP_HOST mail.example.org); 1 subscriber"
+    assert lines[5].startswith("  apprise: off (") and len(lines) == 6
+
+
 def test_every_template_file_was_rendered() -> None:
     """Runs last in this module: a new template needs a case above."""
     files = {p.name for p in TEMPLATES.rglob("*") if p.is_file() and p.suffix != ".toml"}
