@@ -7,9 +7,10 @@ so they start fast; each command module imports what it needs inside its functio
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -48,12 +49,31 @@ class WatcherGroup(click.Group):
             if redact(error.message) != error.message:  # e.g. a bad value that was a secret
                 raise click.ClickException(_one_line(error.message)) from None
             raise
+        except BrokenPipeError:  # `watcher export - | head -1`: the reader has what it wanted
+            _quiet_after_closed_pipe()
         except (click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:
             logging.getLogger("watcher").debug("unexpected error", exc_info=True)
             text = _one_line(f"{type(error).__name__}: {error}")
             raise click.ClickException(f"unexpected {text}") from error
+
+
+CLOSED_PIPE_EXIT = 141
+"""What a shell reports for a command ended by SIGPIPE (128 + 13), as for `cat big | head -1`."""
+
+
+def _quiet_after_closed_pipe() -> NoReturn:
+    """No traceback, no "Exception ignored" at exit: the rest of the output goes to /dev/null
+    (Python flushes stdout on the way out and would hit the closed pipe again)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (an in-process runner)
+        pass
+    finally:
+        os.close(devnull)
+    raise click.exceptions.Exit(CLOSED_PIPE_EXIT)
 
 
 def _one_line(text: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
@@ -15,7 +16,7 @@ from watcher.store import ITEM_FIELDS, StoredItem
 
 TABLE_TITLE_CHARS = 120
 
-__all__ = ["ITEM_COLUMNS", "item_row", "print_items", "print_rows"]
+__all__ = ["ITEM_COLUMNS", "item_row", "print_count", "print_items", "print_rows"]
 
 ITEM_COLUMNS = ITEM_FIELDS
 
@@ -84,6 +85,16 @@ def print_items(items: Iterable[StoredItem], output_format: str, *, variants: bo
         output_format,
         table_columns=("hash", "published", "countries", "ministries", "title", *extra),
     )
+
+
+def print_count(shown: int, total: Callable[[], int], output_format: str) -> None:
+    """"N of M items" under a table on a terminal, so a limit is never mistaken for the whole;
+    `total` is only asked there (piped or machine formats stay as they were)."""
+    if output_format != "table" or not sys.stdout.isatty():
+        return
+    whole = total()
+    more = " (--limit shows more)" if shown < whole else ""
+    click.echo(f"{shown} of {whole} items{more}")
 
 
 def describe_item(

@@ -14,7 +14,7 @@ from watcher.cli.options import (
     output_options,
     variants_option,
 )
-from watcher.cli.output import ITEM_COLUMNS, item_row, print_rows
+from watcher.cli.output import ITEM_COLUMNS, item_row, print_count, print_rows
 from watcher.stats import NONE_KEY, Counts
 from watcher.store import COUNT_DIMENSIONS
 
@@ -58,6 +58,8 @@ def search_command(
         rows, (*SEARCH_COLUMNS, *extra), output_format,
         table_columns=("hash", "published", "countries", "title", "snippet", *extra),
     )  # fmt: skip
+    unlimited = dataclasses.replace(where, variants=variants, limit=None)
+    print_count(len(found), lambda: len(search(app.store, query, unlimited)), output_format)
 
 
 @click.command("stats")
