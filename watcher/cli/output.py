@@ -88,7 +88,7 @@ def print_items(items: Iterable[StoredItem], output_format: str, *, variants: bo
 
 
 def print_count(shown: int, total: Callable[[], int], output_format: str) -> None:
-    """"N of M items" under a table on a terminal, so a limit is never mistaken for the whole;
+    """ "N of M items" under a table on a terminal, so a limit is never mistaken for the whole;
     `total` is only asked there (piped or machine formats stay as they were)."""
     if output_format != "table" or not sys.stdout.isatty():
         return
