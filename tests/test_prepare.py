@@ -69,3 +69,21 @@ def test_workers_store_what_one_process_stores(
     assert one[0]["variant"] == 20 and one[0]["duplicate"] == 20 and one[0]["rejected"] == 1
     assert one[2][0][1] is not None  # labelled
     assert pooled == one
+
+
+def test_reclassify_with_workers_labels_what_one_process_labels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "IMPORT_BATCH", 50)
+    classifier = Classifier.from_dir(default_gazetteer_dir())
+    results = []
+    for workers in (0, 2):
+        store = Store.open(tmp_path / f"r{workers}.db")
+        Pipeline(store, None, workers=0).import_records(records())  # stored unlabelled
+        hashes = [row[0] for row in store.db.execute("SELECT hash FROM items ORDER BY hash")]
+        counts = Pipeline(store, classifier, workers=workers).reclassify([*hashes, "gone"])
+        results.append((counts, stored(store)))
+        store.close()
+    one, pooled = results
+    assert one[0]["changed"] > 0 and one[0].total() == len(one[1])
+    assert pooled == one

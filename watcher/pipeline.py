@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from watcher.corpus import Item, rejection_reason
 from watcher.errors import StoreError
 from watcher.reader import ReadRecord
-from watcher.store import NearQuery, Store, utc_iso
+from watcher.store import NearQuery, Store, StoredItem, utc_iso
 
 if TYPE_CHECKING:
     from watcher.neardup import Fingerprint, NearDuplicates
@@ -187,24 +187,54 @@ class Pipeline:
     def reclassify(
         self, hashes: Iterable[str], on_progress: Callable[[int], None] | None = None
     ) -> Counter[str]:
-        """Re-label stored items (after the gazetteers changed); counts changed/unchanged."""
+        """Re-label stored items (after the gazetteers changed); counts changed/unchanged.
+
+        With workers, batch N+1 is read and labelled while batch N's changes are written."""
         counts: Counter[str] = Counter()
         iterator = iter(hashes)
-        while batch := list(itertools.islice(iterator, IMPORT_BATCH)):
-            with self.store.transaction():
-                for digest in batch:
-                    stored = self.store.get_item(digest)
-                    if stored is None:
-                        continue
-                    labels = self.labels_for(stored.to_item()) or {}
-                    before = stored.to_json() | {"evidence": list(stored.evidence)}
-                    changed = any(before[key] != value for key, value in labels.items())
-                    if changed:
-                        self.store.set_labels(digest, labels, self.clock())
-                    counts["changed" if changed else "unchanged"] += 1
-            if on_progress is not None:
-                on_progress(sum(counts.values()))
+        batches = (
+            self._stored(chunk)
+            for chunk in iter(lambda: list(itertools.islice(iterator, IMPORT_BATCH)), [])
+        )
+        workers = self._workers()
+        if not workers or self.classifier is None:
+            for batch in batches:
+                self._relabel(batch, {}, counts, on_progress)
+            return counts
+        from watcher.prepare import Preparer
+
+        with Preparer(self.classifier, False, workers) as preparer:
+            for batch, ready in preparer.ahead(batches, lambda s: s.to_item(), self.clock):
+                self._relabel(batch, ready, counts, on_progress)
         return counts
+
+    def _stored(self, hashes: list[str]) -> list[StoredItem]:
+        items = [self.store.get_item(digest) for digest in hashes]
+        return [item for item in items if item is not None]
+
+    def _relabel(
+        self,
+        batch: list[StoredItem],
+        ready: Mapping[int, Prepared],
+        counts: Counter[str],
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        with self.store.transaction():
+            for position, stored in enumerate(batch):
+                done = ready.get(position)
+                labels = (done.labels if done else self.labels_for(stored.to_item())) or {}
+                before = stored.to_json() | {"evidence": list(stored.evidence)}
+                changed = any(before[key] != value for key, value in labels.items())
+                if changed:
+                    self.store.set_labels(stored.hash, labels, self.clock())
+                counts["changed" if changed else "unchanged"] += 1
+        if on_progress is not None:
+            on_progress(sum(counts.values()))
+
+    def _workers(self) -> int:
+        from watcher.prepare import default_workers
+
+        return default_workers() if self.workers is None else self.workers
 
     def import_records(
         self,
@@ -218,9 +248,9 @@ class Pipeline:
         batches = itertools.chain(
             [first], iter(lambda: list(itertools.islice(iterator, IMPORT_BATCH)), [])
         )
-        from watcher.prepare import Preparer, default_workers
+        from watcher.prepare import Preparer
 
-        workers = default_workers() if self.workers is None else self.workers
+        workers = self._workers()
         if (
             len(first) < IMPORT_BATCH
             or not workers

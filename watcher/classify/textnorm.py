@@ -9,6 +9,7 @@ normalised index back to the original one so evidence offsets point into the cal
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,12 +25,18 @@ _SARA_AA = "\u0e32"
 
 @dataclass(frozen=True)
 class NormalText:
-    """`folded` is what the automaton scans; `cased` keeps case for case-sensitive aliases."""
+    """`folded` is what the automaton scans; `cased` keeps case for case-sensitive aliases.
+
+    `folded` is computed on first use: the matcher folds most texts' bytes instead (keyfinder).
+    """
 
     cased: str
-    folded: str
     origin: tuple[int, ...] | None  # per-character origin, when NFC changed the text
     dropped: tuple[int, ...] = ()  # else: r_k - k for each removed invisible r_k (sorted)
+
+    @functools.cached_property
+    def folded(self) -> str:
+        return fold_case(self.cased)
 
     def original_offset(self, index: int) -> int:
         if self.origin is None:
@@ -56,12 +63,15 @@ def _needs_work(text: str) -> bool:
     return _has_any(text, _SPECIAL_CHARS) or not unicodedata.is_normalized("NFC", text)
 
 
-def _combining_class() -> str:
-    marks = [chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
-    return "".join(re.escape(m) for m in marks)
-
-
-_MARKED_CLUSTER = re.compile(f"[^{_combining_class()}]?[{_combining_class()}]+")
+@functools.cache
+def _marked_cluster() -> re.Pattern[str]:
+    """A base character with its combining marks. Built on first use, not at import: scanning
+    the BMP for marks was a quarter of a read-only command's start (`watcher seen list
+    --country JP` loads the gazetteer, which imports this module, and never needs it)."""
+    marks = "".join(
+        re.escape(chr(c)) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))
+    )
+    return re.compile(f"[^{marks}]?[{marks}]+")
 
 
 def _chunk_origin(chunk: str, base: int) -> tuple[str, list[int]]:
@@ -73,7 +83,7 @@ def _chunk_origin(chunk: str, base: int) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     last = 0
-    for match in _MARKED_CLUSTER.finditer(squeezed):
+    for match in _marked_cluster().finditer(squeezed):
         start, end = match.span()
         chars.append(squeezed[last:start])
         origin.extend(base + kept[i] for i in range(last, start))
@@ -144,14 +154,14 @@ def fold_case(text: str) -> str:
 def normalize(text: str) -> NormalText:
     special = _has_any(text, _SPECIAL_CHARS)
     if not special and unicodedata.is_normalized("NFC", text):
-        return NormalText(text, fold_case(text), None)
+        return NormalText(text, None)
     squeezed = _INVISIBLE.sub("", text) if special else text
     if unicodedata.is_normalized("NFC", squeezed):
         cased, removed = _squeezed_removals(text, squeezed)
         keys = tuple(position - k for k, position in enumerate(removed))
-        return NormalText(cased, fold_case(cased), None, keys)
+        return NormalText(cased, None, keys)
     cased, origin = _rebuild(text)
-    return NormalText(cased, fold_case(cased), tuple(origin))
+    return NormalText(cased, tuple(origin))
 
 
 def _squeezed_removals(text: str, squeezed: str) -> tuple[str, list[int]]:

@@ -7,16 +7,16 @@ so they start fast; each command module imports what it needs inside its functio
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from watcher import __version__
 from watcher.cli.context import AppContext
 from watcher.cli.lazy import LazyCommands
+from watcher.cli.pipes import closed_pipe_ends_quietly
 from watcher.errors import WatcherError
 from watcher.logs import redact
 
@@ -25,7 +25,8 @@ __all__ = ["NEEDS_EXISTING_DB", "cli", "main"]
 NEEDS_EXISTING_DB = frozenset(
     {
         "seen list", "seen show", "export", "search", "stats", "health", "backup", "browse",
-        "subscribers list", "subscribers remove", "reclassify", "reindex", "sources",
+        "subscribers list", "subscribers remove", "reclassify", "reindex", "sources", "feed",
+        "serve",
     }
 )  # fmt: skip
 """Commands that read (or change) what a database holds: they never create one. The others
@@ -42,38 +43,20 @@ class WatcherGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with closed_pipe_ends_quietly():
+                return super().invoke(ctx)
         except WatcherError as error:
             raise click.ClickException(_one_line(str(error))) from error
         except click.ClickException as error:
             if redact(error.message) != error.message:  # e.g. a bad value that was a secret
                 raise click.ClickException(_one_line(error.message)) from None
             raise
-        except BrokenPipeError:  # `watcher export - | head -1`: the reader has what it wanted
-            _quiet_after_closed_pipe()
         except (click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:
             logging.getLogger("watcher").debug("unexpected error", exc_info=True)
             text = _one_line(f"{type(error).__name__}: {error}")
             raise click.ClickException(f"unexpected {text}") from error
-
-
-CLOSED_PIPE_EXIT = 141
-"""What a shell reports for a command ended by SIGPIPE (128 + 13), as for `cat big | head -1`."""
-
-
-def _quiet_after_closed_pipe() -> NoReturn:
-    """No traceback, no "Exception ignored" at exit: the rest of the output goes to /dev/null
-    (Python flushes stdout on the way out and would hit the closed pipe again)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (an in-process runner)
-        pass
-    finally:
-        os.close(devnull)
-    raise click.exceptions.Exit(CLOSED_PIPE_EXIT)
 
 
 def _one_line(text: str) -> str:

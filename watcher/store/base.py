@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Self
 
 from watcher.errors import StoreError
-from watcher.store.schema import MIGRATIONS
+from watcher.store.schema import MIGRATIONS, SEARCH_FLUSH, SEARCH_PENDING
 
 
 def _import_sqlite_utils() -> ModuleType:
@@ -44,7 +44,12 @@ class StoreBase:
         # No sqlite-utils plugins: loading them scans every installed package (~30 ms a start).
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self._lock = threading.RLock()
+        self._flush_search = False  # until the migrations ran: their schema may predate it
         self._migrate()
+        self._flush_search = True
+        if self.db.execute(SEARCH_PENDING).fetchone() is not None:
+            with self.transaction():  # rows a writer outside the store left pending
+                pass
 
     @classmethod
     def open(cls, path: str | Path, *, timeout: float | None = None, create: bool = True) -> Self:
@@ -114,12 +119,21 @@ class StoreBase:
                     self.db.conn.execute("BEGIN IMMEDIATE")
                     try:
                         yield self.db
+                        if self._flush_search:  # the items and their index entries together
+                            self._index_pending_search()
                     except BaseException:
                         self.db.conn.rollback()
                         raise
                     self.db.conn.commit()
             except sqlite3.DatabaseError as error:
                 raise StoreError(describe_db_error(self.path, error)) from error
+
+    def _index_pending_search(self) -> None:
+        """Index the rows this transaction added (they commit together); only reads when
+        there are none, so a read-only database and a read-only command stay read-only."""
+        if self.db.execute(SEARCH_PENDING).fetchone() is not None:
+            for statement in SEARCH_FLUSH:
+                self.db.execute(statement)
 
     def check_writable(self) -> None:
         """Take and release the write lock: fails like a real write would (locked, read-only)."""

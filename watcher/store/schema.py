@@ -5,7 +5,7 @@ PRAGMA user_version holds how many have run. Never edit a released migration: ap
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "SEARCH_BACKFILL"]
+__all__ = ["MIGRATIONS", "SEARCH_BACKFILL", "SEARCH_FLUSH", "SEARCH_PENDING"]
 
 _V1 = (
     """CREATE TABLE items (
@@ -225,6 +225,44 @@ _NEAR_DUPLICATES = (
     "INSERT INTO near_duplicate_pending (hash) SELECT hash FROM items",
 )
 
+# The search index written once per transaction, not once per row (issue 16): the insert trigger
+# only gives the item its search row, marked pending; the store indexes every pending row in
+# one statement just before the transaction commits (StoreBase.transaction), so an item and its
+# index entry still commit together or not at all, at half the cost of a trigger per row. The
+# update and delete triggers touch the index only for rows already in it.
+_SEARCH_BATCHED = (
+    "ALTER TABLE search_rows ADD COLUMN pending INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX search_rows_pending ON search_rows(id) WHERE pending = 1",
+    "DROP TRIGGER items_search_insert",
+    """CREATE TRIGGER items_search_insert AFTER INSERT ON items BEGIN
+        INSERT INTO search_rows (hash, pending) VALUES (new.hash, 1);
+    END""",
+    "DROP TRIGGER items_search_update",
+    f"""CREATE TRIGGER items_search_update AFTER UPDATE OF title, body ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, body)
+            SELECT 'delete', id, {_searchable("old.title")}, {_searchable("old.body")}
+            FROM search_rows WHERE hash = old.hash AND pending = 0;
+        INSERT INTO items_fts (rowid, title, body)
+            SELECT id, {_searchable("new.title")}, {_searchable("new.body")}
+            FROM search_rows WHERE hash = new.hash AND pending = 0;
+    END""",
+    "DROP TRIGGER items_search_delete",
+    f"""CREATE TRIGGER items_search_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, body)
+            SELECT 'delete', id, {_searchable("old.title")}, {_searchable("old.body")}
+            FROM search_rows WHERE hash = old.hash AND pending = 0;
+        DELETE FROM search_rows WHERE hash = old.hash;
+    END""",
+)
+
+SEARCH_PENDING = "SELECT 1 FROM search_rows WHERE pending = 1 LIMIT 1"
+SEARCH_FLUSH = (
+    "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
+    f" {_searchable('i.title')}, {_searchable('i.body')}"
+    " FROM search_rows s JOIN items i ON i.hash = s.hash WHERE s.pending = 1",
+    "UPDATE search_rows SET pending = 0 WHERE pending = 1",
+)
+
 MIGRATIONS: list[tuple[str, ...]] = [
     _V1,
     _V2_DIGEST_PARTS,
@@ -232,4 +270,5 @@ MIGRATIONS: list[tuple[str, ...]] = [
     _V4_SOURCE_STATES,
     _V5_KIND_AND_LEAD,
     _NEAR_DUPLICATES,
+    _SEARCH_BATCHED,
 ]
