@@ -44,9 +44,22 @@ def _fits(key: str) -> bool:
 
 
 class KeyFinder:
-    """Built once from non-empty keys; `keys` is their order, the index every hit refers to."""
+    """Built once from non-empty keys; `keys` is their order, the index every hit refers to.
+
+    Pickled as its keys (the Rust automata cannot be): a worker process rebuilds them (~0.07 s).
+    """
 
     def __init__(self, keys: list[str]) -> None:
+        self._build(list(keys))
+
+    def __getstate__(self) -> dict[str, list[str]]:
+        return {"source": self._source}
+
+    def __setstate__(self, state: dict[str, list[str]]) -> None:
+        self._build(state["source"])
+
+    def _build(self, keys: list[str]) -> None:
+        self._source = keys
         narrow = [key for key in keys if _fits(key)]
         self.keys = narrow + [key for key in keys if not _fits(key)]  # narrow ones first
         self._narrow = (
