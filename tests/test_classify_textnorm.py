@@ -1,10 +1,14 @@
-"""The normaliser's fast paths agree with its general per-cluster path, offset for offset."""
+"""Offsets survive the fast paths: the normaliser's (against its general per-cluster path) and
+the matcher's UTF-16 scan (against texts with astral characters and lone surrogates)."""
 
 from __future__ import annotations
 
 import pytest
 
-from watcher.classify.textnorm import _rebuild, normalize
+from watcher.classify.gazetteer import Alias
+from watcher.classify.keyfinder import _FOLD
+from watcher.classify.matcher import Matcher
+from watcher.classify.textnorm import _rebuild, fold_case, normalize
 
 SAMPLES = [
     "กระทรวงสาธารณสุข",
@@ -23,3 +27,37 @@ def test_fast_paths_match_the_general_path(text: str) -> None:
     cased, origin = _rebuild(text)
     assert normal.cased == cased
     assert [normal.original_offset(i) for i in range(len(cased))] == origin
+
+
+def _alias(text: str, code: str) -> Alias:
+    return Alias(text, "country", code, "names", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("🇯🇵 ญี่ปุ่น 😀 ลาว", [("ญี่ปุ่น", 3), ("😀", 11), ("ลาว", 13)]),  # astral characters
+        ("\ud83d ญี่ปุ่น", [("ญี่ปุ่น", 2)]),  # a lone surrogate
+        ("ทีม 😀 เยือน", [("😀", 4)]),  # an alias that is an astral character itself
+        ("ทีม \ud83d\ude00 เยือน", []),  # two lone surrogates are not that character
+    ],
+)
+def test_matcher_offsets_are_code_points(text: str, found: list[tuple[str, int]]) -> None:
+    matcher = Matcher([_alias("ญี่ปุ่น", "JP"), _alias("ลาว", "LA"), _alias("😀", "XX")])
+    matches = matcher.scan(normalize(text))
+    assert [(text[m.start : m.end], m.start) for m in matches] == found
+
+
+def test_byte_folding_is_fold_case_on_every_cp874_character() -> None:
+    for byte in range(256):
+        try:
+            character = bytes([byte]).decode("cp874")
+        except UnicodeDecodeError:
+            continue
+        assert fold_case(character).encode("cp874") == bytes([byte]).translate(_FOLD), character
+
+
+def test_texts_outside_cp874_are_matched_the_same() -> None:
+    matcher = Matcher([_alias("Japan", "JP"), _alias("ญี่ปุ่น", "JP")])
+    for text in ("JAPAN ๑ Japan ญี่ปุ่น", "JAPAN ๑ Japan ญี่ปุ่น é", "JAPAN ๑ Japan ญี่ปุ่น \u200b"):
+        assert [m.start for m in matcher.scan(normalize(text))] == [0, 8, 14]

@@ -30,7 +30,7 @@ def _country_tally(body: str) -> _Tally:
     tally = _Tally()
     position = body.find("ญี่ปุ่น")
     while position >= 0:
-        tally.body.append(Mention("country", "JP", "names", "body", position, position + 7, source))
+        tally.add_body(Mention("country", "JP", "names", "body", position, position + 7, source))
         position = body.find("ญี่ปุ่น", position + 1)
     return tally
 

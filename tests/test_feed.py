@@ -129,3 +129,23 @@ def test_an_unwritable_output_is_one_line(
     result = run_cli("feed", "-o", str(tmp_path / "no" / "such" / "x.atom"))
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "cannot write" in result.output
+
+
+def test_unknown_codes_and_bad_dates_are_refused_like_seen_list(
+    run_cli: RunCli, stories: dict[str, str]
+) -> None:
+    for bad in (["--country", "ZZ"], ["--ministry", "industri"], ["--since", "2024-13-01"]):
+        fed, listed = run_cli("feed", *bad), run_cli("seen", "list", *bad)
+        assert fed.exit_code == listed.exit_code == 2
+        assert fed.output.splitlines()[-1] == listed.output.splitlines()[-1].replace(
+            "seen list", "feed"
+        )
+        assert fed.output.splitlines()[-1].startswith("Error: Invalid value for")
+
+
+def test_thai_names_and_buddhist_era_dates_filter_as_in_seen_list(
+    run_cli: RunCli, stories: dict[str, str]
+) -> None:
+    feed = parse(run_cli("feed", "--country", "ญี่ปุ่น", "--since", "2567-06-01"))
+    assert [entry.id.rsplit(":", 1)[1] for entry in feed.entries] == [stories["jp"]]
+    assert feed.feed.title == "thaigov.go.th: country JP; since 2024-06-01"

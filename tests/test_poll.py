@@ -202,6 +202,7 @@ def test_poll_once_prints_a_summary_per_source_and_exits_1_for_a_failed_source(
     assert result.exit_code == 1, result.output
     assert "news: 2 new" in result.output and "baseline" in result.output
     assert "listing: FAILED" in result.output and "no link matching" in result.output
+    assert "listing: 0 new" not in result.output  # a failure never opens with counts
     again = poll_cli("seen", "list", "--format", "json")
     assert again.output.count('"hash"') == 2
 

@@ -136,6 +136,8 @@ BAD_REQUESTS = [
      " since, until, limit"),
     ("/items.json?limit=many", 400,
      "Invalid value for 'limit': 'many' is not a valid integer range."),
+    ("/feed.atom?country=ZZ", 400,
+     "Invalid value for 'country': unknown country 'ZZ'; `watcher codes countries` lists them all"),
     ("/feed.xml", 404, "no such page '/feed.xml'; try /feed.atom or /items.json"),
 ]  # fmt: skip
 
@@ -183,7 +185,7 @@ def test_a_missing_database_or_a_busy_port_is_one_line(
 ) -> None:
     missing = run_cli("serve", "--port", "0")
     assert missing.exit_code == 1 and missing.output.count("\n") == 1
-    assert str(db_path.name) in missing.output and not db_path.exists()
+    assert f"{db_path}: no database here" in missing.output and not db_path.exists()
     fill(db_path, now, 1)
     server = Served(db_path)
     try:

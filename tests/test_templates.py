@@ -7,6 +7,7 @@ each case asserts on that text, and a last test checks that no template file was
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -18,8 +19,10 @@ import pytest
 
 from tests.botapi import visible_text
 from tests.telegram_kit import FakeGazetteer, store_item
+from watcher.atom import summary
 from watcher.digest import build_digest
 from watcher.notify.email_render import EmailRenderer
+from watcher.notify.render import excerpt
 from watcher.notify.telegram_render import TelegramRenderer, default_templates_dir
 from watcher.store import ItemFilter, SourceState, Store
 from watcher.subscriptions import Subscriber, Subscription
@@ -120,6 +123,41 @@ def test_email_digest_text_and_html(store: Store, now: dt.datetime) -> None:
     for text, html in ((rendered.text, False), (rendered.html, True)):
         visible = shown(text, html)
         assert "นายกรัฐมนตรีหารือความร่วมมือ" in visible and "JP" in visible
+
+
+def test_feed_summary_shows_the_opening_labels_and_why(store: Store, now: dt.datetime) -> None:
+    store_item(store, 1, "JP", at=now, alert=False)
+    [item] = store.iter_items(ItemFilter())
+    lines = shown(summary(item, FakeGazetteer()), False).splitlines()
+    assert lines[0].startswith("วันนี้ (1) ที่ทำเนียบรัฐบาล นายกรัฐมนตรี") and lines[1] == ""
+    assert lines[2].startswith("Labels: JP ") and lines[3].startswith("Why: «ญี่ปุ่น» → JP (")
+    bare = dataclasses.replace(item, countries=(), blocs=(), ministries=(), evidence=())
+    assert shown(summary(bare, FakeGazetteer()), False) == excerpt(item.body, 400)
+
+
+def test_run_start_summary(store: Store) -> None:
+    from watcher.config import Config, Environment, SourceConfig
+    from watcher.run_summary import render_start_summary
+
+    store.add_subscriber("email", "desk@example.org", mode="daily", at=dt.datetime.now(dt.UTC))
+    news = SourceConfig(
+        "news", "sequence", "http://1/{id}", interval_seconds=3600, jitter_seconds=0
+    )
+    config = Config(sources=(news, SourceConfig("off", "feed", "http://1/f", enabled=False)))
+    env = Environment(Path("w.toml"), store.path, smtp_host="mail.example.org")
+    text = shown(
+        render_start_summary(config, env, store, dt.datetime(2026, 11, 19, 2, tzinfo=TZ)), False
+    )
+    lines = text.splitlines()
+    assert lines[0] == f"watcher run: 1 source, database {store.path}"
+    assert lines[1].startswith("  news: sequence, parser thaigov, every 1 h; first poll now (")
+    assert "off" not in lines[1] and lines[2] == "channels:"
+    assert (
+        lines[3]
+        == "  telegram: off (TELEGRAM_BOT_TOKEN not set: alerts stay queued); 0 subscribers"
+    )
+    assert lines[4] == "  email: on (SMTP_HOST mail.example.org); 1 subscriber"
+    assert lines[5].startswith("  apprise: off (") and len(lines) == 6
 
 
 def test_every_template_file_was_rendered() -> None:

@@ -10,7 +10,6 @@ range; an id that cannot be read is recorded like a cycle's and does not stop th
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from watcher.poller import Poller
 from watcher.sources import SourceContext, make_source
 from watcher.sources.memory import StoreMemory
 from watcher.sources.sequence import SequenceSource
+from watcher.store import off_loop
 
 __all__ = ["BackfillReport", "backfill_range", "run_backfill"]
 
@@ -75,7 +75,8 @@ async def run_backfill(
     memory = StoreMemory(store, source.name, source.url.split("{")[0], poller.clock)
     first, last = backfill_range(source, first, last, await memory.highest_id())
     report = BackfillReport(first, last)
-    start = _resume_point(store.source_state(source.name).backfill, first, last)
+    state = await off_loop(store.source_state, source.name)
+    start = _resume_point(state.backfill, first, last)
     if start != first:
         report.resumed_at = start
     scope = await poller.fetcher.scope_for(
@@ -83,7 +84,7 @@ async def run_backfill(
     )
     kind = make_source(source, SourceContext(poller.fetcher, scope, memory, poller.clock))
     assert isinstance(kind, SequenceSource)
-    stored = await asyncio.to_thread(store.stored_source_ids, kind.url_prefix, start, last)
+    stored = await off_loop(store.stored_source_ids, kind.url_prefix, start, last)
     report.already = len(stored)
     ids = [i for i in range(start, last + 1) if i not in stored]
     async with contextlib.aclosing(kind.history(ids)) as reads:
@@ -95,7 +96,7 @@ async def run_backfill(
                 status = done.result.status
                 report.counts[status] = report.counts.get(status, 0) + 1
             progress = _progress(first, last, source_id + 1)
-            await asyncio.to_thread(store.set_backfill, source.name, progress)
+            await off_loop(store.set_backfill, source.name, progress)
             if on_progress is not None:
                 on_progress(source_id - start + 1, last - start + 1)
             if poller.stop.is_set():
@@ -104,7 +105,7 @@ async def run_backfill(
     report.skipped = list(kind.stats.skipped)
     report.empty -= len(report.skipped)  # an unreadable id yields no item either
     if not report.stopped:
-        await asyncio.to_thread(store.set_backfill, source.name, None)
+        await off_loop(store.set_backfill, source.name, None)
     return report
 
 

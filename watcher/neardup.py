@@ -206,12 +206,21 @@ def dates_clash(first: frozenset[tuple[int, int]], second: frozenset[tuple[int, 
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """What near-duplicate detection knows of one item; `bands` is empty when too short."""
+    """What near-duplicate detection knows of one item; `bands` is empty when too short.
+
+    Import workers compute it and send it back to the writer: only the text, bands and day
+    travel (a pickle a quarter of the size with the windows' hashes), and the shingle set is
+    rebuilt from the text when there are candidates to compare with.
+    """
 
     text: str  # comparable_text of the item
-    hashes: np.ndarray  # every window's hash, repeats included (see _shingle_hashes)
     bands: tuple[int, ...]
     day: str
+
+    @functools.cached_property
+    def hashes(self) -> np.ndarray:
+        """Every window's hash, repeats included (see _shingle_hashes)."""
+        return _shingle_hashes(self.text)
 
     @functools.cached_property
     def shingles(self) -> np.ndarray:
@@ -222,13 +231,18 @@ class Fingerprint:
     def dates(self) -> frozenset[tuple[int, int]]:
         return dates_mentioned(self.text)
 
+    def __getstate__(self) -> dict[str, object]:
+        return {"text": self.text, "bands": self.bands, "day": self.day}
+
 
 def fingerprint(item: Item, day: str) -> Fingerprint:
     text = comparable_text(item)
     hashes = _shingle_hashes(text)
     # Repeats counted: cheaper than a unique sort, and a text that short rarely repeats itself.
     bands = band_keys(hashes) if len(hashes) >= MIN_SHINGLES else ()
-    return Fingerprint(text, hashes, bands, day)
+    print_ = Fingerprint(text, bands, day)
+    print_.__dict__["hashes"] = hashes  # cached_property's own slot: not computed twice
+    return print_
 
 
 class NearDuplicates:

@@ -113,12 +113,17 @@ class CycleReport:
         return self.error is None
 
     def line(self) -> str:
+        """What one cycle did, one line per fact; a failed cycle's first line says FAILED and
+        why (counts would read as success: '0 new … baseline' after a refused listing)."""
         if self.waiting:
             return f"{self.source}: {self.error} (bot protection; not polled)"
-        c = Counter(self.counts)
+        if self.error:
+            text = f"{self.source}: FAILED: {' '.join(_what_to_do(self).split())}"
+            if any(self.counts.values()):
+                text += f"\n{self.source}: stored before the failure: {self._counts()}"
+            return text
         parts = [
-            f"{c['new']} new, {c['duplicate']} duplicate, {c['revision']} revision,"
-            f" {c['variant']} variant, {c['rejected']} rejected, {self.empty} empty",
+            self._counts(),
             f"{self.fetch.requests} requests ({self.fetch.not_modified} not modified),"
             f" {self.fetch.bytes / 1024:.1f} KB in {self.seconds:.1f}s",
         ]
@@ -131,9 +136,14 @@ class CycleReport:
             text += f"\n{self.source}: skipped {skipped}"
         if self.state == "stale" and self.detail:
             text += f"\n{self.source}: WARNING: {self.detail}"
-        if self.error:
-            text += f"\n{self.source}: FAILED: {_what_to_do(self)}"
         return text
+
+    def _counts(self) -> str:
+        c = Counter(self.counts)
+        return (
+            f"{c['new']} new, {c['duplicate']} duplicate, {c['revision']} revision,"
+            f" {c['variant']} variant, {c['rejected']} rejected, {self.empty} empty"
+        )
 
 
 def _what_to_do(report: CycleReport) -> str:

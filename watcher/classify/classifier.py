@@ -88,7 +88,9 @@ class Classifier:
         out: list[Mention] = []
         source = FieldText(original, text)
         for index, match in enumerate(matches):
-            if any(a <= match.start < b for a, b in skip) or not context.is_mention(match):
+            if (skip and any(a <= match.start < b for a, b in skip)) or not context.is_mention(
+                match
+            ):
                 continue
             kind, role = match.alias.kind, match.alias.role
             previous = matches[index - 1] if index > 0 else None

@@ -13,10 +13,13 @@ dictionary (the dictionary newmm segments with: ขนมจีน, คลาว
 affix + name words (คนจีน). That asks the tokenizer's question of the one span at stake without
 tokenizing: measured on a 2% corpus sample it agreed with newmm run on a window around each of
 956 candidates 926 times, and the 30 disagreements were all newmm mis-segmenting a real name.
+
+The pass itself (keyfinder.py) runs in Rust over one byte a character.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -24,6 +27,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from .gazetteer import Alias
+from .keyfinder import KeyFinder
 from .textnorm import NormalText, fold_case
 
 __all__ = ["Match", "Matcher"]
@@ -36,6 +40,7 @@ _DOT_THAI = re.compile(r"\.(?=[\u0e01-\u0e2e])")
 _LANGUAGE_HEAD = "ภาษา"
 _OWN_LANGUAGE = re.compile("ภาษาไทย")
 _LIST_GAP = re.compile(r"[\s,]*(?:และ|หรือ)?[\s,]*")
+_Checks = tuple[tuple[Alias, bool, bool], ...]  # alias, dotted Thai abbreviation, case-sensitive
 
 
 class Match(NamedTuple):
@@ -44,6 +49,10 @@ class Match(NamedTuple):
     alias: Alias
     start: int  # offsets in the normalised text
     end: int
+
+
+# Match(alias, start, end) without the Python-level __new__ a NamedTuple adds
+_new_match = functools.partial(tuple.__new__, Match)
 
 
 def _is_thai(ch: str) -> bool:
@@ -69,18 +78,20 @@ class Matcher:
             for variant in _variants(alias.text):
                 key = fold_case(variant)
                 table.setdefault(key, []).append(alias)
-        self._automaton = ahocorasick.Automaton()
-        for key, found in table.items():
+        keys = [key for key in table if key]
+        self._empty = not keys
+        self._finder = KeyFinder(keys)
+        self._entries: list[tuple[tuple[Alias, ...], _Checks | None, Alias | None]] = []
+        for key in self._finder.keys:
+            found = table[key]
             checks = tuple((a, _dotted_thai(a.text), a.case_sensitive) for a in found)
             plain = not any(dotted or cased for _, dotted, cased in checks)
-            self._automaton.add_word(key, (len(key), tuple(found), None if plain else checks))
-        if table:
-            self._automaton.make_automaton()
-        self._empty = not table
+            single = found[0] if plain and len(found) == 1 else None
+            self._entries.append((tuple(found), None if plain else checks, single))
         self._enclosing = _enclosing_words(table, frozenset(affixes))
 
     def scan(self, text: NormalText) -> list[Match]:
-        if self._empty or not text.folded:
+        if self._empty or not text.cased:
             return []
         candidates = self._candidates(text)
         candidates.sort(key=lambda m: (m.start, m.start - m.end))
@@ -93,15 +104,24 @@ class Matcher:
             elif _same_span(chosen[-1], match) and chosen[-1].alias.code != match.alias.code:
                 chosen.append(match)  # an abbreviation two codes share (ทช.): the caller decides
         chosen = _drop_languages(text.cased, chosen)
-        return [m for m in chosen if m.alias.kind != "not_state" and self._is_word(text.cased, m)]
+        enclosing = self._enclosing
+        return [
+            m
+            for m in chosen
+            if m.alias.kind != "not_state"
+            and (m.alias.text not in enclosing or self._is_word(text.cased, m))
+        ]
 
     def _candidates(self, text: NormalText) -> list[Match]:
         """Every automaton hit with clean edges, per alias (the hot loop: kept inline)."""
         found: list[Match] = []
         cased = text.cased
         size = len(cased)
-        for end_index, (length, aliases, checks) in self._automaton.iter(text.folded):
-            start, end = end_index - length + 1, end_index + 1
+        entries = self._entries
+        new = _new_match
+        for index, start, end in self._finder.find(text):
+            end_index = end - 1
+            aliases, checks, single = entries[index]
             before = cased[start - 1] if start > 0 else " "
             after = cased[end] if end < size else " "
             if before in _LEADING_VOWELS and _is_thai(cased[start]):
@@ -112,15 +132,18 @@ class Matcher:
                 continue
             if after in _WORD_CHARS and cased[end_index] in _WORD_CHARS:
                 continue
+            if single is not None:
+                found.append(new((single, start, end)))
+                continue
             if checks is None:
-                found += [Match(alias, start, end) for alias in aliases]
+                found += [new((alias, start, end)) for alias in aliases]
                 continue
             for alias, dotted, case_sensitive in checks:
                 if dotted and start > 0 and "\u0e01" <= before <= "\u0e2e":
                     continue  # `ทร.` inside `มทร.`: a dotted abbreviation glued to letters
                 if case_sensitive and cased[start:end].replace(". ", ".") != alias.text:
                     continue
-                found.append(Match(alias, start, end))
+                found.append(new((alias, start, end)))
         return found
 
     def _is_word(self, text: str, match: Match) -> bool:

@@ -123,9 +123,14 @@ class _Tally:
     title: bool = False
     body: list[Mention] = field(default_factory=list)
     roles: set[str] = field(default_factory=set)
+    first: int = 1 << 30  # the earliest body mention's start, kept as mentions are added
+
+    def add_body(self, mention: Mention) -> None:
+        self.body.append(mention)
+        self.first = min(self.first, mention.start)
 
     def first_body(self) -> int:
-        return min((m.start for m in self.body), default=1 << 30)
+        return self.first
 
 
 class Ranker:
@@ -157,7 +162,7 @@ class Ranker:
             if mention.field == "title":
                 tally.title = True
             else:
-                tally.body.append(mention)
+                tally.add_body(mention)
         countries = sorted(c for k, c in tallies if k == "country")
         blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
         role_hits = self._role_hits(body, [tallies[("country", c)] for c in countries])

@@ -25,12 +25,18 @@ _SARA_AA = "\u0e32"
 
 @dataclass(frozen=True)
 class NormalText:
-    """`folded` is what the automaton scans; `cased` keeps case for case-sensitive aliases."""
+    """`folded` is what the automaton scans; `cased` keeps case for case-sensitive aliases.
+
+    `folded` is computed on first use: the matcher folds most texts' bytes instead (keyfinder).
+    """
 
     cased: str
-    folded: str
     origin: tuple[int, ...] | None  # per-character origin, when NFC changed the text
     dropped: tuple[int, ...] = ()  # else: r_k - k for each removed invisible r_k (sorted)
+
+    @functools.cached_property
+    def folded(self) -> str:
+        return fold_case(self.cased)
 
     def original_offset(self, index: int) -> int:
         if self.origin is None:
@@ -148,14 +154,14 @@ def fold_case(text: str) -> str:
 def normalize(text: str) -> NormalText:
     special = _has_any(text, _SPECIAL_CHARS)
     if not special and unicodedata.is_normalized("NFC", text):
-        return NormalText(text, fold_case(text), None)
+        return NormalText(text, None)
     squeezed = _INVISIBLE.sub("", text) if special else text
     if unicodedata.is_normalized("NFC", squeezed):
         cased, removed = _squeezed_removals(text, squeezed)
         keys = tuple(position - k for k, position in enumerate(removed))
-        return NormalText(cased, fold_case(cased), None, keys)
+        return NormalText(cased, None, keys)
     cased, origin = _rebuild(text)
-    return NormalText(cased, fold_case(cased), tuple(origin))
+    return NormalText(cased, tuple(origin))
 
 
 def _squeezed_removals(text: str, squeezed: str) -> tuple[str, list[int]]:

@@ -16,6 +16,7 @@ import click
 from watcher import __version__
 from watcher.cli.context import AppContext
 from watcher.cli.lazy import LazyCommands
+from watcher.cli.pipes import closed_pipe_ends_quietly
 from watcher.errors import WatcherError
 from watcher.logs import redact
 
@@ -24,7 +25,8 @@ __all__ = ["NEEDS_EXISTING_DB", "cli", "main"]
 NEEDS_EXISTING_DB = frozenset(
     {
         "seen list", "seen show", "export", "search", "stats", "health", "backup", "browse",
-        "subscribers list", "subscribers remove", "reclassify", "reindex", "sources",
+        "subscribers list", "subscribers remove", "reclassify", "reindex", "sources", "feed",
+        "serve",
     }
 )  # fmt: skip
 """Commands that read (or change) what a database holds: they never create one. The others
@@ -41,7 +43,8 @@ class WatcherGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with closed_pipe_ends_quietly():
+                return super().invoke(ctx)
         except WatcherError as error:
             raise click.ClickException(_one_line(str(error))) from error
         except click.ClickException as error:

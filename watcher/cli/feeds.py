@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from watcher.cli.context import AppContext, pass_app
+from watcher.cli.context import AppContext, missing_database_message, pass_app
 from watcher.cli.options import filter_from_options, filter_options
 from watcher.errors import StoreError
 
@@ -20,10 +20,11 @@ FEED_LIMIT = 50  # entries a feed holds unless --limit says otherwise
 
 
 def _code_names() -> Names:
-    """The gazetteer's names of codes (categories' labels), without the classifier."""
-    from watcher.classify import default_gazetteer_dir, load_gazetteer
+    """The gazetteer's names of codes (categories' labels): the one the filters' code check
+    loaded, without the classifier."""
+    from watcher.codes import default_gazetteer
 
-    return load_gazetteer(default_gazetteer_dir())
+    return default_gazetteer()
 
 
 @click.command("feed")
@@ -71,7 +72,9 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     from watcher.feed_server import FeedServer, serve_until_stopped
     from watcher.store import Store
 
-    store = Store.open_read_only(app.env.db_path)
+    if not app.db_path.is_file():
+        raise StoreError(missing_database_message(app.db_path))
+    store = Store.open_read_only(app.db_path)
     try:
         names = _code_names()
         server = FeedServer((host, port), store, filter_from_query, names, FILTER_PARAMETERS)

@@ -16,7 +16,7 @@ from watcher.cli.options import (
     output_options,
     variants_option,
 )
-from watcher.cli.output import describe_item, print_items
+from watcher.cli.output import describe_item, print_count_footer, print_items
 from watcher.errors import StoreError
 
 __all__ = ["export_command", "import_command", "reclassify_command", "seen_group"]
@@ -134,7 +134,10 @@ def seen_group() -> None:
 def seen_list(app: AppContext, output_format: str, variants: bool, **options: object) -> None:
     """List stored items, newest first (default limit 50), one row per story."""
     where = dataclasses.replace(filter_from_options(options, default_limit=50), variants=variants)
-    print_items(app.store.iter_items(where), output_format, variants=variants)
+    items = list(app.store.iter_items(where))
+    print_items(items, output_format, variants=variants)
+    unlimited = dataclasses.replace(where, limit=None)
+    print_count_footer(output_format, len(items), lambda: app.store.count_matching(unlimited))
 
 
 @seen_group.command("show")
@@ -193,9 +196,14 @@ def export_command(app: AppContext, out: Path, output_format: str, **options: ob
     """Export stored items, oldest first, near-duplicates included; re-importing adds nothing."""
     from watcher.export import export_items
 
+    if output_format == "corpus" and str(out) == "-":
+        raise click.UsageError("--format corpus writes a directory of files; for stdout use"
+                               " --format jsonl or csv")  # fmt: skip
     where = dataclasses.replace(filter_from_options(options), variants=True)
     try:
         count = export_items(app.store.iter_items(where, newest_first=False), out, output_format)
+    except BrokenPipeError:
+        raise  # the reader stopped early (`| head`): a quiet end, not a write failure
     except OSError as error:
         raise StoreError(f"{out}: cannot write: {error.strerror}") from error
     click.echo(f"exported {count} items to {out}", err=str(out) == "-")

@@ -13,7 +13,9 @@ from watcher.thaidate import parse_user_date
 
 __all__ = [
     "DATE_HELP",
+    "FILTER_PARAMETERS",
     "filter_from_options",
+    "filter_from_query",
     "filter_options",
     "iso_date",
     "output_options",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
@@ -15,7 +16,7 @@ from watcher.store import ITEM_FIELDS, StoredItem
 
 TABLE_TITLE_CHARS = 120
 
-__all__ = ["ITEM_COLUMNS", "item_row", "print_items", "print_rows"]
+__all__ = ["ITEM_COLUMNS", "item_row", "print_count_footer", "print_items", "print_rows"]
 
 ITEM_COLUMNS = ITEM_FIELDS
 
@@ -127,3 +128,16 @@ def describe_item(
         ]
     lines += ["", item.body]
     return "\n".join(lines)
+
+
+def print_count_footer(
+    output_format: str, shown: int, total: Callable[[], int], noun: str = "items"
+) -> None:
+    """'20 of 1,234 items (--limit to see more)' under a table on a terminal, so a list cut at
+    its default limit does not pass for the whole; JSON, CSV and pipes get nothing extra (and
+    `total`, one COUNT query, is not even run)."""
+    if output_format != "table" or not sys.stdout.isatty():
+        return
+    whole = total()
+    more = " (--limit to see more)" if shown < whole else ""
+    click.echo(f"{shown:,} of {whole:,} {noun}{more}")

@@ -69,14 +69,24 @@ def run_command(app: AppContext) -> None:
     commands (when TELEGRAM_BOT_TOKEN is set), until SIGTERM or Ctrl-C."""
     from watcher.daemon import run_watcher
     from watcher.daemon_lock import daemon_lock
+    from watcher.run_summary import render_start_summary
 
     config, store = app.config, app.store
     app.setup_logging()
 
     def report(cycle: CycleReport) -> None:
-        click.echo(cycle.line())
+        """Every cycle through logging (timestamped, text or JSON as configured)."""
+        for line in cycle.line().splitlines():
+            if not cycle.ok:
+                level = logging.ERROR
+            elif ": WARNING: " in line:
+                level = logging.WARNING
+            else:
+                level = logging.INFO
+            log.log(level, "%s", line)
 
     with daemon_lock(store.path):
+        click.echo(render_start_summary(config, app.env, store))
         asyncio.run(run_watcher(config, store, app.env, classifier_or_none(app), on_report=report))
     click.echo("stopped")
 

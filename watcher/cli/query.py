@@ -14,7 +14,7 @@ from watcher.cli.options import (
     output_options,
     variants_option,
 )
-from watcher.cli.output import ITEM_COLUMNS, item_row, print_rows
+from watcher.cli.output import ITEM_COLUMNS, item_row, print_count_footer, print_rows
 from watcher.stats import NONE_KEY, Counts
 from watcher.store import COUNT_DIMENSIONS
 
@@ -58,6 +58,9 @@ def search_command(
         rows, (*SEARCH_COLUMNS, *extra), output_format,
         table_columns=("hash", "published", "countries", "title", "snippet", *extra),
     )  # fmt: skip
+    unlimited = dataclasses.replace(where, variants=variants, limit=None)
+    print_count_footer(output_format, len(rows),
+                       lambda: app.store.count_search(parse_search(query), unlimited))  # fmt: skip
 
 
 @click.command("stats")
@@ -118,7 +121,10 @@ def _chart_title(counts: Counts, options: dict[str, object]) -> str:
 @pass_app
 def reindex_command(app: AppContext) -> None:
     """Rebuild the full-text search index from the stored items."""
-    count = app.store.rebuild_search_index()
+    from watcher.cli.progress import ProgressBar
+
+    with ProgressBar("reindex") as advance:
+        count = app.store.rebuild_search_index(on_progress=advance)
     click.echo(f"search index rebuilt: {count} items")
 
 

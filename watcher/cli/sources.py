@@ -60,6 +60,7 @@ def backfill_command(app: AppContext, source_name: str, first: int, last: int | 
     honoured), resumable after a kill (run the same command again), never alerted."""
     from watcher.backfill import run_backfill
     from watcher.cli.poll import classifier_or_none
+    from watcher.cli.progress import ProgressBar
     from watcher.poller import open_poller, stop_on_signals
 
     config, store = app.config, app.store
@@ -71,7 +72,7 @@ def backfill_command(app: AppContext, source_name: str, first: int, last: int | 
 
     async def go() -> Any:
         stop = asyncio.Event()
-        with stop_on_signals(stop), _progress_bar() as advance:
+        with stop_on_signals(stop), ProgressBar("backfill") as advance:
             async with open_poller(config, store, classifier_or_none(app), stop=stop) as poller:
                 return await run_backfill(poller, source, first, last, on_progress=advance)
 
@@ -80,28 +81,3 @@ def backfill_command(app: AppContext, source_name: str, first: int, last: int | 
         click.echo(f"{source.name}: skipped {skipped}", err=True)
     click.echo(report.line())
     sys.exit(1 if report.stopped else 0)
-
-
-class _progress_bar:
-    """A progress bar on a terminal, nothing otherwise."""
-
-    def __enter__(self) -> Any:
-        self.bar: Any = None
-        if sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            self.bar = Progress(
-                "backfill", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                transient=True,
-            )  # fmt: skip
-            self.bar.start()
-            self.task = self.bar.add_task("backfill", total=None)
-        return self.advance
-
-    def advance(self, done: int, total: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

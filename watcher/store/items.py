@@ -22,7 +22,7 @@ from watcher.store.records import (
     utc_iso,
 )
 
-__all__ = ["ItemTables", "filter_sql", "items_in_order"]
+__all__ = ["ItemTables", "filter_sql", "items_in_order", "published_order"]
 
 _CODE_KINDS = (("country", "countries"), ("bloc", "blocs"), ("ministry", "ministries"))
 
@@ -201,11 +201,9 @@ class ItemTables(NearDuplicateTables, OutboxTables):
 
     def iter_items(self, where: ItemFilter, *, newest_first: bool = True) -> Iterator[StoredItem]:
         clauses, params = filter_sql(where)
-        order = "DESC" if newest_first else "ASC"
         sql = (
             f"SELECT {{columns}} FROM items i WHERE {' AND '.join(clauses)}"
-            f" ORDER BY coalesce(i.published, substr(i.first_seen, 1, 10)) {order},"
-            f" i.first_seen {order}, i.hash"
+            f" ORDER BY {published_order(newest_first)}"
         )
         if where.limit is None:
             cursor = self.db.execute(sql.format(columns="*"), params)
@@ -224,6 +222,14 @@ class ItemTables(NearDuplicateTables, OutboxTables):
 
     def iter_hashes(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT hash FROM items ORDER BY first_seen")]
+
+
+def published_order(newest_first: bool = True) -> str:
+    """ORDER BY for every listing by date: dated items by published date, then the undated
+    ones (by when first seen), whichever the direction. Sorting an undated item by its
+    first_seen put a whole imported history's undated pages ahead of today's news."""
+    direction = "DESC" if newest_first else "ASC"
+    return f"i.published IS NULL, i.published {direction}, i.first_seen {direction}, i.hash"
 
 
 def items_in_order(

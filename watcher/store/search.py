@@ -7,12 +7,12 @@ have no trigram; they are matched with LIKE instead (a scan, still fast at this 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from watcher.store.base import StoreBase
-from watcher.store.items import filter_sql, items_in_order
+from watcher.store.items import filter_sql, items_in_order, published_order
 from watcher.store.records import ItemFilter, StoredItem
 from watcher.store.schema import SEARCH_BACKFILL
 
@@ -20,7 +20,7 @@ __all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TextQuery"]
 
 TRIGRAM = 3  # the shortest term the index can find
 _TITLE_WEIGHT = 5.0  # bm25 weight of a match in the title against one in the body
-_NEWEST = "coalesce(i.published, substr(i.first_seen, 1, 10)) DESC, i.first_seen DESC, i.hash"
+_NEWEST = published_order(newest_first=True)
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,20 @@ class SearchTables(StoreBase):
         self, query: TextQuery, where: ItemFilter, *, newest_first: bool = False
     ) -> list[SearchHit]:
         """Items matching `query` and `where`, best first (or newest first)."""
+        sql, params = self._search_sql(query, where, newest_first)
+        if where.limit is not None:
+            sql += f" LIMIT {int(where.limit)}"
+        return self._hits(sql, params)
+
+    def count_search(self, query: TextQuery, where: ItemFilter) -> int:
+        """How many items `search_items` would find without a limit (the "N of M" footer)."""
+        sql, params = self._search_sql(query, where, newest_first=True)
+        with self._lock:
+            return int(self.db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+
+    def _search_sql(
+        self, query: TextQuery, where: ItemFilter, newest_first: bool
+    ) -> tuple[str, list[Any]]:
         indexed = [c for c in query.clauses if all(len(t) >= TRIGRAM for t in c)]
         scanned = [c for c in query.clauses if c not in indexed]
         clauses, params = filter_sql(where)
@@ -79,9 +93,7 @@ class SearchTables(StoreBase):
                 "SELECT i.hash, NULL AS search_score FROM items i"
                 f" WHERE {' AND '.join(clauses)} ORDER BY {_NEWEST}"
             )
-        if where.limit is not None:
-            sql += f" LIMIT {int(where.limit)}"
-        return self._hits(sql, params)
+        return sql, params
 
     def _hits(self, sql: str, params: list[Any]) -> list[SearchHit]:
         """Rank on the narrow covering index first, then read the few whole rows shown."""
@@ -95,13 +107,26 @@ class SearchTables(StoreBase):
             if digest in items
         ]
 
-    def rebuild_search_index(self) -> int:
-        """Re-index every item (after a restore or an upgrade); returns how many were indexed."""
+    def rebuild_search_index(
+        self, on_progress: Callable[[int, int], None] | None = None, batch: int = 2000
+    ) -> int:
+        """Re-index every item (after a restore or an upgrade); returns how many were indexed.
+
+        One transaction, filled in batches of `batch` rows so `on_progress(done, total)` can
+        show a long rebuild moving (a corpus of 100,000 items takes minutes)."""
+        *clear, fill = SEARCH_BACKFILL
         with self.transaction() as db:
-            for statement in SEARCH_BACKFILL:
+            for statement in clear:
                 db.execute(statement)
+            total = int(db.execute("SELECT count(*) FROM search_rows").fetchone()[0])
+            last = int(db.execute("SELECT coalesce(max(id), 0) FROM search_rows").fetchone()[0])
+            start = int(db.execute("SELECT coalesce(min(id), 1) FROM search_rows").fetchone()[0])
+            for low in range(start - 1, last, batch):  # ids are consecutive: just inserted
+                db.execute(f"{fill} WHERE s.id > ? AND s.id <= ?", (low, low + batch))
+                if on_progress is not None:
+                    on_progress(min(low + batch - start + 1, total), total)
             db.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
-            return int(db.execute("SELECT count(*) FROM search_rows").fetchone()[0])
+            return total
 
     def search_index_rows(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM search_rows").fetchone()[0])
