@@ -4,40 +4,20 @@ output stays exactly the rows (scripts parse it)."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 import sys
 
 import pytest
 
+from tests.terminal import on_a_terminal
 from tests.test_closed_pipe import ROOT, env
 
 __all__ = ["env"]
 
 
 def _on_a_terminal(env: dict[str, str], *args: str) -> tuple[str, int, str]:
-    """The command's stdout as a person at a terminal sees it (a pty, not a pipe)."""
-    main, child = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "watcher", *args], stdout=child, stderr=subprocess.PIPE,
-        env=env | {"COLUMNS": "200"}, cwd=ROOT,
-    )  # fmt: skip
-    os.close(child)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(main)
-    assert process.stderr is not None
-    stderr = process.stderr.read().decode()
-    process.stderr.close()
-    return output.decode().replace("\r\n", "\n"), process.wait(timeout=60), stderr
+    output, stderr, code = on_a_terminal(env, *args)
+    return output, code, stderr
 
 
 @pytest.mark.parametrize(

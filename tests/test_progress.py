@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import sys
 from click.testing import CliRunner
 
 from tests.site import LocalSite, local_site
+from tests.terminal import ANSI, on_a_terminal
 from tests.test_backfill import write_config
 from tests.test_closed_pipe import ROOT, env
 from tests.test_sources import news_item
@@ -18,31 +18,11 @@ from watcher.cli import cli
 
 __all__ = ["env", "local_site"]
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
 
 def _stderr_on_a_terminal(env: dict[str, str], *args: str) -> tuple[str, str, int]:
     """(stderr as the terminal received it, ANSI codes removed; stdout; exit status)."""
-    main, child = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "watcher", *args], stdout=subprocess.PIPE, stderr=child,
-        env=env | {"COLUMNS": "100"}, cwd=ROOT,
-    )  # fmt: skip
-    os.close(child)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(main)
-    assert process.stdout is not None
-    stdout = process.stdout.read().decode()
-    process.stdout.close()
-    return ANSI.sub("", seen.decode()), stdout, process.wait(timeout=60)
+    seen, stdout, code = on_a_terminal(env, *args, stream="stderr", columns=100)
+    return ANSI.sub("", seen), stdout, code
 
 
 def test_reindex_shows_progress_on_a_terminal_and_nothing_in_a_pipe(env: dict[str, str]) -> None:
