@@ -125,12 +125,7 @@ class HostileServer(SiteServer):
     ) -> None:  # fmt: skip
         def act(handler: Any) -> None:
             if not before_headers:
-                handler.send_response(200)
-                handler.send_header("Content-Type", "text/html; charset=utf-8")
-                handler.send_header("Content-Length", "100000")
-                handler.end_headers()
-                handler.wfile.write(b"<html><head>")
-                handler.wfile.flush()
+                _begin_unfinished_page(handler)
             self.closing.wait(seconds)
             handler.close_connection = True
 
@@ -141,13 +136,8 @@ class HostileServer(SiteServer):
         times: int | None = None,
     ) -> None:  # fmt: skip
         def act(handler: Any) -> None:
-            handler.send_response(200)
-            handler.send_header("Content-Type", "text/html; charset=utf-8")
-            if declare_length:
-                handler.send_header("Content-Length", str(size))
-            else:
-                handler.send_header("Connection", "close")
-            handler.end_headers()
+            length = {"Content-Length": str(size)} if declare_length else {"Connection": "close"}
+            _html_headers(handler, length)
             handler.close_connection = True
             chunk = b"<p>" + b"x" * 65_530 + b"</p>"
             sent = 0
@@ -239,10 +229,7 @@ class HostileServer(SiteServer):
         timeout, so only a budget for the whole answer ends it."""
 
         def act(handler: Any) -> None:
-            handler.send_response(200)
-            handler.send_header("Content-Type", "text/html; charset=utf-8")
-            handler.send_header("Content-Length", str(size))
-            handler.end_headers()
+            _html_headers(handler, {"Content-Length": str(size)})
             sent = 0
             try:
                 while sent < size and not self.closing.wait(every):
@@ -276,12 +263,7 @@ class HostileServer(SiteServer):
 
         def act(handler: Any) -> None:
             if after_headers:
-                handler.send_response(200)
-                handler.send_header("Content-Type", "text/html; charset=utf-8")
-                handler.send_header("Content-Length", "100000")
-                handler.end_headers()
-                handler.wfile.write(b"<html><head>")
-                handler.wfile.flush()
+                _begin_unfinished_page(handler)
             linger = struct.pack("ii", 1, 0)  # SO_LINGER 0: close() sends RST
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
             handler.close_connection = True
@@ -335,3 +317,19 @@ FAULTS: dict[str, Callable[[HostileServer, str], None]] = {
         path, "http://169.254.169.254/latest/meta-data/"
     ),
 }
+
+
+def _html_headers(handler: Any, extra: dict[str, str]) -> None:
+    """A 200 HTML answer's status line and headers, then the body is the fault's."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    for name, value in extra.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+
+
+def _begin_unfinished_page(handler: Any) -> None:
+    """Headers promising 100,000 bytes and the first few of them: a page that never ends."""
+    _html_headers(handler, {"Content-Length": "100000"})
+    handler.wfile.write(b"<html><head>")
+    handler.wfile.flush()
