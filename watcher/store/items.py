@@ -60,29 +60,32 @@ class ItemTables(NearDuplicateTables, OutboxTables):
                 )
                 if candidates and (decision := near.decide(candidates)) is not None:
                     story, similarity = decision
+            columns = _label_columns(labels, now) if labels is not None else {}
+            row = {
+                "hash": digest,
+                "url": item.url,
+                "source_id": item.source_id,
+                "title": item.title,
+                "body": item.body,
+                "category": item.category,
+                "published": item.published,
+                "first_seen": now,
+                "last_seen": now,
+                "origin": origin,
+                "revision_of": revision_of,
+                "near_duplicate_of": story,
+                "near_similarity": similarity,
+                **columns,
+            }
+            # The labels go in with the row: an UPDATE after it rewrote the whole row, body
+            # and all, and every index over the label columns a second time.
             db.execute(
-                "INSERT INTO items (hash, url, source_id, title, body, category, published,"
-                " first_seen, last_seen, origin, revision_of, near_duplicate_of, near_similarity)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    digest,
-                    item.url,
-                    item.source_id,
-                    item.title,
-                    item.body,
-                    item.category,
-                    item.published,
-                    now,
-                    now,
-                    origin,
-                    revision_of,
-                    story,
-                    similarity,
-                ],
+                f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
             )
             self._record_url(digest, item.url, now)
             if labels is not None:
-                self._write_labels(digest, labels, now)
+                self._write_codes(digest, labels)
             if near is not None:
                 root = self._story_of(revision_of) if revision_of else story or digest
                 self._write_bands(digest, root, near.day, near.bands)
@@ -114,31 +117,16 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         return row[0] if row else None
 
     def _write_labels(self, digest: str, labels: Labels, now: str) -> None:
+        columns = _label_columns(labels, now)
         self.db.execute(
-            "UPDATE items SET countries = ?, primary_countries = ?, blocs = ?, ministries = ?,"
-            " lead_ministry = ?, evidence = ?, classified_at = ?, kind = ? WHERE hash = ?",
-            [
-                json.dumps(list(labels.get(key, [])), ensure_ascii=False)
-                for key in ("countries", "primary", "blocs", "ministries")
-            ]
-            + [
-                labels.get("lead_ministry"),
-                json.dumps(list(labels.get("evidence", [])), ensure_ascii=False),
-                now,
-                labels.get("kind") or "news",
-                digest,
-            ],
+            f"UPDATE items SET {', '.join(f'{name} = ?' for name in columns)} WHERE hash = ?",
+            [*columns.values(), digest],
         )
         self.db.execute("DELETE FROM item_codes WHERE hash = ?", [digest])
-        rows = [
-            (digest, kind, code)
-            for kind, key in (
-                ("country", "countries"),
-                ("bloc", "blocs"),
-                ("ministry", "ministries"),
-            )
-            for code in labels.get(key, [])
-        ]
+        self._write_codes(digest, labels)
+
+    def _write_codes(self, digest: str, labels: Labels) -> None:
+        rows = [(digest, kind, code) for kind, key in _CODE_KINDS for code in labels.get(key, [])]
         self.db.conn.executemany("INSERT OR IGNORE INTO item_codes VALUES (?,?,?)", rows)
 
     def set_labels(self, digest: str, labels: Labels, at: dt.datetime) -> None:
@@ -310,3 +298,22 @@ def _stored_item(
         near_duplicate_of=record.get("near_duplicate_of"),
         near_similarity=record.get("near_similarity"),
     )
+
+
+def _label_columns(labels: Labels, now: str) -> dict[str, Any]:
+    """The item row's label columns, as `items` stores them (JSON lists of codes)."""
+    lists = {
+        column: json.dumps(list(labels.get(key, [])), ensure_ascii=False)
+        for column, key in (
+            ("countries", "countries"),
+            ("primary_countries", "primary"),
+            ("blocs", "blocs"),
+            ("ministries", "ministries"),
+            ("evidence", "evidence"),
+        )
+    }
+    return lists | {
+        "lead_ministry": labels.get("lead_ministry"),
+        "classified_at": now,
+        "kind": labels.get("kind") or "news",
+    }

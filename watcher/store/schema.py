@@ -255,6 +255,16 @@ _SEARCH_BATCHED = (
     END""",
 )
 
+# FTS5 keeps a transaction's terms in a hash table and writes a segment each time it fills (1 MB
+# by default), then merges segments level by level: an import batch of 500 pages made several
+# small segments, and merging them again was a third of the index's cost. 32 MB holds a batch,
+# so a batch is one segment, and merging when 8 segments share a level rather than 4 halves the
+# merge work. Both are stored settings of the index (its _config table): every writer uses them.
+_SEARCH_SEGMENTS = (
+    "INSERT INTO items_fts (items_fts, rank) VALUES ('hashsize', 33554432)",
+    "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 8)",
+)
+
 SEARCH_PENDING = "SELECT 1 FROM search_rows WHERE pending = 1 LIMIT 1"
 SEARCH_FLUSH = (
     "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
@@ -271,4 +281,5 @@ MIGRATIONS: list[tuple[str, ...]] = [
     _V5_KIND_AND_LEAD,
     _NEAR_DUPLICATES,
     _SEARCH_BATCHED,
+    _SEARCH_SEGMENTS,
 ]
