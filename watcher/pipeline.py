@@ -6,6 +6,7 @@ corpus and the same item fetched from the site dedupe, and every stored item is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections import Counter
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from watcher.corpus import Item, rejection_reason
 from watcher.errors import StoreError
+from watcher.read_ahead import read_ahead
 from watcher.reader import ReadRecord
 from watcher.store import NearQuery, Store, StoredItem, utc_iso
 
@@ -139,7 +141,13 @@ class Pipeline:
         # The store looks the candidates up, decides and writes the item with its band keys in
         # one transaction: no writer slips a story in between, a crash leaves neither half.
         outcome = self.store.add_item(
-            item, origin=origin, seen_at=seen_at, labels=labels, alert=alert, near=near
+            item,
+            origin=origin,
+            seen_at=seen_at,
+            labels=labels,
+            alert=alert,
+            near=near,
+            digest=digest,
         )
         return ItemResult(outcome.status, digest, None, labels, outcome.queued)
 
@@ -245,23 +253,26 @@ class Pipeline:
         summary = ImportSummary()
         iterator = iter(records)
         first = list(itertools.islice(iterator, IMPORT_BATCH))
-        batches = itertools.chain(
-            [first], iter(lambda: list(itertools.islice(iterator, IMPORT_BATCH)), [])
-        )
-        from watcher.prepare import Preparer
+        # The rest is read by a thread; it starts at the second batch, after the workers were
+        # forked for the first (a fork must not copy a thread's held locks).
+        with contextlib.closing(read_ahead(iterator, 2 * IMPORT_BATCH)) as rest:
+            batches = itertools.chain(
+                [first], iter(lambda: list(itertools.islice(rest, IMPORT_BATCH)), [])
+            )
+            from watcher.prepare import Preparer
 
-        workers = self._workers()
-        if (
-            len(first) < IMPORT_BATCH
-            or not workers
-            or (self.classifier is None and self.near_duplicates is None)
-        ):  # one batch or no CPU work to share: a pool would cost more than it saves
-            for batch in batches:
-                self._import_batch(batch, {}, summary, on_result)
-            return summary
-        with Preparer(self.classifier, self.near_duplicates is not None, workers) as preparer:
-            for batch, ready in preparer.ahead(batches, lambda r: r.item, self.clock):
-                self._import_batch(batch, ready, summary, on_result)
+            workers = self._workers()
+            if (
+                len(first) < IMPORT_BATCH
+                or not workers
+                or (self.classifier is None and self.near_duplicates is None)
+            ):  # one batch or no CPU work to share: a pool would cost more than it saves
+                for batch in batches:
+                    self._import_batch(batch, {}, summary, on_result)
+                return summary
+            with Preparer(self.classifier, self.near_duplicates is not None, workers) as prep:
+                for batch, ready in prep.ahead(batches, lambda r: r.item, self.clock):
+                    self._import_batch(batch, ready, summary, on_result)
         return summary
 
     def _import_batch(

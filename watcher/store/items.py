@@ -37,15 +37,17 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         labels: Labels | None = None,
         alert: bool = False,
         near: NearQuery | None = None,
+        digest: str | None = None,
     ) -> AddOutcome:
         """Store an item unless its hash is known; queue its alerts in the same transaction.
 
         Same hash = the same item seen again (an extra URL is recorded). Same URL with a new hash
         = a revision of the item first seen there. A `near.story` = a variant of that story
         (a near-duplicate, linked to its first item). None of them alerts. The item's LSH band
-        keys are written in the same transaction.
+        keys are written in the same transaction. `digest`: the item's hash, when computed
+        already (by an import worker).
         """
-        digest = item.hash
+        digest = digest or item.hash
         now = utc_iso(seen_at)
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM items WHERE hash = ?", [digest]).fetchone():
