@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from watcher.config import Config, Environment, load_config, load_environment
+from watcher.environment import Environment, load_environment
 from watcher.errors import StoreError
-from watcher.store import Store
 
 if TYPE_CHECKING:
     from watcher.classify import Classifier
+    from watcher.config import Config
+    from watcher.store import Store
 
 __all__ = ["AppContext", "missing_database_message", "pass_app"]
 
@@ -44,6 +45,8 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from watcher.config import load_config
+
             self._config = load_config(self.env.config_path)
         return self._config
 
@@ -59,6 +62,8 @@ class AppContext:
             path = self.db_path
             if self.read_only and not path.is_file():
                 raise StoreError(missing_database_message(path))
+            from watcher.store import Store
+
             self._store = Store.open(path, create=not self.read_only)
         return self._store
 
