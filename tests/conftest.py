@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +19,10 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 CORPUS = SHARED_DATA / "thaigov-corpus.jsonl.xz"
 SEEDS = SHARED_DATA / "seeds"
 LABELS_DEV = SHARED_DATA / "labels-dev.jsonl"
+
+# Cached gazetteer loads (watcher/classify/gazetteer_cache.py) go to a directory of this run,
+# not the user's ~/.cache; subprocesses started by tests inherit it.
+os.environ["WATCHER_CACHE_DIR"] = tempfile.mkdtemp(prefix="watcher-test-cache-")
 
 needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="../shared/data is absent")
 needs_seeds = pytest.mark.skipif(not SEEDS.exists(), reason="../shared/data/seeds is absent")

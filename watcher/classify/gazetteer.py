@@ -201,6 +201,14 @@ def _not_states(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
 
 
 def load_gazetteer(directory: Path) -> Gazetteer:
+    """The gazetteer in `directory`, from the cache when its files have not changed."""
+    from .gazetteer_cache import cached_load
+
+    files = [directory / name for name in (*_FILES.values(), NOT_STATES_FILE, ROLES_FILE)]
+    return cached_load("gazetteer", files, lambda: _parse_gazetteer(directory))
+
+
+def _parse_gazetteer(directory: Path) -> Gazetteer:
     entries: dict[tuple[str, str], Entry] = {}
     for kind in KINDS:
         path = directory / _FILES[kind]
