@@ -244,5 +244,5 @@ def test_items_in_order_reads_in_chunks_and_skips_unknown(store: Store, now: dt.
 
     hashes = [add(store, now, n, f"ข่าว {n}", f"เนื้อหา {n}") for n in range(5)]
     wanted = [hashes[3], "0" * 16, hashes[0], hashes[4], hashes[1]]
-    got = items_in_order(store.db, wanted, chunk=2)
+    got = items_in_order(store.conn, wanted, chunk=2)
     assert [i.hash for i in got] == [hashes[3], hashes[0], hashes[4], hashes[1]]

@@ -30,8 +30,6 @@ def _import_sqlite_utils() -> ModuleType:
 
 if TYPE_CHECKING:
     import sqlite_utils
-else:
-    sqlite_utils = _import_sqlite_utils()
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "StoreBase", "describe_db_error"]
 
@@ -41,15 +39,26 @@ BUSY_TIMEOUT_SECONDS = 10.0
 class StoreBase:
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self.path = path
-        # No sqlite-utils plugins: loading them scans every installed package (~30 ms a start).
-        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self.conn = conn
+        conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils sets it, before any write
+        self._db: sqlite_utils.Database | None = None
         self._lock = threading.RLock()
         self._flush_search = False  # until the migrations ran: their schema may predate it
         self._migrate()
         self._flush_search = True
-        if self.db.execute(SEARCH_PENDING).fetchone() is not None:
+        if self.conn.execute(SEARCH_PENDING).fetchone() is not None:
             with self.transaction():  # rows a writer outside the store left pending
                 pass
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The writing handle (sqlite-utils), made at the first write. Reads go straight to
+        `conn`: importing sqlite-utils was a third of a read-only command's start."""
+        if self._db is None:
+            module = _import_sqlite_utils()
+            # No plugins: loading them scans every installed package (~30 ms a start).
+            self._db = module.Database(self.conn, execute_plugins=False)
+        return self._db
 
     @classmethod
     def open(cls, path: str | Path, *, timeout: float | None = None, create: bool = True) -> Self:
@@ -99,7 +108,7 @@ class StoreBase:
         return cls(sqlite3.connect(":memory:", check_same_thread=False), ":memory:")
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -156,7 +165,7 @@ class StoreBase:
             raise StoreError(describe_db_error(str(target), error)) from error
 
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise StoreError(
                 f"{self.path}: schema version {version} is newer than this watcher knows"
@@ -170,7 +179,7 @@ class StoreBase:
 
     @property
     def schema_version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def describe_db_error(path: str, error: sqlite3.DatabaseError) -> str:

@@ -61,4 +61,4 @@ class CountTables(StoreBase):
     def count_matching(self, where: ItemFilter) -> int:
         clauses, params = filter_sql(where)
         sql = f"SELECT count(*) FROM items i WHERE {' AND '.join(clauses)}"
-        return int(self.db.execute(sql, params).fetchone()[0])
+        return int(self.conn.execute(sql, params).fetchone()[0])

@@ -8,8 +8,6 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import sqlite_utils
-
 from watcher.corpus import Item
 from watcher.store.near import NearDuplicateTables
 from watcher.store.outbox import OutboxTables
@@ -148,22 +146,22 @@ class ItemTables(NearDuplicateTables, OutboxTables):
 
     def has_item(self, digest: str) -> bool:
         return (
-            self.db.execute("SELECT 1 FROM items WHERE hash = ?", [digest]).fetchone() is not None
+            self.conn.execute("SELECT 1 FROM items WHERE hash = ?", [digest]).fetchone() is not None
         )
 
     def get_item(self, key: str) -> StoredItem | None:
         """An item by hash (or unique hash prefix of 6+ digits) or by any URL it was seen at."""
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT i.* FROM items i WHERE i.hash = ? OR i.hash IN"
             " (SELECT hash FROM item_urls WHERE url = ? ORDER BY first_seen DESC LIMIT 1)",
             [key, key],
         ).fetchone()
         if row is None and len(key) >= 6 and all(c in "0123456789abcdef" for c in key):
-            rows = self.db.execute(
+            rows = self.conn.execute(
                 "SELECT * FROM items WHERE hash LIKE ? LIMIT 2", [key + "%"]
             ).fetchall()
             row = rows[0] if len(rows) == 1 else None
-        return _stored_item(self.db, row) if row else None
+        return _stored_item(self.conn, row) if row else None
 
     def item_urls(self, digest: str) -> list[dict[str, Any]]:
         return list(
@@ -175,16 +173,16 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         )
 
     def revisions(self, digest: str) -> list[StoredItem]:
-        root = self.db.execute(
+        root = self.conn.execute(
             "SELECT coalesce(revision_of, hash) FROM items WHERE hash = ?", [digest]
         ).fetchone()
         if root is None:
             return []
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "SELECT * FROM items WHERE hash = ? OR revision_of = ? ORDER BY first_seen",
             [root[0], root[0]],
         )
-        return [_stored_item(self.db, row, cursor) for row in cursor.fetchall()]
+        return [_stored_item(self.conn, row, cursor) for row in cursor.fetchall()]
 
     def list_items(self, where: ItemFilter, *, newest_first: bool = True) -> list[StoredItem]:
         return list(self.iter_items(where, newest_first=newest_first))
@@ -196,22 +194,22 @@ class ItemTables(NearDuplicateTables, OutboxTables):
             f" ORDER BY {published_order(newest_first)}"
         )
         if where.limit is None:
-            cursor = self.db.execute(sql.format(columns="*"), params)
+            cursor = self.conn.execute(sql.format(columns="*"), params)
             for row in cursor:
-                yield _stored_item(self.db, row, cursor)
+                yield _stored_item(self.conn, row, cursor)
             return
         # A page: order on the narrow covering index, then read only the rows shown.
         sql = sql.format(columns="i.hash") + f" LIMIT {int(where.limit)}"
-        yield from items_in_order(self.db, [row[0] for row in self.db.execute(sql, params)])
+        yield from items_in_order(self.conn, [row[0] for row in self.conn.execute(sql, params)])
 
     def count_items(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
+        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
 
     def known_hashes(self) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT hash FROM items")}
+        return {row[0] for row in self.conn.execute("SELECT hash FROM items")}
 
     def iter_hashes(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT hash FROM items ORDER BY first_seen")]
+        return [row[0] for row in self.conn.execute("SELECT hash FROM items ORDER BY first_seen")]
 
 
 def published_order(newest_first: bool = True) -> str:
@@ -223,7 +221,7 @@ def published_order(newest_first: bool = True) -> str:
 
 
 def items_in_order(
-    db: sqlite_utils.Database, hashes: Sequence[str], chunk: int = 500
+    db: sqlite3.Connection, hashes: Sequence[str], chunk: int = 500
 ) -> list[StoredItem]:
     """The items with these hashes, in the order given (unknown hashes are skipped)."""
     found: dict[str, StoredItem] = {}
@@ -274,7 +272,7 @@ def filter_sql(where: ItemFilter) -> tuple[list[str], list[Any]]:
 
 
 def _stored_item(
-    db: sqlite_utils.Database, row: Sequence[Any], cursor: sqlite3.Cursor | None = None
+    db: sqlite3.Connection, row: Sequence[Any], cursor: sqlite3.Cursor | None = None
 ) -> StoredItem:
     description = (cursor or db.execute("SELECT * FROM items LIMIT 0")).description
     record = dict(zip([column[0] for column in description], row, strict=True))

@@ -55,7 +55,7 @@ class SearchTables(StoreBase):
         """How many items `search_items` would find without a limit (the "N of M" footer)."""
         sql, params = self._search_sql(query, where, newest_first=True)
         with self._lock:
-            return int(self.db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+            return int(self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
 
     def _search_sql(
         self, query: TextQuery, where: ItemFilter, newest_first: bool
@@ -98,9 +98,9 @@ class SearchTables(StoreBase):
     def _hits(self, sql: str, params: list[Any]) -> list[SearchHit]:
         """Rank on the narrow covering index first, then read the few whole rows shown."""
         with self._lock:
-            ranked = self.db.execute(sql, params).fetchall()
+            ranked = self.conn.execute(sql, params).fetchall()
             hashes = [row[0] for row in ranked]
-            items = {item.hash: item for item in items_in_order(self.db, hashes)}
+            items = {item.hash: item for item in items_in_order(self.conn, hashes)}
         return [
             SearchHit(items[digest], None if score is None else -score)
             for digest, score in ranked
@@ -129,7 +129,7 @@ class SearchTables(StoreBase):
             return total
 
     def search_index_rows(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM search_rows").fetchone()[0])
+        return int(self.conn.execute("SELECT count(*) FROM search_rows").fetchone()[0])
 
 
 def _fts_phrase(term: str) -> str:
