@@ -140,6 +140,11 @@ class Daemon:
                 except Exception:
                     log.exception("service %r did not stop cleanly", service)
             if started_scheduler and self.scheduler.running:
+                # A run submitted just before its job was removed has a task that has not
+                # started; shutdown would cancel it and log "Error running job". Let such
+                # tasks start: each sees the stop and returns at once.
+                for _ in range(3):
+                    await asyncio.sleep(0)
                 self.scheduler.shutdown(wait=False)
 
     async def _finish_cycles(self) -> None:
