@@ -204,7 +204,7 @@ class Pipeline:
             self._stored(chunk)
             for chunk in iter(lambda: list(itertools.islice(iterator, IMPORT_BATCH)), [])
         )
-        workers = self._workers()
+        workers = self._workers(main_writes=False)
         if not workers or self.classifier is None:
             for batch in batches:
                 self._relabel(batch, {}, counts, on_progress)
@@ -239,10 +239,10 @@ class Pipeline:
         if on_progress is not None:
             on_progress(sum(counts.values()))
 
-    def _workers(self) -> int:
+    def _workers(self, main_writes: bool = True) -> int:
         from watcher.prepare import default_workers
 
-        return default_workers() if self.workers is None else self.workers
+        return default_workers(main_writes) if self.workers is None else self.workers
 
     def import_records(
         self,

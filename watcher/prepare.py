@@ -10,6 +10,7 @@ one-process path does (the same `Pipeline.process`, given the work already done)
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import multiprocessing
 import os
@@ -30,9 +31,13 @@ __all__ = ["Prepared", "Preparer", "default_workers"]
 CHUNK = 100  # items a worker takes at once: big enough to amortise pickling, small enough to share
 
 
-def default_workers() -> int:
-    """One worker per core beyond the main process's own (none on one core)."""
-    return max(0, min(4, (os.cpu_count() or 1) - 1))
+def default_workers(main_writes: bool = True) -> int:
+    """One worker per core beyond the main process's own (none on one core). When the main
+    process has little to write (reclassify: most labels come out unchanged), one per core."""
+    cores = os.cpu_count() or 1
+    if cores == 1:
+        return 0
+    return min(4, cores - 1 if main_writes else cores)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,10 @@ class Preparer:
         # fork shares the loaded classifier for free; with threads running (a daemon), fork
         # could copy a held lock, so spawn then.
         method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+        if method == "fork":
+            # What exists now is only read by the workers: out of the collector's sight, a
+            # worker's collections neither walk nor copy the parent's pages (gc.freeze's use).
+            gc.freeze()
         self._pool = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context(method),
@@ -92,6 +101,7 @@ class Preparer:
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
     def _submit(self, work: list[tuple[Item, dt.datetime]]) -> list[Future[list[Prepared]]]:
         return [
