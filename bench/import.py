@@ -75,7 +75,7 @@ def run_one(
 
         classifier = Classifier.from_dir(default_gazetteer_dir())
         store = Store.open(db_path)
-        hashes = [item.hash for item in store.iter_items(ItemFilter(variants=True))]
+        hashes = store.matching_hashes(ItemFilter(variants=True))
         count = Pipeline(store, classifier, workers=workers).reclassify(hashes).total()
         store.close()
     else:

@@ -246,3 +246,24 @@ def test_items_in_order_reads_in_chunks_and_skips_unknown(store: Store, now: dt.
     wanted = [hashes[3], "0" * 16, hashes[0], hashes[4], hashes[1]]
     got = items_in_order(store.conn, wanted, chunk=2)
     assert [i.hash for i in got] == [hashes[3], hashes[0], hashes[4], hashes[1]]
+
+
+def test_matching_hashes_are_the_listing_without_its_rows(store: Store, now: dt.datetime) -> None:
+    add(store, now, 1, "ญี่ปุ่น", "การลงทุน", tags=labels(["JP"], ["industry"]))
+    add(store, now, 2, "เกาหลี", "การลงทุน", tags=labels(["KR"], ["commerce"]))
+    add(store, now, 3, "เก่า", "การลงทุน", published="2019-01-01", tags=labels(["JP"], []))
+    add(store, now, 4, "ไม่ระบุวัน", "ข่าว", published=None)
+    add(store, now, 1, "ญี่ปุ่น", "ฉบับแก้ไข")  # a revision: not listed
+    for where in (
+        ItemFilter(),
+        ItemFilter(countries=("JP",)),
+        ItemFilter(ministries=("commerce",)),
+        ItemFilter(limit=2),
+        ItemFilter(since="2020-01-01", variants=True),
+    ):
+        listed = [item.hash for item in store.iter_items(where)]
+        assert store.matching_hashes(where) == listed
+    assert len(store.matching_hashes(ItemFilter())) == 4
+    assert [i.hash for i in store.get_items(store.matching_hashes(ItemFilter())[::-1])] == [
+        i.hash for i in store.iter_items(ItemFilter())
+    ][::-1]

@@ -217,8 +217,7 @@ class Pipeline:
         return counts
 
     def _stored(self, hashes: list[str]) -> list[StoredItem]:
-        items = [self.store.get_item(digest) for digest in hashes]
-        return [item for item in items if item is not None]
+        return self.store.get_items(hashes)
 
     def _relabel(
         self,

@@ -116,7 +116,7 @@ def reclassify_command(app: AppContext, **options: object) -> None:
     from watcher.pipeline import Pipeline
 
     where = dataclasses.replace(filter_from_options(options), variants=True)
-    hashes = [item.hash for item in app.store.iter_items(where)]
+    hashes = app.store.matching_hashes(where)
     counts = Pipeline(app.store, app.classifier).reclassify(hashes)
     click.echo(f"reclassified {len(hashes)} items: {counts['changed']} changed")
 
