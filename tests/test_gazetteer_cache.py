@@ -75,3 +75,12 @@ def test_off_turns_it_off(gazetteers: Path, monkeypatch: pytest.MonkeyPatch) -> 
     load_gazetteer(gazetteers)
     load_gazetteer(gazetteers)
     assert len(calls) == 2
+
+
+def test_empty_means_the_default_place(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """docker-compose passes WATCHER_CACHE_DIR empty when the host does not set it."""
+    from watcher.classify.gazetteer_cache import cache_dir
+
+    monkeypatch.setenv("WATCHER_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "thaigov-watcher"
