@@ -6,9 +6,7 @@ Names live in config so the operator can add an alias without a release; every p
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +97,8 @@ class Gazetteer:
     def closest(self, text: str, kinds: tuple[str, ...] = KINDS, n: int = 3) -> list[str]:
         """The codes whose code or names are nearest to a term nothing resolved (difflib), so a
         typo ("JPN", "industri") is answered with what was probably meant."""
+        import difflib
+
         term = normalize_alias(text).casefold()
         keys: dict[str, str] = {}
         for (kind, code), entry in self.entries.items():
@@ -141,6 +141,8 @@ def default_gazetteer_dir() -> Path:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not at the top: a cached load never parses
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -57,6 +56,8 @@ def cached_load(kind: str, files: Iterable[Path], load: Callable[[], T]) -> T:
     except Exception:  # missing, unreadable or from an incompatible watcher: load again
         pass
     value = load()
+    import tempfile  # only when writing: most starts only read
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".part") as out:
