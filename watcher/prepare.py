@@ -85,7 +85,8 @@ class Preparer:
         # fork shares the loaded classifier for free; with threads running (a daemon), fork
         # could copy a held lock, so spawn then.
         method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
-        if method == "fork":
+        self._frozen = method == "fork"
+        if self._frozen:
             # What exists now is only read by the workers: out of the collector's sight, a
             # worker's collections neither walk nor copy the parent's pages (gc.freeze's use).
             gc.freeze()
@@ -101,7 +102,8 @@ class Preparer:
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
+        if self._frozen:
+            gc.unfreeze()
 
     def _submit(self, work: list[tuple[Item, dt.datetime]]) -> list[Future[list[Prepared]]]:
         return [
