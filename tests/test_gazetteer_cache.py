@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -84,3 +85,14 @@ def test_empty_means_the_default_place(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setenv("WATCHER_CACHE_DIR", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "thaigov-watcher"
+
+
+def test_a_failed_write_leaves_no_partial_copy(
+    gazetteers: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    assert load_gazetteer(gazetteers).resolve_term("Japan") == ("country", "JP")
+    assert list((tmp_path / "cache").iterdir()) == []

@@ -58,14 +58,18 @@ def cached_load(kind: str, files: Iterable[Path], load: Callable[[], T]) -> T:
     value = load()
     import tempfile  # only when writing: most starts only read
 
+    part: str | None = None
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".part") as out:
+            part = out.name
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(out.name, target)
+        os.replace(part, target)
+        part = None
         for old in directory.glob(f"{kind}-*.pickle"):
             if old != target:
                 old.unlink(missing_ok=True)
-    except OSError:
-        pass
+    except OSError:  # a full disk leaves no half-written copy behind
+        if part is not None:
+            Path(part).unlink(missing_ok=True)
     return value
