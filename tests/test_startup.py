@@ -18,7 +18,7 @@ from watcher.corpus import Item
 from watcher.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("pythainlp", "telegram", "apscheduler", "matplotlib", "datasette")
+HEAVY = ("pythainlp", "telegram", "apscheduler", "matplotlib", "datasette", "rich")
 PROBE = """
 import json, sys
 from watcher.cli import cli

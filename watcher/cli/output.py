@@ -1,4 +1,4 @@
-"""Items rendered as a table (rich), JSON or CSV, with one column order for all three."""
+"""Items rendered as a table, JSON or CSV, with one column order for all three."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from watcher.cli.table import Column, render_table, terminal_width
 from watcher.notify.render import cut_at_boundary
 from watcher.store import ITEM_FIELDS, StoredItem
 
@@ -50,19 +51,14 @@ def print_rows(
             writer.writerow([_cell(row.get(c)) for c in columns])
         click.echo(buffer.getvalue(), nl=False)
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(show_lines=False)
         shown = table_columns or columns
-        for column in shown:
-            table.add_column(
-                column, overflow="fold", no_wrap=column in ("hash", "published"),
-                max_width=60 if column in ("title", "snippet") else None,
-            )  # fmt: skip
-        for row in rows:
-            table.add_row(*(_table_cell(c, row.get(c)) for c in shown))
-        Console(soft_wrap=False).print(table)
+        boxed = [
+            Column(c, wrap=c not in ("hash", "published"),
+                   max_width=60 if c in ("title", "snippet") else None)
+            for c in shown
+        ]  # fmt: skip
+        cells = [[_table_cell(c, row.get(c)) for c in shown] for row in rows]
+        click.echo(render_table(boxed, cells, terminal_width()), nl=False)
 
 
 def _table_cell(column: str, value: Any) -> str:

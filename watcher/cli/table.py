@@ -1,0 +1,137 @@
+"""Rows drawn as a boxed text table that measures Thai by the cells a terminal gives it.
+
+A listing is the command people run most, and drawing its table with rich took a third of a
+cold `watcher seen list` (importing rich, then laying out every segment): this draws the same
+box in one pass. Thai vowels and tone marks sit above or below their consonant and take no cell
+of their own, so widths are counted in display cells, and a line is broken at a space or else
+between grapheme clusters, never between a consonant and its marks.
+"""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from watcher.notify.render import is_cluster_boundary
+
+__all__ = ["Column", "display_width", "render_table", "terminal_width"]
+
+_ZERO_WIDTH = {"Mn", "Me", "Cf"}  # marks on the previous character, joiners, invisibles
+_MIN_WIDTH = 6  # a column never shrinks below this (or its header) to fit the terminal
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    wrap: bool = True  # False: kept whole on one line (hashes, dates)
+    max_width: int | None = None  # a capped column is the one people read: it narrows last
+
+
+def display_width(text: str) -> int:
+    """Terminal cells `text` takes: marks and joiners none, East Asian wide characters two."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.category(char) in _ZERO_WIDTH:
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def terminal_width(default: int = 80) -> int:
+    """The terminal's width, or $COLUMNS, or `default` when the output is not a terminal."""
+    return shutil.get_terminal_size((default, 24)).columns
+
+
+def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> str:
+    """The table as text, at most `width` cells wide where its unwrapped columns allow."""
+    widths = _fit(columns, rows, width)
+    lines = [_rule("┏", "━", "┳", "┓", widths)]
+    lines += _cells_lines([c.header for c in columns], widths, "┃")
+    lines.append(_rule("┡", "━", "╇", "┩", widths))
+    for row in rows:
+        lines += _cells_lines(row, widths, "│")
+    lines.append(_rule("└", "─", "┴", "┘", widths))
+    return "\n".join(lines) + "\n"
+
+
+def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> list[int]:
+    """Each column's natural width, capped, then the widest wrapped ones narrowed to fit; a
+    capped column (a title) counts half, so it keeps about twice the width of a label list."""
+    widths = []
+    for index, column in enumerate(columns):
+        natural = max([display_width(column.header), *(_longest_line(r[index]) for r in rows)])
+        if column.max_width is not None and column.wrap:
+            natural = min(natural, column.max_width)
+        widths.append(max(natural, 1))
+    floors = [
+        widths[i] if not c.wrap else min(widths[i], max(_MIN_WIDTH, display_width(c.header)))
+        for i, c in enumerate(columns)
+    ]
+    excess = sum(widths) + 3 * len(widths) + 1 - width  # each cell has a space either side
+    while excess > 0:
+        shrinkable = [i for i in range(len(widths)) if widths[i] > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i] / (2 if columns[i].max_width else 1))
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
+def _longest_line(text: str) -> int:
+    return max((display_width(line) for line in text.split("\n")), default=0)
+
+
+def _rule(left: str, line: str, joint: str, right: str, widths: Sequence[int]) -> str:
+    return left + joint.join(line * (w + 2) for w in widths) + right
+
+
+def _cells_lines(cells: Sequence[str], widths: Sequence[int], edge: str) -> list[str]:
+    wrapped = [_wrap(cell, width) for cell, width in zip(cells, widths, strict=True)]
+    height = max(len(lines) for lines in wrapped)
+    out = []
+    for index in range(height):
+        parts = []
+        for lines, width in zip(wrapped, widths, strict=True):
+            text = lines[index] if index < len(lines) else ""
+            parts.append(" " + text + " " * (width - display_width(text)) + " ")
+        out.append(edge + edge.join(parts) + edge)
+    return out
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` cells, broken at the last space that fits, else between
+    clusters; a line that cannot fit (one wide cluster) is kept rather than lost."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        rest = paragraph.strip()
+        while display_width(rest) > width:
+            cut = _fitting_prefix(rest, width)
+            space = rest.rfind(" ", 0, cut + 1)
+            if space > 0:
+                cut = space
+            lines.append(rest[:cut].rstrip())
+            rest = rest[cut:].lstrip()
+        lines.append(rest)
+    return lines
+
+
+def _fitting_prefix(text: str, width: int) -> int:
+    """The length of the longest prefix of `text` within `width` cells that ends between
+    clusters (at least one cluster, so wrapping always moves on)."""
+    used, cut = 0, 0
+    for index, char in enumerate(text):
+        used += display_width(char)
+        if used > width:
+            break
+        if is_cluster_boundary(text, index + 1):
+            cut = index + 1
+    if cut == 0:
+        cut = 1
+        while cut < len(text) and not is_cluster_boundary(text, cut):
+            cut += 1
+    return cut
