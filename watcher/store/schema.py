@@ -265,6 +265,16 @@ _SEARCH_SEGMENTS = (
     "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 8)",
 )
 
+# A listing by country or ministry starts from item_codes' hashes and must skip revisions and
+# variants: with near_duplicate_of in the covering index by hash, each hash is one index probe,
+# where before the plan walked every story's listing entry (`seen list --country JP --limit 20`
+# on 27,679 items: 11 ms → 2 ms). Searches join on it the same way.
+_LISTING_BY_CODE = (
+    "DROP INDEX items_search_cover",
+    "CREATE INDEX items_search_cover ON items(hash, revision_of, near_duplicate_of, published,"
+    " first_seen, origin)",
+)
+
 SEARCH_PENDING = "SELECT 1 FROM search_rows WHERE pending = 1 LIMIT 1"
 SEARCH_FLUSH = (
     "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
@@ -282,4 +292,5 @@ MIGRATIONS: list[tuple[str, ...]] = [
     _NEAR_DUPLICATES,
     _SEARCH_BATCHED,
     _SEARCH_SEGMENTS,
+    _LISTING_BY_CODE,
 ]
