@@ -197,3 +197,13 @@ def test_a_missing_database_or_a_busy_port_is_one_line(
     finally:
         if server.process.poll() is None:
             server.process.kill()
+
+
+def test_stopped_the_moment_it_announces_itself_it_still_stops_cleanly(
+    db_path: Path, now: dt.datetime
+) -> None:
+    """The address is printed only once SIGTERM is handled: a supervisor may stop it at once."""
+    fill(db_path, now, 1)
+    for _ in range(3):
+        code, err = Served(db_path).stop()
+        assert code == 0, err

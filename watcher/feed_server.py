@@ -180,8 +180,11 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
-def serve_until_stopped(server: FeedServer) -> None:
-    """Serve until SIGTERM or SIGINT, then stop cleanly (answers under way finish)."""
+def serve_until_stopped(server: FeedServer, ready: Callable[[], None] | None = None) -> None:
+    """Serve until SIGTERM or SIGINT, then stop cleanly (answers under way finish).
+
+    `ready` runs once the signals are ours (it announces the address): a supervisor that
+    stops the server as soon as it is announced must not kill it before it can stop cleanly."""
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
@@ -189,6 +192,8 @@ def serve_until_stopped(server: FeedServer) -> None:
     worker = threading.Thread(target=server.serve_forever, args=(0.1,), name="serve", daemon=True)
     worker.start()
     try:
+        if ready is not None:
+            ready()
         stop.wait()
     finally:
         server.shutdown()

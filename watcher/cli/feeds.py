@@ -81,8 +81,7 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     except OSError as error:
         store.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-    click.echo(f"serving {server.url}")
     try:
-        serve_until_stopped(server)
+        serve_until_stopped(server, ready=lambda: click.echo(f"serving {server.url}"))
     finally:
         store.close()
