@@ -13,7 +13,15 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Self
 
 from watcher.errors import StoreError
-from watcher.store.schema import MIGRATIONS, SEARCH_FLUSH, SEARCH_PENDING
+from watcher.store.schema import (
+    MIGRATIONS,
+    SEARCH_FLUSH,
+    SEARCH_INDEXED,
+    SEARCH_INSERT,
+    SEARCH_PENDING,
+    SEARCH_PENDING_ROWS,
+    fold_for_index,
+)
 
 
 def _import_sqlite_utils() -> ModuleType:
@@ -44,6 +52,7 @@ class StoreBase:
         self._db: sqlite_utils.Database | None = None
         self._lock = threading.RLock()
         self._flush_search = False  # until the migrations ran: their schema may predate it
+        self._search_texts: dict[str, tuple[str, str]] = {}  # hash → (title, body) added here
         self._migrate()
         self._flush_search = True
         if self.conn.execute(SEARCH_PENDING).fetchone() is not None:
@@ -127,22 +136,47 @@ class StoreBase:
                 else:
                     self.db.conn.execute("BEGIN IMMEDIATE")
                     try:
-                        yield self.db
-                        if self._flush_search:  # the items and their index entries together
-                            self._index_pending_search()
-                    except BaseException:
-                        self.db.conn.rollback()
-                        raise
-                    self.db.conn.commit()
+                        try:
+                            yield self.db
+                            if self._flush_search:  # the items and their index entries together
+                                self._index_pending_search()
+                        except BaseException:
+                            self.db.conn.rollback()
+                            raise
+                        self.db.conn.commit()
+                    finally:
+                        self._search_texts.clear()
             except sqlite3.DatabaseError as error:
                 raise StoreError(describe_db_error(self.path, error)) from error
 
+    def _hold_for_search(self, digest: str, title: str, body: str) -> None:
+        """Keep an added row's text until the flush, which then indexes it without reading it
+        back from the table (half the index's cost, with the folding done in Python)."""
+        self._search_texts[digest] = (title, body)
+
     def _index_pending_search(self) -> None:
         """Index the rows this transaction added (they commit together); only reads when
-        there are none, so a read-only database and a read-only command stay read-only."""
-        if self.db.execute(SEARCH_PENDING).fetchone() is not None:
+        there are none, so a read-only database and a read-only command stay read-only. Rows
+        whose text is held are indexed from it; any other (a writer outside the store, a
+        trigger) is read back and folded in SQL, to the same terms."""
+        pending = self.conn.execute(SEARCH_PENDING_ROWS).fetchall()
+        if not pending:
+            return
+        held = [
+            (row, texts)
+            for row, digest, state in pending
+            if state == 1 and (texts := self._search_texts.get(digest))
+        ]
+        self.conn.executemany(
+            SEARCH_INSERT,
+            ((row, fold_for_index(title), fold_for_index(body)) for row, (title, body) in held),
+        )
+        if len(held) < len(pending):
+            self.conn.executemany(SEARCH_INDEXED, ((row,) for row, _ in held))
             for statement in SEARCH_FLUSH:
-                self.db.execute(statement)
+                self.conn.execute(statement)
+        else:
+            self.conn.execute(SEARCH_FLUSH[-1])  # every pending row is indexed now
 
     def check_writable(self) -> None:
         """Take and release the write lock: fails like a real write would (locked, read-only)."""

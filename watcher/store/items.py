@@ -83,6 +83,7 @@ class ItemTables(NearDuplicateTables, OutboxTables):
                 f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
             )
+            self._hold_for_search(digest, item.title, item.body)
             self._record_url(digest, item.url, now)
             if labels is not None:
                 self._write_codes(digest, labels)

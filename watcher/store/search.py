@@ -14,7 +14,7 @@ from typing import Any
 from watcher.store.base import StoreBase
 from watcher.store.items import filter_sql, items_in_order, published_order
 from watcher.store.records import ItemFilter, StoredItem
-from watcher.store.schema import SEARCH_BACKFILL
+from watcher.store.schema import SEARCH_BACKFILL, fold_for_index
 
 __all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TextQuery"]
 
@@ -133,7 +133,8 @@ class SearchTables(StoreBase):
 
 
 def _fts_phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+    """A term as the index holds text: folded, so Latin letters match whatever their case."""
+    return '"' + fold_for_index(term).replace('"', '""') + '"'
 
 
 def _fts_any(terms: Sequence[str]) -> str:
