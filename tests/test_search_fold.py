@@ -5,13 +5,16 @@ same terms again. And an index built either way answers the same."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import lzma
 import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.test_search import EV_BODY, add, found
+from watcher.cli import cli
 from watcher.store import Store
 from watcher.store.schema import MIGRATIONS, _indexed, _searchable, fold_for_index
 
@@ -84,8 +87,8 @@ def test_latin_letters_match_whatever_their_case(
     assert found(store, query) == [digest]
 
 
-def test_a_database_indexed_before_migration_10_is_indexed_again(tmp_path: Path) -> None:
-    path = tmp_path / "v9.db"
+def version_9_database(path: Path) -> Path:
+    """A database as version 9 left it, one item indexed by FTS5 folding case itself."""
     conn = sqlite3.connect(path)
     for migration in MIGRATIONS[:9]:
         for statement in migration:
@@ -96,7 +99,7 @@ def test_a_database_indexed_before_migration_10_is_indexed_again(tmp_path: Path)
         " '2024-01-01T00:00:00+00:00', 'import')",
         [EV_BODY],
     )
-    conn.execute(  # as version 9 indexed it: FTS5 folding the case itself
+    conn.execute(
         "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
         f" {_searchable('i.title')}, {_searchable('i.body')}"
         " FROM search_rows s JOIN items i ON i.hash = s.hash"
@@ -105,7 +108,11 @@ def test_a_database_indexed_before_migration_10_is_indexed_again(tmp_path: Path)
     conn.execute("PRAGMA user_version = 9")
     conn.commit()
     conn.close()
-    store = Store.open(path)
+    return path
+
+
+def test_a_database_indexed_before_migration_10_is_indexed_again(tmp_path: Path) -> None:
+    store = Store.open(version_9_database(tmp_path / "v9.db"))
     try:
         assert store.schema_version == len(MIGRATIONS)
         assert found(store, "ELECTRIC vehicle") == ["a1"]
@@ -113,3 +120,20 @@ def test_a_database_indexed_before_migration_10_is_indexed_again(tmp_path: Path)
         store.db.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
     finally:
         store.close()
+
+
+def test_a_command_says_once_that_it_upgrades_the_database(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    version_9_database(db_path)
+    monkeypatch.setenv("WATCHER_DB", str(db_path))
+    first = CliRunner().invoke(cli, ["search", "electric", "--format", "json"])
+    assert first.exit_code == 0, first.output
+    assert first.stderr == (
+        f"{db_path}: upgrading the database from schema 9 to {len(MIGRATIONS)}, once;"
+        " on a large history this takes a minute\n"
+    )
+    assert [row["hash"] for row in json.loads(first.stdout)] == ["a1"]
+    again = CliRunner().invoke(cli, ["search", "electric", "--format", "json"])
+    assert again.exit_code == 0 and again.stderr == ""

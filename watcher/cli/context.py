@@ -9,6 +9,7 @@ because an empty new one would answer every question with a silent "nothing".
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,7 +65,9 @@ class AppContext:
                 raise StoreError(missing_database_message(path))
             from watcher.store import Store
 
-            self._store = Store.open(path, create=not self.read_only)
+            self._store = Store.open(
+                path, create=not self.read_only, on_upgrade=_tell_upgrade(path)
+            )
         return self._store
 
     @property
@@ -93,6 +96,17 @@ class AppContext:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _tell_upgrade(path: Path) -> Callable[[int, int], None]:
+    def tell(old: int, new: int) -> None:
+        click.echo(
+            f"{path}: upgrading the database from schema {old} to {new}, once;"
+            " on a large history this takes a minute",
+            err=True,
+        )
+
+    return tell
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

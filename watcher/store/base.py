@@ -7,7 +7,7 @@ import importlib
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Self
@@ -45,7 +45,15 @@ BUSY_TIMEOUT_SECONDS = 10.0
 
 
 class StoreBase:
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: str,
+        on_upgrade: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """`on_upgrade(old, new)` is told before an existing database's schema is upgraded: a
+        migration may rebuild an index, a minute's work on a large history, and a person
+        waiting on a command should know why."""
         self.path = path
         self.conn = conn
         conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils sets it, before any write
@@ -53,7 +61,7 @@ class StoreBase:
         self._lock = threading.RLock()
         self._flush_search = False  # until the migrations ran: their schema may predate it
         self._search_texts: dict[str, tuple[str, str]] = {}  # hash → (title, body) added here
-        self._migrate()
+        self._migrate(on_upgrade)
         self._flush_search = True
         if self.conn.execute(SEARCH_PENDING).fetchone() is not None:
             with self.transaction():  # rows a writer outside the store left pending
@@ -70,7 +78,14 @@ class StoreBase:
         return self._db
 
     @classmethod
-    def open(cls, path: str | Path, *, timeout: float | None = None, create: bool = True) -> Self:
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        timeout: float | None = None,
+        create: bool = True,
+        on_upgrade: Callable[[int, int], None] | None = None,
+    ) -> Self:
         """The database at `path`; with create=False a missing file is a StoreError, never a
         new empty database (what read-only commands want: a typo must not look like no news)."""
         path = str(path)
@@ -86,7 +101,7 @@ class StoreBase:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")
-            return cls(conn, path)
+            return cls(conn, path, on_upgrade)
         except sqlite3.DatabaseError as error:
             raise StoreError(describe_db_error(path, error)) from error
         except OSError as error:
@@ -198,13 +213,15 @@ class StoreBase:
         except sqlite3.DatabaseError as error:
             raise StoreError(describe_db_error(str(target), error)) from error
 
-    def _migrate(self) -> None:
+    def _migrate(self, on_upgrade: Callable[[int, int], None] | None = None) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise StoreError(
                 f"{self.path}: schema version {version} is newer than this watcher knows"
                 f" ({len(MIGRATIONS)}); upgrade thaigov-watcher"
             )
+        if 0 < version < len(MIGRATIONS) and on_upgrade is not None:
+            on_upgrade(version, len(MIGRATIONS))
         for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction() as db:
                 for statement in statements:
