@@ -6,7 +6,7 @@ ministry since June" means the same everywhere: an `ItemFilter` turned into SQL 
 Search syntax (kept small so that a typo is a clear error, never a database traceback):
 words and "quoted phrases" must all appear; `A OR B` needs either; `-word` excludes. Every
 term matches as a substring, so a Thai term needs no word segmentation, and Latin letters match
-regardless of case.
+regardless of case (A–Z; an accented capital such as É matches itself only).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def search_command(
 
     Every term matches as a substring, so Thai needs no spaces between words:
     `ยานยนต์ไฟฟ้า` finds รถจักรยานยนต์ไฟฟ้า. Words and "quoted phrases" must all appear,
-    `A OR B` needs either, `-word` excludes. Latin letters match regardless of case.
+    `A OR B` needs either, `-word` excludes. English letters match in any case.
     One row per story: a near-duplicate of an earlier item is shown with --variants.
     """
     from watcher.query import parse_search, search
