@@ -7,12 +7,12 @@
 The database is built once with the real `watcher import` (classified) and cached at the path
 printed first; delete it (or pass --rebuild) to build again. Printed, medians throughout:
   cold      wall and CPU time of fresh `watcher ...` processes, beside `python -c pass`
-            (the interpreter's own start) measured in the same run, in turns; `--readme`
-            writes them into the README's marked block
+            (the interpreter's own start) measured in the same run, in turns
   warm      in-process p50/p95 of N searches over a fixed mix of analyst queries
   size      the database with and without the search index (both VACUUMed copies)
   compare   FTS5 trigram against FTS5 over pythainlp-segmented words on a sample:
             build time, index size, query p50, and recall of substring matches
+`--readme` writes every figure this run printed into the README's marked block.
 """
 
 from __future__ import annotations
@@ -133,12 +133,21 @@ def report_cold(db: Path, runs: int) -> list[str]:
         lines.append(
             f"  {label:45} wall {wall:6.3f} s  cpu {cpu:6.3f} s  ({wall / floor:4.1f}x floor)"
         )
-    print("\n".join(lines), flush=True)
+    for line in lines:
+        say(line)
     return lines
 
 
+REPORT: list[str] = []  # every figure line this run printed, for --readme
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+    REPORT.append(line)
+
+
 def write_readme(lines: list[str]) -> None:
-    """The cold figures into README.md's marked block (never written by hand)."""
+    """This run's figures into README.md's marked block (never written by hand)."""
     readme = ROOT / "README.md"
     start, end = "<!-- bench-query:start -->\n", "<!-- bench-query:end -->"
     text = readme.read_text(encoding="utf-8")
@@ -165,13 +174,13 @@ def report_warm(store: Store, searches: int) -> None:
         samples[group].append(elapsed)
         everything.append(elapsed)
     p50, p95 = percentiles(everything)
-    print(f"warm in-process, {searches} searches (limit 20, with snippets):")
-    print(f"  all      p50 {p50 * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms")
+    say(f"warm in-process, {searches} searches (limit 20, with snippets):")
+    say(f"  all      p50 {p50 * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms")
     for group, values in samples.items():
         g50, g95 = percentiles(values)
-        print(f"  {group:8} p50 {g50 * 1000:6.1f} ms  p95 {g95 * 1000:6.1f} ms  ({len(values)})")
+        say(f"  {group:8} p50 {g50 * 1000:6.1f} ms  p95 {g95 * 1000:6.1f} ms  ({len(values)})")
     listing = timed(lambda: store.list_items(ItemFilter(countries=("JP",), limit=20)), 20)
-    print(f"  baseline: seen list --country JP --limit 20 in-process p50"
+    say(f"  baseline: seen list --country JP --limit 20 in-process p50"
           f" {statistics.median(listing) * 1000:.1f} ms")  # fmt: skip
 
 
@@ -207,10 +216,10 @@ def report_size(db: Path) -> None:
     finally:
         shutil.rmtree(work)
     mb = 1024 * 1024
-    print(f"size ({indexed} items indexed; `watcher reindex` took {rebuild:.0f} s):")
-    print(f"  with the search index     {with_index / mb:7.1f} MiB")
-    print(f"  without the search index  {without / mb:7.1f} MiB")
-    print(f"  the index adds            {(with_index - without) / mb:7.1f} MiB"
+    say(f"size ({indexed} items indexed; `watcher reindex` took {rebuild:.0f} s):")
+    say(f"  with the search index     {with_index / mb:7.1f} MiB")
+    say(f"  without the search index  {without / mb:7.1f} MiB")
+    say(f"  the index adds            {(with_index - without) / mb:7.1f} MiB"
           f" ({with_index / without:.2f}x)")  # fmt: skip
 
 
@@ -229,19 +238,19 @@ def report_compare(store: Store, sample: int) -> None:
     segment = lambda text: " ".join(t for t in word_tokenize(text, engine="newmm") if t.strip())  # noqa: E731
     work = Path(tempfile.mkdtemp(prefix="watcher-compare-"))
     try:
-        print(f"compare on {len(texts)} items (every {step}th):")
+        say(f"compare on {len(texts)} items (every {step}th):")
         results = {}
         for name, tokenizer, prepare, phrase in (
             ("trigram", "trigram", lambda t: t, lambda q: q),
             ("segmented", "unicode61", segment, segment),
         ):
             results[name] = compare_one(work / f"{name}.db", tokenizer, texts, prepare, phrase)
-        print(f"  {'':10} {'build s':>8} {'index MiB':>10} {'query p50 ms':>13} {'recall':>7}")
+        say(f"  {'':10} {'build s':>8} {'index MiB':>10} {'query p50 ms':>13} {'recall':>7}")
         for name, (build, size, p50, recall, _) in results.items():
-            print(f"  {name:10} {build:8.1f} {size / 1024 / 1024:10.1f} {p50 * 1000:13.2f}"
+            say(f"  {name:10} {build:8.1f} {size / 1024 / 1024:10.1f} {p50 * 1000:13.2f}"
                   f" {recall:7.3f}")  # fmt: skip
         missed = results["segmented"][4]
-        print(f"  segmented misses (term: found/true): {', '.join(missed) or 'none'}")
+        say(f"  segmented misses (term: found/true): {', '.join(missed) or 'none'}")
     finally:
         shutil.rmtree(work)
 
@@ -304,18 +313,17 @@ def main() -> None:
     print(f"  {store.count_items()} items, {labelled} labelled JP")
     store.close()
     checkpoint(args.db)
-    lines = report_cold(args.db, args.runs)
+    report_cold(args.db, args.runs)
+    if not args.cold_only:
+        store = Store.open(args.db)
+        report_warm(store, args.searches)
+        if not args.skip_compare:
+            report_compare(store, args.sample)
+        store.close()
+        if not args.skip_size:
+            report_size(args.db)
     if args.readme:
-        write_readme(lines)
-    if args.cold_only:
-        return
-    store = Store.open(args.db)
-    report_warm(store, args.searches)
-    if not args.skip_compare:
-        report_compare(store, args.sample)
-    store.close()
-    if not args.skip_size:
-        report_size(args.db)
+        write_readme(REPORT)
 
 
 if __name__ == "__main__":
