@@ -52,6 +52,21 @@ def test_a_title_keeps_about_twice_a_label_columns_width() -> None:
     assert widths[2] >= 1.8 * max(widths[:2])
 
 
+def test_words_stay_whole_while_the_columns_can_narrow_around_them() -> None:
+    headers = ["name", "kind", "parser", "robots", "state", "detail"]
+    detail = "robots.txt allows every path and the sitemap lists the feed twice over"
+    rows = [["ministry-news", "sequence", "thaigov", "honoured", "not polled yet", detail]]
+    columns = [Column(header) for header in headers]
+    lines = render_table(columns, rows, 75).splitlines()
+    assert max(display_width(line) for line in lines) <= 75
+    cells = [_cells(line) for line in lines[3:-1]]
+    assert cells[0][:4] == rows[0][:4]  # one word each: kept whole while others can narrow
+    assert " ".join(row[4] for row in cells).split() == rows[0][4].split()
+    assert " ".join(row[5] for row in cells).split() == detail.split()  # wrapped at spaces
+    narrow = render_table(columns, rows, 60).splitlines()
+    assert max(display_width(line) for line in narrow) <= 60  # now words must split
+
+
 def test_an_empty_listing_is_the_frame_and_its_header() -> None:
     lines = render_table([Column("hash"), Column("title")], [], 80).splitlines()
     assert len(lines) == 4 and _cells(lines[1]) == ["hash", "title"]

@@ -20,6 +20,7 @@ __all__ = ["Column", "display_width", "render_table", "terminal_width"]
 
 _ZERO_WIDTH = {"Mn", "Me", "Cf"}  # marks on the previous character, joiners, invisibles
 _MIN_WIDTH = 6  # a column never shrinks below this (or its header) to fit the terminal
+_WORD_WIDTH = 14  # words up to this wide are kept whole while narrowing a column allows it
 
 
 @dataclass(frozen=True)
@@ -59,27 +60,40 @@ def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], width
 
 
 def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> list[int]:
-    """Each column's natural width, capped, then the widest wrapped ones narrowed to fit; a
-    capped column (a title) counts half, so it keeps about twice the width of a label list."""
+    """Each column's natural width, capped, then the widest wrapped ones narrowed to fit: first
+    no narrower than their longest word (up to `_WORD_WIDTH`), so words stay whole, then, if
+    the table still does not fit, down to their header. A capped column (a title) counts
+    half, so it keeps about twice the width of a label list."""
     widths = []
     for index, column in enumerate(columns):
         natural = max([display_width(column.header), *(_longest_line(r[index]) for r in rows)])
         if column.max_width is not None and column.wrap:
             natural = min(natural, column.max_width)
         widths.append(max(natural, 1))
-    floors = [
+    headers = [
         widths[i] if not c.wrap else min(widths[i], max(_MIN_WIDTH, display_width(c.header)))
         for i, c in enumerate(columns)
     ]
+    words = [
+        max(headers[i], min(widths[i], _WORD_WIDTH, max(_longest_word(r[i]) for r in rows)))
+        if rows
+        else headers[i]
+        for i in range(len(columns))
+    ]
     excess = sum(widths) + 3 * len(widths) + 1 - width  # each cell has a space either side
-    while excess > 0:
-        shrinkable = [i for i in range(len(widths)) if widths[i] > floors[i]]
-        if not shrinkable:
-            break
-        widest = max(shrinkable, key=lambda i: widths[i] / (2 if columns[i].max_width else 1))
-        widths[widest] -= 1
-        excess -= 1
+    for floors in (words, headers):
+        while excess > 0:
+            shrinkable = [i for i in range(len(widths)) if widths[i] > floors[i]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=lambda i: widths[i] / (2 if columns[i].max_width else 1))
+            widths[widest] -= 1
+            excess -= 1
     return widths
+
+
+def _longest_word(text: str) -> int:
+    return max((display_width(word) for word in text.split()), default=0)
 
 
 def _longest_line(text: str) -> int:
