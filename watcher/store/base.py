@@ -165,8 +165,8 @@ class StoreBase:
                 raise StoreError(describe_db_error(self.path, error)) from error
 
     def _hold_for_search(self, digest: str, title: str, body: str) -> None:
-        """Keep an added row's text until the flush, which then indexes it without reading it
-        back from the table (half the index's cost, with the folding done in Python)."""
+        """Keep an added row's text until the flush, which then indexes it as it is, folded in
+        Python, instead of reading it back and folding it through SQL `replace`s."""
         self._search_texts[digest] = (title, body)
 
     def _index_pending_search(self) -> None:
