@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import lzma
 import sqlite3
 from pathlib import Path
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 
 from tests.test_search import EV_BODY, add, found
 from watcher.cli import cli
+from watcher.cli.context import AppContext
 from watcher.store import Store
 from watcher.store.schema import MIGRATIONS, _indexed, _searchable, fold_for_index
 
@@ -137,3 +139,21 @@ def test_a_command_says_once_that_it_upgrades_the_database(
     assert [row["hash"] for row in json.loads(first.stdout)] == ["a1"]
     again = CliRunner().invoke(cli, ["search", "electric", "--format", "json"])
     assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_a_command_that_keeps_a_log_says_it_there(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """`watcher run` logs JSON lines when so configured: the notice must be one of them."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    version_9_database(db_path)
+    monkeypatch.setenv("WATCHER_DB", str(db_path))
+    app = AppContext(_logging=True)
+    with caplog.at_level(logging.WARNING, logger="watcher.store"):
+        app.store.close()
+    assert [r.getMessage() for r in caplog.records if r.name == "watcher.store"] == [
+        f"{db_path}: upgrading the database from schema 9 to {len(MIGRATIONS)}, once;"
+        " on a large history this takes a minute"
+    ]
+    assert capsys.readouterr().err == ""

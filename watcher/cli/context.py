@@ -9,7 +9,6 @@ because an empty new one would answer every question with a silent "nothing".
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +41,7 @@ class AppContext:
     _config: Config | None = None
     _store: Store | None = None
     _classifier: Classifier | None = None
+    _logging: bool = False  # set by setup_logging: messages then go through the log
 
     @property
     def config(self) -> Config:
@@ -65,9 +65,7 @@ class AppContext:
                 raise StoreError(missing_database_message(path))
             from watcher.store import Store
 
-            self._store = Store.open(
-                path, create=not self.read_only, on_upgrade=_tell_upgrade(path)
-            )
+            self._store = Store.open(path, create=not self.read_only, on_upgrade=self._upgrading)
         return self._store
 
     @property
@@ -91,22 +89,26 @@ class AppContext:
         settings = self.config.watcher
         secrets = (self.env.telegram_token, self.env.smtp_password)
         configure_logging(level or settings.log_level, settings.log_format, secrets)
+        self._logging = True
+
+    def _upgrading(self, old: int, new: int) -> None:
+        """Said before a migration runs: on stderr, or in the log of a command that keeps one
+        (`watcher run` under JSON logging must not get a stray plain line)."""
+        message = (
+            f"{self.db_path}: upgrading the database from schema {old} to {new}, once;"
+            " on a large history this takes a minute"
+        )
+        if self._logging:
+            import logging
+
+            logging.getLogger("watcher.store").warning(message)
+        else:
+            click.echo(message, err=True)
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
-
-
-def _tell_upgrade(path: Path) -> Callable[[int, int], None]:
-    def tell(old: int, new: int) -> None:
-        click.echo(
-            f"{path}: upgrading the database from schema {old} to {new}, once;"
-            " on a large history this takes a minute",
-            err=True,
-        )
-
-    return tell
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

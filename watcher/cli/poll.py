@@ -49,8 +49,9 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
     from watcher.poller import poll_once
 
     try:
-        config, store = app.config, app.store
-        app.setup_logging("WARNING")
+        config = app.config
+        app.setup_logging("WARNING")  # before the store: an upgrade says so in the log
+        store = app.store
         reports = asyncio.run(poll_once(config, store, classifier_or_none(app), names))
     except (ConfigError, StoreError) as error:
         raise ConfigOrDatabaseError(str(error)) from error
@@ -71,8 +72,9 @@ def run_command(app: AppContext) -> None:
     from watcher.daemon_lock import daemon_lock
     from watcher.run_summary import render_start_summary
 
-    config, store = app.config, app.store
-    app.setup_logging()
+    config = app.config
+    app.setup_logging()  # before the store: an upgrade says so in the log
+    store = app.store
 
     def report(cycle: CycleReport) -> None:
         """Every cycle through logging (timestamped, text or JSON as configured)."""
