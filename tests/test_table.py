@@ -67,6 +67,15 @@ def test_words_stay_whole_while_the_columns_can_narrow_around_them() -> None:
     assert max(display_width(line) for line in narrow) <= 60  # now words must split
 
 
+def test_control_characters_never_reach_the_terminal() -> None:
+    rows = [["\x1b]0;owned\x07name\x1b[2J", "a\tb", "[bold]kept[/bold]"]]
+    text = render_table([Column("name"), Column("tab"), Column("markup")], rows, 80)
+    assert "\x1b" not in text and "\x07" not in text and "\t" not in text
+    lines = text.splitlines()
+    assert {display_width(line) for line in lines} == {display_width(lines[0])}
+    assert _cells(lines[3]) == ["]0;owned name [2J", "a b", "[bold]kept[/bold]"]
+
+
 def test_an_empty_listing_is_the_frame_and_its_header() -> None:
     lines = render_table([Column("hash"), Column("title")], [], 80).splitlines()
     assert len(lines) == 4 and _cells(lines[1]) == ["hash", "title"]

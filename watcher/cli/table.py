@@ -20,6 +20,7 @@ __all__ = ["Column", "display_width", "render_table", "terminal_width"]
 
 _ZERO_WIDTH = {"Mn", "Me", "Cf"}  # marks on the previous character, joiners, invisibles
 _MIN_WIDTH = 6  # a column never shrinks below this (or its header) to fit the terminal
+_CONTROLS = {code: " " for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if code != 0x0A}
 _WORD_WIDTH = 14  # words up to this wide are kept whole while narrowing a column allows it
 
 
@@ -48,7 +49,11 @@ def terminal_width(default: int = 80) -> int:
 
 
 def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> str:
-    """The table as text, at most `width` cells wide where its unwrapped columns allow."""
+    """The table as text, at most `width` cells wide where its unwrapped columns allow.
+
+    Control characters in a cell (a tab, an escape sequence in a subscriber's name) are shown
+    as spaces: they would break the frame, or drive the terminal."""
+    rows = [[cell.translate(_CONTROLS) for cell in row] for row in rows]
     widths = _fit(columns, rows, width)
     lines = [_rule("┏", "━", "┳", "┓", widths)]
     lines += _cells_lines([c.header for c in columns], widths, "┃")
