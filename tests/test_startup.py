@@ -88,3 +88,9 @@ def test_listing_and_searching_load_neither_sqlite_utils_nor_the_config(small_db
     assert not {"sqlite_utils", "watcher.config"} & loaded
     wrote = loaded_modules([["reclassify"]], small_db)
     assert "sqlite_utils" in wrote  # a command that writes still writes through it
+
+
+def test_a_listing_or_a_search_does_not_load_logging(small_db: Path) -> None:
+    """Their one error line is redacted by watcher.redaction alone (logging: ~5 ms a start)."""
+    commands = [["seen", "list", "--country", "JP", "--limit", "20"], ["search", "ญี่ปุ่น"]]
+    assert "logging" not in loaded_modules(commands, small_db)

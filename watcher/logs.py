@@ -3,7 +3,8 @@
 Any text can carry a secret: httpx logs every request URL (python-telegram-bot's contain the
 bot token), a library's exception message may quote the token it was refused, an Apprise URL
 is a credential. So redaction is not left to discipline at each call site: the process keeps
-one set of secrets (`add_secrets`), and one redactor applies it at the last line of defence —
+one set of secrets (`add_secrets`), and one redactor (watcher.redaction) applies it at the last
+line of defence —
 a filter on the root handler (every library's records, their tracebacks included) and the
 CLI's top-level error printer (`redact`).
 """
@@ -14,35 +15,13 @@ import datetime as dt
 import json
 import logging
 import sys
-import threading
 from collections.abc import Iterable
-from urllib.parse import quote
 
-__all__ = ["JsonFormatter", "RedactSecrets", "add_secrets", "configure_logging", "redact"]
+from watcher.redaction import MASK, add_secrets, has_secrets, redact
+
+__all__ = ["MASK", "JsonFormatter", "RedactSecrets", "add_secrets", "configure_logging", "redact"]
 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-MASK = "***"
-_MIN_SECRET = 4  # shorter strings would mask ordinary words
-_secrets: list[str] = []  # longest first, so a secret containing another is masked whole
-_lock = threading.Lock()
-
-
-def add_secrets(secrets: Iterable[str | None]) -> None:
-    """Remember secrets (and their URL-encoded forms) for every later redaction."""
-    fresh = set()
-    for secret in secrets:
-        if secret and len(secret) >= _MIN_SECRET:
-            fresh |= {secret, quote(secret, safe=""), quote(secret)}
-    with _lock:
-        _secrets[:] = sorted(set(_secrets) | fresh, key=len, reverse=True)
-
-
-def redact(text: str) -> str:
-    """`text` with every known secret replaced by ***."""
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
-    return text
 
 
 class RedactSecrets(logging.Filter):
@@ -53,7 +32,7 @@ class RedactSecrets(logging.Filter):
         add_secrets(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not _secrets:
+        if not has_secrets():
             return True
         record.msg, record.args = redact(record.getMessage()), None
         if record.exc_info and not record.exc_text:

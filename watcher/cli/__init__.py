@@ -6,7 +6,6 @@ so they start fast; each command module imports what it needs inside its functio
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from watcher.cli.context import AppContext
 from watcher.cli.lazy import LazyCommands
 from watcher.cli.pipes import closed_pipe_ends_quietly
 from watcher.errors import WatcherError
-from watcher.logs import redact
+from watcher.redaction import redact
 
 __all__ = ["NEEDS_EXISTING_DB", "cli", "main"]
 
@@ -54,6 +53,8 @@ class WatcherGroup(click.Group):
         except (click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:
+            import logging
+
             logging.getLogger("watcher").debug("unexpected error", exc_info=True)
             text = _one_line(f"{type(error).__name__}: {error}")
             raise click.ClickException(f"unexpected {text}") from error

@@ -78,7 +78,7 @@ class AppContext:
 
     def __post_init__(self) -> None:
         """The environment's secrets are masked in every log line and error printed."""
-        from watcher.logs import add_secrets
+        from watcher.redaction import add_secrets
 
         add_secrets((self.env.telegram_token, self.env.smtp_password))
 

@@ -6,9 +6,10 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from watcher.corpus import Item
+if TYPE_CHECKING:
+    from watcher.corpus import Item
 from watcher.store.near import NearDuplicateTables
 from watcher.store.outbox import OutboxTables
 from watcher.store.records import (

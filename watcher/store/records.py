@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from watcher.corpus import Item
-from watcher.subscriptions import Subscriber
+if TYPE_CHECKING:  # a listing reads records and never needs the parser's module (hashlib, re)
+    from watcher.corpus import Item
+    from watcher.subscriptions import Subscriber
 
 Labels = Mapping[str, Any]  # the classifier's Labels.to_json()
 
@@ -128,6 +129,8 @@ class StoredItem:
     near_similarity: float | None = None
 
     def to_item(self) -> Item:
+        from watcher.corpus import Item
+
         return Item(
             title=self.title,
             body=self.body,
