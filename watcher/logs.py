@@ -4,9 +4,8 @@ Any text can carry a secret: httpx logs every request URL (python-telegram-bot's
 bot token), a library's exception message may quote the token it was refused, an Apprise URL
 is a credential. So redaction is not left to discipline at each call site: the process keeps
 one set of secrets (`add_secrets`), and one redactor (watcher.redaction) applies it at the last
-line of defence —
-a filter on the root handler (every library's records, their tracebacks included) and the
-CLI's top-level error printer (`redact`).
+line of defence: a filter on the root handler (every library's records, their tracebacks
+included) and the CLI's top-level error printer (`redact`).
 """
 
 from __future__ import annotations
