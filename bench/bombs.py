@@ -28,6 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.readme_block import recorded  # noqa: E402
+
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
 MB = 1_000_000
 GOOD_LINE = (
@@ -125,18 +129,20 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--only", choices=list(CASES), action="append")
+    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
     args = parser.parse_args()
-    names = args.only or [n for n in CASES if not (n == "corpus" and args.skip_corpus)]
-    print(f"{'case':<12} {'input MB':>9} {'wall s':>8} {'peak RSS MB':>12} {'exit':>4}"
-          f" {'lines':>5}  last line")  # fmt: skip
-    for name in names:
-        result = run_case(name, CASES[name], args.corpus)
-        print(
-            f"{name:<12} {result['input_mb']:>9.1f} {result['wall']:>8.1f}"
-            f" {result['rss_mb']:>12.0f} {result['exit']:>4} {result['lines']:>5}"
-            f"  {str(result['summary'])[:110]}",
-            flush=True,
-        )
+    with recorded("bombs" if args.readme else None):
+        names = args.only or [n for n in CASES if not (n == "corpus" and args.skip_corpus)]
+        print(f"{'case':<12} {'input MB':>9} {'wall s':>8} {'peak RSS MB':>12} {'exit':>4}"
+              f" {'lines':>5}  last line")  # fmt: skip
+        for name in names:
+            result = run_case(name, CASES[name], args.corpus)
+            print(
+                f"{name:<12} {result['input_mb']:>9.1f} {result['wall']:>8.1f}"
+                f" {result['rss_mb']:>12.0f} {result['exit']:>4} {result['lines']:>5}"
+                f"  {str(result['summary'])[:110]}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

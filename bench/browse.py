@@ -23,6 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.readme_block import recorded  # noqa: E402
 from watcher import query  # noqa: E402
 from watcher.browse import BrowseSettings, make_datasette  # noqa: E402
 from watcher.store import ItemFilter, Store  # noqa: E402
@@ -85,7 +86,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
     args = parser.parse_args()
     if not args.db.is_file():
         raise SystemExit(f"{args.db}: no database; run `python bench/query.py` or pass --db")
-    asyncio.run(main(args.db, args.runs))
+    with recorded("browse" if args.readme else None):
+        asyncio.run(main(args.db, args.runs))

@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.readme_block import recorded  # noqa: E402
 from watcher.classify import Classifier, default_gazetteer_dir  # noqa: E402
 from watcher.corpus import parse_corpus_text  # noqa: E402
 
@@ -86,24 +87,28 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=300, help="items for the baseline")
     parser.add_argument("--limit", type=int, default=None, help="classify only the first N items")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the corpus (median)")
+    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
     args = parser.parse_args()
 
-    start = time.perf_counter()
-    classifier = Classifier.from_dir(default_gazetteer_dir())
-    load_seconds = time.perf_counter() - start
-    items = read_items(args.corpus, args.limit)
-    rss_before = peak_rss_mb()
-    rate = time_classifier(classifier, items, args.rounds)
-    step = max(1, len(items) // args.sample)
-    sample = items[::step][: args.sample]
-    sample_rate, baseline, ratio = time_in_turns(classifier, sample, args.rounds)
-    print(f"gazetteer load:            {load_seconds:.2f} s")
-    print(f"items classified:          {len(items)} (median of {args.rounds} passes)")
-    print(f"classifier, whole corpus:  {rate:,.0f} items/s")
-    print(f"classifier, sample of {len(sample)}: {sample_rate:,.0f} items/s (median of rounds)")
-    print(f"baseline word_tokenize:    {baseline:,.1f} items/s (same sample, same rounds)")
-    print(f"speed-up on the sample:    {ratio:.1f}x (median of {args.rounds} rounds; goal >= 25x)")
-    print(f"peak RSS: {peak_rss_mb():.0f} MB (after loading the corpus: {rss_before:.0f} MB)")
+    with recorded("classify" if args.readme else None):
+        start = time.perf_counter()
+        classifier = Classifier.from_dir(default_gazetteer_dir())
+        load_seconds = time.perf_counter() - start
+        items = read_items(args.corpus, args.limit)
+        rss_before = peak_rss_mb()
+        rate = time_classifier(classifier, items, args.rounds)
+        step = max(1, len(items) // args.sample)
+        sample = items[::step][: args.sample]
+        sample_rate, baseline, ratio = time_in_turns(classifier, sample, args.rounds)
+        print(f"gazetteer load:            {load_seconds:.2f} s")
+        print(f"items classified:          {len(items)} (median of {args.rounds} passes)")
+        print(f"classifier, whole corpus:  {rate:,.0f} items/s")
+        print(f"classifier, sample of {len(sample)}: {sample_rate:,.0f} items/s (median of rounds)")
+        print(f"baseline word_tokenize:    {baseline:,.1f} items/s (same sample, same rounds)")
+        print(
+            f"speed-up on the sample:    {ratio:.1f}x (median of {args.rounds} rounds; goal >= 25x)"
+        )
+        print(f"peak RSS: {peak_rss_mb():.0f} MB (after loading the corpus: {rss_before:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.readme_block import write_block  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data"
 DEFAULT_CORPUS = DATA / "thaigov-corpus.jsonl.xz"
 SETS = {
@@ -43,8 +47,6 @@ SETS = {
     "v2": [DATA / "thaigov-v2-corpus.jsonl.xz"],
     "both": [DEFAULT_CORPUS, DATA / "thaigov-v2-corpus.jsonl.xz"],
 }
-README = ROOT / "README.md"
-BLOCK = ("<!-- bench-import:start -->\n", "<!-- bench-import:end -->")
 
 
 def run_one(
@@ -186,15 +188,6 @@ def table(name: str, results: dict[str, dict[str, float]]) -> list[str]:
     return lines
 
 
-def write_readme(text: str) -> None:
-    readme = README.read_text(encoding="utf-8")
-    head, mark, rest = readme.partition(BLOCK[0])
-    if not mark or BLOCK[1] not in rest:
-        sys.exit(f"{README}: no {BLOCK[0].strip()} ... {BLOCK[1]} block to write into")
-    tail = rest[rest.index(BLOCK[1]) :]
-    README.write_text(f"{head}{mark}```\n{text}\n```\n{tail}", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, action="append", default=None)
@@ -235,7 +228,7 @@ def main() -> None:
         print("\n".join(rows), flush=True)
         lines += rows
         if args.readme:  # after each set: a long run interrupted still leaves what it measured
-            write_readme("\n".join(lines))
+            write_block("import", lines)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bench.readme_block import recorded
 from tests.botapi import TOKEN, FakeBotApi
 from watcher.config import Config, Environment, TelegramSettings
 from watcher.corpus import Item
@@ -132,9 +133,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=300)
     parser.add_argument("--samples", type=int, default=15)
+    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
     args = parser.parse_args()
-    throughput(args.alerts)
-    latency(args.samples)
+    with recorded("notify" if args.readme else None):
+        throughput(args.alerts)
+        latency(args.samples)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.readme_block import recorded
 from tests.site import GrowingSite
 from watcher.config import Config, FetchSettings, SourceConfig, source_from_table
 from watcher.demo.run import load_sample
@@ -201,20 +202,22 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=2)
     parser.add_argument("--items", type=int, default=8)
     parser.add_argument("--only-frontier", action="store_true", help="Only section 4.")
+    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
     args = parser.parse_args()
     if args.only_frontier:
         asyncio.run(frontier_figures())
         return
     random.seed(7)
-    with tempfile.TemporaryDirectory() as tmp, SiteServer(log_size=0) as site:
-        for index, item in enumerate(load_sample(PUBLISHED)):
-            site.publish(1000 + index, item)
-        store = Store.open(Path(tmp) / "bench.db")
-        asyncio.run(idle_costs(site, store))
-        asyncio.run(latency(site, store, args.interval, args.items))
-        asyncio.run(memory(site, store, args.cycles))
-        store.close()
-    asyncio.run(frontier_figures())
+    with recorded("poll" if args.readme else None):
+        with tempfile.TemporaryDirectory() as tmp, SiteServer(log_size=0) as site:
+            for index, item in enumerate(load_sample(PUBLISHED)):
+                site.publish(1000 + index, item)
+            store = Store.open(Path(tmp) / "bench.db")
+            asyncio.run(idle_costs(site, store))
+            asyncio.run(latency(site, store, args.interval, args.items))
+            asyncio.run(memory(site, store, args.cycles))
+            store.close()
+        asyncio.run(frontier_figures())
 
 
 if __name__ == "__main__":

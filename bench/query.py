@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.readme_block import write_block  # noqa: E402
 from watcher import query  # noqa: E402
 from watcher.errors import StoreError  # noqa: E402
 from watcher.store import ItemFilter, Store  # noqa: E402
@@ -144,18 +145,6 @@ REPORT: list[str] = []  # every figure line this run printed, for --readme
 def say(line: str) -> None:
     print(line, flush=True)
     REPORT.append(line)
-
-
-def write_readme(lines: list[str]) -> None:
-    """This run's figures into README.md's marked block (never written by hand)."""
-    readme = ROOT / "README.md"
-    start, end = "<!-- bench-query:start -->\n", "<!-- bench-query:end -->"
-    text = readme.read_text(encoding="utf-8")
-    head, mark, rest = text.partition(start)
-    if not mark or end not in rest:
-        sys.exit(f"{readme}: no {start.strip()} ... {end} block to write into")
-    body = "\n".join(lines)
-    readme.write_text(f"{head}{mark}```\n{body}\n```\n{rest[rest.index(end) :]}", "utf-8")
 
 
 def report_warm(store: Store, searches: int) -> None:
@@ -323,7 +312,7 @@ def main() -> None:
         if not args.skip_size:
             report_size(args.db)
     if args.readme:
-        write_readme(REPORT)
+        write_block("query", REPORT)
 
 
 if __name__ == "__main__":
