@@ -79,8 +79,8 @@ async def idle_costs(site: SiteServer, store: Store) -> None:
         print("1. idle cycle (site unchanged since the previous cycle)")
         for source in (sequence, listing):
             reports = [await poller.cycle(source) for _ in range(9)]
-            every = getattr(source.options, "deep_probe_every", 1)
-            ordinary = [r for i, r in enumerate(reports) if (i + 1) % every]
+            every = getattr(source.options, "deep_probe_every", None)  # sequence sources only
+            ordinary = [r for i, r in enumerate(reports) if not every or (i + 1) % every]
             _print_cost(f"{source.name} ({source.kind}), ordinary cycle", ordinary)
             if source.kind == "sequence":
                 deep = [r for i, r in enumerate(reports) if not (i + 1) % every]
