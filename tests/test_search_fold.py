@@ -28,6 +28,7 @@ AWKWARD = [
     "\ufeffBOM \u00adsoft\u00adhyphen zero\u200cwidth\u200djoiner\u2060word",
     "ÉCOLE Été Ярмарка ΑΘΗΝΑ İstanbul ǅ",  # non-ASCII capitals stay as they are
     "日本 ASEAN+3 เอเปค (APEC) 100%",
+    "NUL\x00inside\x00 and \U0001f1ef\U0001f1f5 flags",
     "",
 ]
 
