@@ -9,6 +9,7 @@ between grapheme clusters, never between a consonant and its marks.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import unicodedata
 from collections.abc import Sequence
@@ -33,14 +34,14 @@ class Column:
 
 def display_width(text: str) -> int:
     """Terminal cells `text` takes: marks and joiners none, East Asian wide characters two."""
-    if text.isascii():
-        return len(text)
-    width = 0
-    for char in text:
-        if unicodedata.category(char) in _ZERO_WIDTH:
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
+    return len(text) if text.isascii() else sum(map(_char_width, text))
+
+
+@functools.cache
+def _char_width(char: str) -> int:
+    if unicodedata.category(char) in _ZERO_WIDTH:
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def terminal_width(default: int = 80) -> int:
@@ -128,29 +129,36 @@ def _wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         rest = paragraph.strip()
-        while display_width(rest) > width:
-            cut = _fitting_prefix(rest, width)
-            space = rest.rfind(" ", 0, cut + 1)
-            if space > 0:
+        cells = [1] * len(rest) if rest.isascii() else list(map(_char_width, rest))
+        start = 0
+        while True:
+            end, used = start, 0
+            while end < len(rest) and used + cells[end] <= width:
+                used += cells[end]
+                end += 1
+            if end == len(rest):
+                lines.append(rest[start:])
+                break
+            cut = _cluster_cut(rest, start, end)
+            space = rest.rfind(" ", start + 1, cut + 1)
+            if space > start:
                 cut = space
-            lines.append(rest[:cut].rstrip())
-            rest = rest[cut:].lstrip()
-        lines.append(rest)
+            lines.append(rest[start:cut].rstrip())
+            start = cut
+            while start < len(rest) and rest[start].isspace():
+                start += 1
     return lines
 
 
-def _fitting_prefix(text: str, width: int) -> int:
-    """The length of the longest prefix of `text` within `width` cells that ends between
-    clusters (at least one cluster, so wrapping always moves on)."""
-    used, cut = 0, 0
-    for index, char in enumerate(text):
-        used += display_width(char)
-        if used > width:
-            break
-        if is_cluster_boundary(text, index + 1):
-            cut = index + 1
-    if cut == 0:
-        cut = 1
-        while cut < len(text) and not is_cluster_boundary(text, cut):
-            cut += 1
+def _cluster_cut(text: str, start: int, end: int) -> int:
+    """The last cluster boundary in (start, end], or, when a single cluster is wider than the
+    line, the end of that cluster: wrapping always moves on."""
+    cut = end
+    while cut > start and not is_cluster_boundary(text, cut):
+        cut -= 1
+    if cut > start:
+        return cut
+    cut = start + 1
+    while cut < len(text) and not is_cluster_boundary(text, cut):
+        cut += 1
     return cut
