@@ -337,6 +337,11 @@ _LISTING_BY_CODE = (
 # an item before, 0.61 after, commit included; tokenizing alone 0.60 → 0.31. The index is built
 # again from the rows, once: 17 s for 27,679 items. Non-ASCII capitals (É, Я) now match their
 # own case only; the site's Latin text is English.
+_INDEX_FROM_ROWS = (  # each search row's item, read back and folded in SQL
+    "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
+    f" {_indexed('i.title')}, {_indexed('i.body')}"
+    " FROM search_rows s JOIN items i ON i.hash = s.hash"
+)
 _SEARCH_CASE_FOLDED = (
     "DROP TABLE items_fts",
     "CREATE VIRTUAL TABLE items_fts USING fts5(title, body, content='',"
@@ -345,18 +350,14 @@ _SEARCH_CASE_FOLDED = (
     *_search_triggers(_indexed, mark_changed=True),
     "DROP INDEX search_rows_pending",
     "CREATE INDEX search_rows_pending ON search_rows(id) WHERE pending > 0",
-    "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
-    f" {_indexed('i.title')}, {_indexed('i.body')}"
-    " FROM search_rows s JOIN items i ON i.hash = s.hash WHERE s.pending = 0",
+    _INDEX_FROM_ROWS + " WHERE s.pending = 0",
 )
 
 SEARCH_BACKFILL = (
     "INSERT INTO items_fts (items_fts) VALUES ('delete-all')",
     "DELETE FROM search_rows",
     "INSERT INTO search_rows (hash) SELECT hash FROM items ORDER BY first_seen, hash",
-    "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
-    f" {_indexed('i.title')}, {_indexed('i.body')}"
-    " FROM search_rows s JOIN items i ON i.hash = s.hash",
+    _INDEX_FROM_ROWS,
 )
 # pending: 1 = added in this transaction, its text held by the store; 2 = changed since.
 SEARCH_PENDING = "SELECT 1 FROM search_rows WHERE pending > 0 LIMIT 1"
@@ -364,9 +365,7 @@ SEARCH_PENDING_ROWS = "SELECT id, hash, pending FROM search_rows WHERE pending >
 SEARCH_INSERT = "INSERT INTO items_fts (rowid, title, body) VALUES (?, ?, ?)"
 SEARCH_INDEXED = "UPDATE search_rows SET pending = 0 WHERE id = ?"
 SEARCH_FLUSH = (
-    "INSERT INTO items_fts (rowid, title, body) SELECT s.id,"
-    f" {_indexed('i.title')}, {_indexed('i.body')}"
-    " FROM search_rows s JOIN items i ON i.hash = s.hash WHERE s.pending > 0",
+    _INDEX_FROM_ROWS + " WHERE s.pending > 0",
     "UPDATE search_rows SET pending = 0 WHERE pending > 0",
 )
 
