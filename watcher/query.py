@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watcher.errors import InputError
-from watcher.store import ItemFilter, Store, StoredItem, TextQuery
+from watcher.store import SEARCH_INVISIBLE, ItemFilter, Store, StoredItem, TextQuery
 
 __all__ = ["Found", "items", "parse_search", "search", "snippet"]
 
@@ -26,7 +26,7 @@ SNIPPET_CHARS = 160
 MAX_QUERY_CHARS = 1_000  # a person's question; longer is a paste or an attack on the index
 MAX_TERMS = 64  # each term is a LIKE scan over every body: 3,000 of them would hang a search
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
+_INVISIBLE = dict.fromkeys(map(ord, SEARCH_INVISIBLE))  # as the index drops them
 _WHITESPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r'(-?)"([^"]*)"(?=\s|$)|(\S+)')
 _MARK_OPEN, _MARK_CLOSE = "«", "»"

@@ -26,6 +26,7 @@ from watcher.store.records import (
     StoredItem,
     utc_iso,
 )
+from watcher.store.schema import SEARCH_INVISIBLE
 from watcher.store.search import SearchHit, SearchTables, TextQuery
 from watcher.store.sources import SourceTables
 
@@ -34,6 +35,7 @@ __all__ = [
     "COUNT_DIMENSIONS",
     "HISTORY_ORIGINS",
     "ITEM_FIELDS",
+    "SEARCH_INVISIBLE",
     "AddOutcome",
     "ItemFilter",
     "Labels",

@@ -13,6 +13,7 @@ __all__ = [
     "SEARCH_FLUSH",
     "SEARCH_INDEXED",
     "SEARCH_INSERT",
+    "SEARCH_INVISIBLE",
     "SEARCH_PENDING",
     "SEARCH_PENDING_ROWS",
     "fold_for_index",
@@ -116,7 +117,7 @@ _V1 = (
 _V2_DIGEST_PARTS = ("ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",)
 
 
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"  # dropped from indexed text and queries
+SEARCH_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"  # dropped from indexed text and queries
 
 
 def _searchable(column: str) -> str:
@@ -127,7 +128,7 @@ def _searchable(column: str) -> str:
     triggers compute it in SQL so any writer keeps the index in step inside its own transaction.
     """
     expression = column
-    for invisible in _INVISIBLE:
+    for invisible in SEARCH_INVISIBLE:
         expression = f"replace({expression}, char({ord(invisible)}), '')"
     expression = f"replace({expression}, char(3661, 3634), char(3635))"
     return f"replace(replace({expression}, char(13), ' '), char(10), ' ')"
@@ -147,7 +148,7 @@ def fold_for_index(text: str) -> str:
     given the same terms again, so a trigger's 'delete' with other text would leave it wrong
     (tests/test_search_fold.py compares them). `bytes.lower` lowers ASCII only, as SQL does.
     """
-    for invisible in _INVISIBLE:
+    for invisible in SEARCH_INVISIBLE:
         if invisible in text:
             text = text.replace(invisible, "")
     text = text.replace("\u0e4d\u0e32", "\u0e33").replace("\r", " ").replace("\n", " ")
