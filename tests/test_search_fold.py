@@ -158,3 +158,9 @@ def test_a_command_that_keeps_a_log_says_it_there(
         " on a large history this takes a minute"
     ]
     assert capsys.readouterr().err == ""
+
+
+def test_search_help_says_how_case_is_matched() -> None:
+    shown = CliRunner().invoke(cli, ["search", "--help"])
+    assert shown.exit_code == 0
+    assert "English letters match in any case." in " ".join(shown.output.split())
