@@ -6,7 +6,7 @@
 database made with `watcher import`). Printed, medians of --runs loads each:
   items     the items page with its facets by country, ministry and category, beside the same
             page with Datasette's own array facets (the baseline this replaces) and none at all
-  search    the canned search page by page, beside `watcher.query.search` called directly
+  search    the canned search page by page, beside `watcher.query.search.search` called directly
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.readme_block import recorded  # noqa: E402
-from watcher import query  # noqa: E402
-from watcher.browse import BrowseSettings, make_datasette  # noqa: E402
+from watcher.browse.app import BrowseSettings, make_datasette  # noqa: E402
+from watcher.query import search as query  # noqa: E402
 from watcher.store import ItemFilter, Store  # noqa: E402
 
 DEFAULT_DB = Path(tempfile.gettempdir()) / "thaigov-watcher-bench" / "query.db"
@@ -77,7 +77,7 @@ async def main(db: Path, runs: int) -> None:
             direct.append(time.perf_counter() - start)
         print(
             f"search {text!r} page {page}: {canned:.0f} ms canned;"
-            f" watcher.query.search {1000 * statistics.median(direct):.0f} ms"
+            f" watcher.query.search.search {1000 * statistics.median(direct):.0f} ms"
         )
     store.close()
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.readme_block import recorded  # noqa: E402
 from watcher.classify import Classifier, default_gazetteer_dir  # noqa: E402
-from watcher.corpus import parse_corpus_text  # noqa: E402
+from watcher.core.corpus import parse_corpus_text  # noqa: E402
 
 
 def read_items(corpus: Path, limit: int | None) -> list[tuple[str, str]]:

@@ -55,8 +55,8 @@ def run_one(
     import itertools
     import resource
 
-    from watcher.pipeline import Pipeline
-    from watcher.reader import read_items
+    from watcher.ingest.pipeline import Pipeline
+    from watcher.ingest.reader import read_items
     from watcher.store import ItemFilter, Store
 
     db_dir = Path(tempfile.mkdtemp())
@@ -84,7 +84,7 @@ def run_one(
         classifier = None
         detector = None
         if mode in ("neardup", "classified-neardup"):
-            from watcher.neardup import NearDuplicates
+            from watcher.ingest.neardup import NearDuplicates
 
             detector = NearDuplicates(0.85, 30)
         if mode in ("classified", "classified-neardup"):

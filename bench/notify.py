@@ -27,14 +27,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bench.readme_block import recorded
 from tests.botapi import TOKEN, FakeBotApi
-from watcher.config import Config, Environment, TelegramSettings
-from watcher.corpus import Item
-from watcher.notify.outbox import OutboxSender
-from watcher.notify.telegram import ChatPacer, TelegramChannel, load_names, make_bot
-from watcher.notify.telegram_render import TelegramRenderer
+from watcher.channels.outbox import OutboxSender
+from watcher.channels.telegram.render import TelegramRenderer
+from watcher.channels.telegram.send import ChatPacer, TelegramChannel, load_names, make_bot
+from watcher.channels.telegram.service import TelegramService
+from watcher.core.config import Config, Environment, TelegramSettings
+from watcher.core.corpus import Item
+from watcher.core.subscriptions import Subscription
 from watcher.store import Store
-from watcher.subscriptions import Subscription
-from watcher.telegram_service import TelegramService
 
 TZ = ZoneInfo("Asia/Bangkok")
 LABELS = {"countries": ["JP"], "primary": ["JP"], "blocs": [], "ministries": ["foreign"],

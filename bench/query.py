@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.readme_block import write_block  # noqa: E402
-from watcher import query  # noqa: E402
-from watcher.errors import StoreError  # noqa: E402
+from watcher.core.errors import StoreError  # noqa: E402
+from watcher.query import search as query  # noqa: E402
 from watcher.store import ItemFilter, Store  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from watcher.reader import read_items  # noqa: E402
+from watcher.ingest.reader import read_items  # noqa: E402
 from watcher.store.schema import _searchable, fold_for_index  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from watcher.classify.language import page_language
-from watcher.corpus import parse_corpus_text, rejection_reason
+from watcher.core.corpus import parse_corpus_text, rejection_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "thaigov-v2-corpus.jsonl.xz"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from mine_near_duplicate_pairs import corpus_items
 
-from watcher.corpus import Item
-from watcher.neardup import (
+from watcher.core.corpus import Item
+from watcher.ingest.neardup import (
     MIN_SHINGLES,
     NearDuplicates,
     comparable_text,
@@ -32,7 +32,7 @@ from watcher.neardup import (
     jaccard,
     shingle_set,
 )
-from watcher.pipeline import Pipeline
+from watcher.ingest.pipeline import Pipeline
 from watcher.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

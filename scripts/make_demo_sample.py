@@ -18,7 +18,7 @@ import lzma
 import sys
 from pathlib import Path
 
-from watcher.corpus import parse_corpus_text, rejection_reason
+from watcher.core.corpus import parse_corpus_text, rejection_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"

@@ -34,7 +34,7 @@ from pathlib import Path
 from watcher.classify import default_gazetteer_dir, load_gazetteer
 from watcher.classify.matcher import Matcher
 from watcher.classify.textnorm import fold_case, normalize
-from watcher.corpus import parse_corpus_text
+from watcher.core.corpus import parse_corpus_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = (

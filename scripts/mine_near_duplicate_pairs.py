@@ -32,7 +32,7 @@ from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
 
-from watcher.corpus import Item, normalize_text, parse_corpus_text, rejection_reason
+from watcher.core.corpus import Item, normalize_text, parse_corpus_text, rejection_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = [

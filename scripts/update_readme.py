@@ -1,11 +1,11 @@
-"""Regenerate the README's configuration reference from watcher/config.py's declarations."""
+"""Regenerate the README's configuration reference from watcher/core/config.py's declarations."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from watcher.config import reference_markdown
+from watcher.core.config import reference_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"(<!-- config-reference:start -->\n).*?(<!-- config-reference:end -->)", re.S)

@@ -45,7 +45,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from watcher.config import FetchSettings
+from watcher.core.config import FetchSettings
 from watcher.demo.server import SiteServer
 
 __all__ = [

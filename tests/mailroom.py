@@ -11,10 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.smtp import SmtpServer
-from watcher.config import Environment
-from watcher.corpus import Item
+from watcher.core.config import Environment
+from watcher.core.corpus import Item
+from watcher.core.subscriptions import Subscriber, Subscription
 from watcher.store import Store, StoredItem
-from watcher.subscriptions import Subscriber, Subscription
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 DAY = dt.date(2026, 11, 19)

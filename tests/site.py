@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.hostile import HostileServer
-from watcher.corpus import Item
+from watcher.core.corpus import Item
 from watcher.demo.server import DEFAULT_ROBOTS, SiteRequest, SiteServer
 
 __all__ = ["GrowingSite", "LocalSite", "SiteRequest", "local_site"]

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from tests.botapi import TOKEN, FakeBotApi
-from watcher.corpus import Item
-from watcher.notify.telegram import ChatPacer, TelegramChannel, make_bot
-from watcher.notify.telegram_render import TelegramRenderer
+from watcher.channels.telegram.render import TelegramRenderer
+from watcher.channels.telegram.send import ChatPacer, TelegramChannel, make_bot
+from watcher.core.corpus import Item
+from watcher.core.subscriptions import Subscription
 from watcher.store import Store
-from watcher.subscriptions import Subscription
 
 NAMES = {
     ("country", "JP"): ("ญี่ปุ่น", "Japan"),

@@ -15,15 +15,15 @@ from tests.site import LocalSite, local_site
 from tests.telegram_kit import FakeGazetteer, store_item
 from tests.test_sources import FAST, news_item, sequence_config
 from tests.webhook import WebhookReceiver, webhook
-from watcher.config import Config, Environment, NotifySettings, WatcherSettings
-from watcher.daemon import channel_hooks
-from watcher.errors import PermanentDeliveryError, TransientDeliveryError
-from watcher.notify.apprise_channel import AppriseChannel, notify_error
-from watcher.notify.jobs import ChannelJobs
-from watcher.notify.telegram_render import TelegramRenderer
-from watcher.scheduler import run_daemon
+from watcher.channels.apprise import AppriseChannel, notify_error
+from watcher.channels.jobs import ChannelJobs
+from watcher.channels.telegram.render import TelegramRenderer
+from watcher.core.config import Config, Environment, NotifySettings, WatcherSettings
+from watcher.core.errors import PermanentDeliveryError, TransientDeliveryError
+from watcher.core.subscriptions import Subscription
+from watcher.daemon.assemble import channel_hooks
+from watcher.daemon.scheduler import run_daemon
 from watcher.store import Store
-from watcher.subscriptions import Subscription
 
 __all__ = ["local_site", "webhook"]
 

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
-from watcher.backfill import run_backfill
 from watcher.cli import cli
-from watcher.config import Config
-from watcher.poller import open_poller
+from watcher.core.config import Config
+from watcher.sources.backfill import run_backfill
+from watcher.sources.cycle import open_poller
 from watcher.store import ItemFilter, Store
 
 __all__ = ["local_site"]

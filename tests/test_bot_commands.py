@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from tests.telegram_kit import FakeGazetteer, store_item, subscribe
-from watcher.bot import MAX_INPUT, BotCommands
-from watcher.config import TelegramSettings
-from watcher.notify.telegram_render import TelegramRenderer
+from watcher.channels.telegram.commands import MAX_INPUT, BotCommands
+from watcher.channels.telegram.render import TelegramRenderer
+from watcher.core.config import TelegramSettings
 from watcher.store import Store
 
 

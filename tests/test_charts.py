@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.conftest import ROOT
-from watcher import chart_font
 from watcher.cli import cli
-from watcher.corpus import Item
+from watcher.core.corpus import Item
+from watcher.query import chart_font
 from watcher.store import Store
 
 matplotlib = pytest.importorskip("matplotlib")

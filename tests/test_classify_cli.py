@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from watcher.classify import Classifier, default_gazetteer_dir, load_gazetteer
 from watcher.cli.classify import classify_command, eval_command
-from watcher.errors import ConfigError
+from watcher.core.errors import ConfigError
 
 HEADER = "รัฐบาลไทย-ข่าวทำเนียบรัฐบาล-"
 GAZETTEERS = Path(__file__).resolve().parents[1] / "config" / "gazetteers"

@@ -17,13 +17,13 @@ import pytest
 from click.testing import Result
 
 from tests.telegram_kit import FakeGazetteer
-from watcher.bot import BotCommands
+from watcher.channels.telegram.commands import BotCommands
+from watcher.channels.telegram.render import TelegramRenderer
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.config import TelegramSettings
-from watcher.notify.telegram_render import TelegramRenderer
+from watcher.core.config import TelegramSettings
+from watcher.core.subscriptions import Subscription
 from watcher.store import ItemFilter, Store
 from watcher.store.schema import MIGRATIONS
-from watcher.subscriptions import Subscription
 
 CABINET_TITLE = "สรุปข่าวการประชุมคณะรัฐมนตรี 2 มกราคม 2567"
 CABINET_BODY = [
@@ -83,7 +83,7 @@ def test_lead_only_subscription_matches_the_lead_ministry_only() -> None:
 
 
 def _stored(store: Store, classifier: Classifier, title: str, body: list[str], at: dt.datetime):
-    from watcher.corpus import Item
+    from watcher.core.corpus import Item
 
     item = Item(title=title, body="\n".join(body), url=f"https://example.test/{len(title)}")
     labels = classifier.classify(item.title, item.body).to_json()

@@ -14,7 +14,7 @@ import feedparser
 import pytest
 from click.testing import Result
 
-from watcher.corpus import Item
+from watcher.core.corpus import Item
 from watcher.store import Store
 
 RunCli = Callable[..., Result]
@@ -150,7 +150,7 @@ def test_reindex(run_cli: RunCli, filled_db: Path) -> None:
 def test_browse_without_datasette_says_how_to_install(
     run_cli: RunCli, filled_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("watcher.browse.datasette_installed", lambda: False)
+    monkeypatch.setattr("watcher.browse.app.datasette_installed", lambda: False)
     result = run_cli("browse")
     assert result.exit_code == 1
     assert result.output == (

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from watcher.cli import cli
-from watcher.corpus import Item
+from watcher.core.corpus import Item
 from watcher.store import Store
 
 pytest.importorskip("datasette")
@@ -252,7 +252,7 @@ def test_canned_search_on_a_database_needing_an_upgrade_is_one_line(tmp_path: Pa
     import asyncio
     import sqlite3
 
-    from watcher.browse import BrowseSettings, make_datasette
+    from watcher.browse.app import BrowseSettings, make_datasette
     from watcher.store.schema import MIGRATIONS
 
     db_path = tmp_path / "old.db"

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.conftest import ROOT
-from watcher.bot import BotCommands
+from watcher.channels.telegram.commands import BotCommands
+from watcher.channels.telegram.render import TelegramRenderer
 from watcher.cli import cli
-from watcher.codes import default_gazetteer
-from watcher.config import TelegramSettings
-from watcher.notify.telegram_render import TelegramRenderer
+from watcher.core.config import TelegramSettings
+from watcher.query.codes import default_gazetteer
 from watcher.store import Store
 
 Run = Callable[..., Result]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from watcher.config import load_config, load_environment, parse_config
-from watcher.errors import ConfigError
+from watcher.core.config import load_config, load_environment, parse_config
+from watcher.core.errors import ConfigError
 
 GOOD_SOURCE = {"name": "news", "kind": "sequence", "url": "http://x/{id}"}
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import CORPUS, SEEDS, needs_corpus, needs_seeds
-from watcher.corpus import (
+from watcher.core.corpus import (
     Item,
     content_hash,
     format_corpus_text,
@@ -17,7 +17,7 @@ from watcher.corpus import (
     parse_corpus_text,
     rejection_reason,
 )
-from watcher.thaidate import find_thai_date, format_thai_date, parse_thai_date
+from watcher.core.thaidate import find_thai_date, format_thai_date, parse_thai_date
 
 BODY = ["นายกรัฐมนตรีหารือกับเอกอัครราชทูตญี่ปุ่น ณ ทำเนียบรัฐบาล", "ทั้งสองฝ่ายเห็นพ้องกระชับความร่วมมือ"]
 

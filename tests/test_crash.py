@@ -28,9 +28,9 @@ import pytest
 from tests.botapi import TOKEN, FakeBotApi
 from tests.conftest import ROOT
 from tests.site import LocalSite
-from watcher.corpus import Item
+from watcher.core.corpus import Item
+from watcher.core.subscriptions import Subscription
 from watcher.store import ItemFilter, Store
-from watcher.subscriptions import Subscription
 
 ITEMS = 300
 KILLS = 20

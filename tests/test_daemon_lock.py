@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from watcher.daemon_lock import daemon_lock
-from watcher.errors import AlreadyRunning
+from watcher.core.errors import AlreadyRunning
+from watcher.daemon.lock import daemon_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +81,7 @@ def test_the_lock_in_process(tmp_path: Path) -> None:
 def test_a_held_lock_refuses_another_holder(tmp_path: Path) -> None:
     db = tmp_path / "y.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from watcher.daemon_lock import daemon_lock\n"
+        [sys.executable, "-c", "import sys, time; from watcher.daemon.lock import daemon_lock\n"
          f"with daemon_lock({str(db)!r}):\n    print('held', flush=True); time.sleep(60)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip

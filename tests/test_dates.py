@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from watcher.thaidate import parse_user_date
+from watcher.core.thaidate import parse_user_date
 
 Run = Callable[..., Result]
 

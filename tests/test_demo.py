@@ -11,7 +11,7 @@ from collections.abc import Callable
 from click.testing import Result
 from rich.console import Console
 
-from watcher.corpus import parse_corpus_text
+from watcher.core.corpus import parse_corpus_text
 from watcher.demo.run import DemoOptions, demo_ids, load_sample, run_demo, sample_path
 
 

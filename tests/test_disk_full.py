@@ -22,12 +22,12 @@ from click.testing import CliRunner, Result
 from tests.botapi import FakeBotApi
 from tests.test_cli_items import corpus_line, write_jsonl
 from tests.test_crash import crash_item
-from watcher import pipeline
 from watcher.cli import cli
-from watcher.config import load_environment
-from watcher.errors import ConfigError
-from watcher.pipeline import ImportInterrupted, Pipeline
-from watcher.reader import ReadRecord
+from watcher.core.config import load_environment
+from watcher.core.errors import ConfigError
+from watcher.ingest import pipeline
+from watcher.ingest.pipeline import ImportInterrupted, Pipeline
+from watcher.ingest.reader import ReadRecord
 from watcher.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,10 +15,10 @@ import pytest
 
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber, environment
 from tests.smtp import SmtpServer, free_port, serve_smtp
-from watcher.config import Config, EmailSettings, Environment
-from watcher.errors import ChannelError, ConfigError, DeliveryError
-from watcher.notify.email import EmailChannel
-from watcher.notify.outbox import DrainReport, OutboxSender
+from watcher.channels.email.send import EmailChannel
+from watcher.channels.outbox import DrainReport, OutboxSender
+from watcher.core.config import Config, EmailSettings, Environment
+from watcher.core.errors import ChannelError, ConfigError, DeliveryError
 from watcher.store import Store
 
 MORNING = dt.datetime(2026, 11, 20, 7, 0, tzinfo=BANGKOK)

@@ -16,14 +16,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber, environment
 from tests.smtp import SmtpServer, serve_smtp
-from watcher.config import Config, EmailSettings, parse_config
-from watcher.digest import queue_daily_digests
-from watcher.errors import ConfigError
-from watcher.notify.email_jobs import (
+from watcher.channels.digest import queue_daily_digests
+from watcher.channels.email.jobs import (
     EmailJobs,
     add_email_jobs,
     digest_clock_time,
 )
+from watcher.core.config import Config, EmailSettings, parse_config
+from watcher.core.errors import ConfigError
 from watcher.store import Store
 
 NEXT_MORNING = dt.datetime(2026, 11, 20, 7, 0, tzinfo=BANGKOK)

@@ -11,9 +11,9 @@ from email.parser import BytesParser
 import pytest
 
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber
-from watcher.digest import build_digest
-from watcher.errors import ConfigError
-from watcher.notify.email_render import EmailRenderer, build_message, header_text
+from watcher.channels.digest import build_digest
+from watcher.channels.email.render import EmailRenderer, build_message, header_text
+from watcher.core.errors import ConfigError
 from watcher.store import Store
 
 SUBJECT = "ข่าวรัฐบาล {date}: {count} ข่าว"

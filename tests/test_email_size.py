@@ -13,10 +13,10 @@ import pytest
 
 from tests.mailroom import BANGKOK, DAY, add_item, add_subscriber, environment
 from tests.smtp import SmtpServer, serve_smtp, smtp_server
-from watcher.config import Config, EmailSettings
-from watcher.digest import build_digest
-from watcher.notify.email import EmailChannel
-from watcher.notify.outbox import DrainReport, OutboxSender
+from watcher.channels.digest import build_digest
+from watcher.channels.email.send import EmailChannel
+from watcher.channels.outbox import DrainReport, OutboxSender
+from watcher.core.config import Config, EmailSettings
 from watcher.store import Store
 
 __all__ = ["smtp_server"]

@@ -18,9 +18,9 @@ import pytest
 from tests.hostile import FAULT_FETCH, FAULTS
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
-from watcher.config import Config, SourceConfig, source_from_table
-from watcher.errors import StoreError
-from watcher.poller import open_poller
+from watcher.core.config import Config, SourceConfig, source_from_table
+from watcher.core.errors import StoreError
+from watcher.sources.cycle import open_poller
 from watcher.store import Store
 
 __all__ = ["local_site"]

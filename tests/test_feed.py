@@ -11,9 +11,9 @@ import feedparser
 import pytest
 from click.testing import Result
 
-from watcher.corpus import Item
-from watcher.neardup import NearDuplicates
-from watcher.pipeline import Pipeline
+from watcher.core.corpus import Item
+from watcher.ingest.neardup import NearDuplicates
+from watcher.ingest.pipeline import Pipeline
 from watcher.store import Store
 
 RunCli = Callable[..., Result]

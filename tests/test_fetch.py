@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from watcher.addresses import forbidden_reason
-from watcher.config import FetchSettings
-from watcher.errors import FetchError
-from watcher.fetch import Fetcher, FetchScope, decode_html
-from watcher.pacing import HostPacer
+from watcher.core.config import FetchSettings
+from watcher.core.errors import FetchError
+from watcher.fetch.addresses import forbidden_reason
+from watcher.fetch.client import Fetcher, FetchScope, decode_html
+from watcher.fetch.pacing import HostPacer
 
 NOW = dt.datetime(2026, 11, 19, 3, 0, tzinfo=dt.UTC)
 URL = "https://site.test/news/contents/details/5"

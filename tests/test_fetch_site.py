@@ -12,11 +12,11 @@ import pytest
 
 from tests.hostile import compressed_zeros
 from tests.site import LocalSite, local_site
-from watcher.config import FetchSettings, SelectorSettings
-from watcher.corpus import Item
+from watcher.core.config import FetchSettings, SelectorSettings
+from watcher.core.corpus import Item
+from watcher.core.errors import FetchError, ParseError
 from watcher.demo.site import render_item_page
-from watcher.errors import FetchError, ParseError
-from watcher.fetch import Fetcher, FetchScope, Page, make_client
+from watcher.fetch.client import Fetcher, FetchScope, Page, make_client
 from watcher.sources.thaigov_page import parse_item_page
 
 __all__ = ["FAST", "fetch_pages", "local_site"]

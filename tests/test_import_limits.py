@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.test_cli_items import corpus_line, two_items, write_jsonl
-from watcher import reader
 from watcher.cli import cli
-from watcher.corpus import parse_corpus_text
-from watcher.reader import read_items
+from watcher.core.corpus import parse_corpus_text
+from watcher.ingest import reader
+from watcher.ingest.reader import read_items
 
 Run = Callable[..., Result]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from watcher.corpus import Item
-from watcher.neardup import NearDuplicates
-from watcher.pipeline import Pipeline
+from watcher.core.corpus import Item
+from watcher.core.subscriptions import Subscription
+from watcher.ingest.neardup import NearDuplicates
+from watcher.ingest.pipeline import Pipeline
 from watcher.store import ItemFilter, Store
-from watcher.subscriptions import Subscription
 
 PARAGRAPHS = [
     f"ย่อหน้าที่ {n} นายกรัฐมนตรีหารือความร่วมมือด้านการค้าและการลงทุนกับญี่ปุ่น"

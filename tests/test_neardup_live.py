@@ -29,12 +29,12 @@ from tests.test_crash import Watcher, write_config
 from tests.test_neardup import story
 from tests.test_sources import news_item
 from tests.test_telegram_run import run_config
+from watcher.channels.telegram.service import telegram_hooks
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.config import Environment
-from watcher.scheduler import run_daemon
+from watcher.core.config import Environment
+from watcher.core.subscriptions import Subscription
+from watcher.daemon.scheduler import run_daemon
 from watcher.store import Store
-from watcher.subscriptions import Subscription
-from watcher.telegram_service import telegram_hooks
 
 __all__ = ["bot_api", "local_site"]
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from watcher.cli import cli
-from watcher.corpus import Item
-from watcher.logs import configure_logging
+from watcher.core.corpus import Item
+from watcher.core.logs import configure_logging
 from watcher.store import Store
 
 TOKEN = "123456:AAHsecret-token-value"

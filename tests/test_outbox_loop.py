@@ -19,15 +19,15 @@ from tests.botapi import TOKEN, FakeBotApi
 from tests.site import LocalSite, local_site
 from tests.test_sources import news_item
 from tests.test_telegram_run import run_config
-from watcher.config import Environment
-from watcher.corpus import Item
-from watcher.digest import Digest
-from watcher.notify.outbox import OutboxSender
-from watcher.poller import CycleReport
-from watcher.scheduler import run_daemon
+from watcher.channels.digest import Digest
+from watcher.channels.outbox import OutboxSender
+from watcher.channels.telegram.service import telegram_hooks
+from watcher.core.config import Environment
+from watcher.core.corpus import Item
+from watcher.core.subscriptions import Subscription
+from watcher.daemon.scheduler import run_daemon
+from watcher.sources.cycle import CycleReport
 from watcher.store import OutboxRow, Store, StoredItem
-from watcher.subscriptions import Subscription
-from watcher.telegram_service import telegram_hooks
 
 __all__ = ["local_site"]
 

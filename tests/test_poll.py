@@ -15,11 +15,11 @@ from tests.hostile import FAULT_FETCH, FAULTS
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.config import Config, parse_config
-from watcher.pipeline import Pipeline
-from watcher.poller import STOPPED, open_poller
+from watcher.core.config import Config, parse_config
+from watcher.core.subscriptions import Subscription
+from watcher.ingest.pipeline import Pipeline
+from watcher.sources.cycle import STOPPED, open_poller
 from watcher.store import ItemFilter, Store
-from watcher.subscriptions import Subscription
 
 __all__ = ["local_site"]
 

@@ -18,9 +18,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tests.site import LocalSite, local_site
 from tests.test_poll import write_config
 from tests.test_sources import FAST, news_item, sequence_config
-from watcher.config import Config
-from watcher.poller import CycleReport, open_poller
-from watcher.scheduler import Daemon, run_daemon
+from watcher.core.config import Config
+from watcher.daemon.scheduler import Daemon, run_daemon
+from watcher.sources.cycle import CycleReport, open_poller
 from watcher.store import ItemFilter, Store
 
 __all__ = ["local_site"]

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.test_crash import WORDS, crash_item
-from watcher import pipeline
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.corpus import Item
-from watcher.neardup import NearDuplicates
-from watcher.pipeline import Pipeline
-from watcher.reader import ReadRecord
+from watcher.core.corpus import Item
+from watcher.ingest import pipeline
+from watcher.ingest.neardup import NearDuplicates
+from watcher.ingest.pipeline import Pipeline
+from watcher.ingest.reader import ReadRecord
 from watcher.store import Store
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from watcher.read_ahead import read_ahead
+from watcher.ingest.read_ahead import read_ahead
 
 
 def _threads() -> set[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, corpus_text
-from watcher.corpus import parse_corpus_text
+from watcher.core.corpus import parse_corpus_text
 from watcher.store import Store
 
 

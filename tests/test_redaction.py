@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.botapi import FakeBotApi
-from watcher.logs import RedactSecrets, add_secrets, configure_logging, redact
+from watcher.core.logs import RedactSecrets, add_secrets, configure_logging, redact
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_TOKEN = "987654:AAF-refused-secret-token-value"

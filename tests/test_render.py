@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watcher.notify.render import cut_at_boundary, excerpt, flag, is_cluster_boundary
+from watcher.channels.render import cut_at_boundary, excerpt, flag, is_cluster_boundary
 
 
 def test_flag() -> None:

@@ -18,7 +18,7 @@ from tests.site import LocalSite, local_site
 from tests.test_poll import write_config
 from tests.test_sources import news_item
 from watcher.cli import cli
-from watcher.poller import CycleReport
+from watcher.sources.cycle import CycleReport
 
 __all__ = ["local_site"]
 

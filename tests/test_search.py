@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from watcher import query
-from watcher.corpus import Item
-from watcher.errors import InputError
+from watcher.core.corpus import Item
+from watcher.core.errors import InputError
+from watcher.query import search as query
 from watcher.store import ItemFilter, Store, TextQuery
 from watcher.store.schema import MIGRATIONS
 

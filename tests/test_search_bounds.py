@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from click.testing import Result
 
-from watcher.errors import InputError
-from watcher.query import MAX_QUERY_CHARS, MAX_TERMS, parse_search
+from watcher.core.errors import InputError
+from watcher.query.search import MAX_QUERY_CHARS, MAX_TERMS, parse_search
 
 RunCli = Callable[..., Result]
 

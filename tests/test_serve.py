@@ -24,9 +24,9 @@ import httpx
 import pytest
 from click.testing import Result
 
-from watcher.corpus import Item
-from watcher.errors import StoreError
-from watcher.feed_server import MAX_LIMIT
+from watcher.channels.atom.serve import MAX_LIMIT
+from watcher.core.corpus import Item
+from watcher.core.errors import StoreError
 from watcher.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from tests.site import LocalSite, local_site
-from watcher.config import Config, FetchSettings, SourceConfig, source_from_table
-from watcher.corpus import Item
-from watcher.poller import CycleReport, ItemReport, open_poller
+from watcher.core.config import Config, FetchSettings, SourceConfig, source_from_table
+from watcher.core.corpus import Item
 from watcher.sources import REGISTRY
+from watcher.sources.cycle import CycleReport, ItemReport, open_poller
 from watcher.sources.sequence import RECHECK_LIMIT
 from watcher.store import ItemFilter, Store
 

@@ -10,9 +10,9 @@ import pytest
 from tests.hostile import nested_page, tag_flood_page, with_bad_links
 from tests.site import LocalSite, local_site
 from tests.test_sources import cycles, listing_config, news_item
-from watcher.config import SelectorSettings
+from watcher.core.config import SelectorSettings
+from watcher.core.errors import ParseError
 from watcher.demo.site import ITEM_PATH, LISTING_PATH, render_item_page, render_listing
-from watcher.errors import ParseError
 from watcher.sources.pages import check_page_shape, parse_page
 from watcher.store import Store
 

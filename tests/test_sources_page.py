@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from watcher.config import SelectorSettings
-from watcher.corpus import Item, format_corpus_text, parse_corpus_text
+from watcher.core.config import SelectorSettings
+from watcher.core.corpus import Item, format_corpus_text, parse_corpus_text
+from watcher.core.errors import ParseError
 from watcher.demo.run import load_sample
 from watcher.demo.site import CATEGORY_CLASSES, render_empty_page, render_item_page
-from watcher.errors import ParseError
 from watcher.sources.thaigov_page import parse_item_page
 
 URL = "https://www.thaigov.go.th/news/contents/details/77001"

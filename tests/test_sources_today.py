@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 from tests.site import GrowingSite, LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item
+from watcher.channels.telegram.service import HealthWatch
 from watcher.cli import cli
-from watcher.config import Config, SourceConfig, TelegramSettings, source_from_table
-from watcher.fetch import Fetcher
-from watcher.poller import open_poller
+from watcher.core.config import Config, SourceConfig, TelegramSettings, source_from_table
+from watcher.fetch.client import Fetcher
 from watcher.sources import SourceContext, make_source
+from watcher.sources.cycle import open_poller
 from watcher.store import ItemFilter, SourceSkip, Store
-from watcher.telegram_service import HealthWatch
 
 __all__ = ["local_site"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from watcher.corpus import Item
+from watcher.core.corpus import Item
 from watcher.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,13 +84,13 @@ def test_listing_and_searching_load_neither_sqlite_utils_nor_the_config(small_db
     (~50 ms) is loaded at a command's first write, the config's tables (~25 ms) when asked."""
     commands = [["seen", "list", "--country", "JP", "--limit", "20"], ["search", "ญี่ปุ่น"]]
     loaded = loaded_modules(commands, small_db)
-    assert "watcher.store" in loaded and "watcher.environment" in loaded
-    assert not {"sqlite_utils", "watcher.config"} & loaded
+    assert "watcher.store" in loaded and "watcher.core.environment" in loaded
+    assert not {"sqlite_utils", "watcher.core.config"} & loaded
     wrote = loaded_modules([["reclassify"]], small_db)
     assert "sqlite_utils" in wrote  # a command that writes still writes through it
 
 
 def test_a_listing_or_a_search_does_not_load_logging(small_db: Path) -> None:
-    """Their one error line is redacted by watcher.redaction alone (logging: ~5 ms a start)."""
+    """Their one error line is redacted by watcher.core.redaction alone (logging: ~5 ms a start)."""
     commands = [["seen", "list", "--country", "JP", "--limit", "20"], ["search", "ญี่ปุ่น"]]
     assert "logging" not in loaded_modules(commands, small_db)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from watcher.corpus import Item
-from watcher.errors import InputError
-from watcher.stats import NONE_KEY, count_items
+from watcher.core.corpus import Item
+from watcher.core.errors import InputError
+from watcher.query.stats import NONE_KEY, count_items
 from watcher.store import ItemFilter, Store
 
 URL = "https://www.thaigov.go.th/news/contents/details/{}"
@@ -91,7 +91,7 @@ def test_unknown_dimension_is_refused(store: Store) -> None:
 @pytest.mark.parametrize("by", ["country", "month"])
 def test_plot_writes_a_chart(filled: Store, tmp_path: Path, by: str) -> None:
     pytest.importorskip("matplotlib")
-    from watcher.plot import plot_counts
+    from watcher.query.plot import plot_counts
 
     path = tmp_path / "charts" / f"{by}.png"
     plot_counts(count_items(filled, by, ItemFilter()), path, f"items by {by}")
@@ -99,7 +99,7 @@ def test_plot_writes_a_chart(filled: Store, tmp_path: Path, by: str) -> None:
 
 
 def test_plot_refuses_an_unknown_file_type(filled: Store, tmp_path: Path) -> None:
-    from watcher.plot import plot_counts
+    from watcher.query.plot import plot_counts
 
     with pytest.raises(InputError, match=r"\.png, \.svg, \.pdf"):
         plot_counts(count_items(filled, "country", ItemFilter()), tmp_path / "c.txt", "t")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from watcher.corpus import Item
-from watcher.errors import StoreError
+from watcher.core.corpus import Item
+from watcher.core.errors import StoreError
+from watcher.core.subscriptions import Subscription
 from watcher.store import ItemFilter, Store
 from watcher.store.schema import MIGRATIONS
-from watcher.subscriptions import Subscription
 
 URL = "https://www.thaigov.go.th/news/contents/details/{}"
 JP_LABELS = {

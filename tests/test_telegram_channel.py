@@ -13,9 +13,9 @@ import pytest
 
 from tests.botapi import TOKEN, FakeBotApi
 from tests.telegram_kit import bot_api, fast_channel, store_item, subscribe
-from watcher.logs import RedactSecrets
-from watcher.notify.outbox import DrainReport, OutboxSender
-from watcher.notify.telegram import ChatPacer
+from watcher.channels.outbox import DrainReport, OutboxSender
+from watcher.channels.telegram.send import ChatPacer
+from watcher.core.logs import RedactSecrets
 from watcher.store import Store
 
 __all__ = ["bot_api"]

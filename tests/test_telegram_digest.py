@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from tests.botapi import FakeBotApi, html_problem, utf16_length, visible_text
 from tests.telegram_kit import FakeGazetteer, bot_api, fast_channel, store_item
-from watcher.digest import build_digest
-from watcher.notify.outbox import DrainReport, OutboxSender
-from watcher.notify.telegram_render import MESSAGE_LIMIT, TelegramRenderer
+from watcher.channels.digest import build_digest
+from watcher.channels.outbox import DrainReport, OutboxSender
+from watcher.channels.telegram.render import MESSAGE_LIMIT, TelegramRenderer
+from watcher.core.subscriptions import Subscription
 from watcher.store import Store
-from watcher.subscriptions import Subscription
 
 __all__ = ["bot_api"]
 

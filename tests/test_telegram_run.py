@@ -15,12 +15,12 @@ from tests.botapi import TOKEN, FakeBotApi
 from tests.site import LocalSite, local_site
 from tests.telegram_kit import FakeGazetteer, bot_api
 from tests.test_sources import FAST, news_item, sequence_config
+from watcher.channels.digest import queue_due_digests
+from watcher.channels.telegram.service import HealthWatch, TelegramService, telegram_hooks
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.config import Config, Environment, TelegramSettings, WatcherSettings
-from watcher.digest import queue_due_digests
-from watcher.scheduler import run_daemon
+from watcher.core.config import Config, Environment, TelegramSettings, WatcherSettings
+from watcher.daemon.scheduler import run_daemon
 from watcher.store import SourceState, Store
-from watcher.telegram_service import HealthWatch, TelegramService, telegram_hooks
 
 __all__ = ["bot_api", "local_site"]
 

@@ -19,13 +19,13 @@ import pytest
 
 from tests.botapi import visible_text
 from tests.telegram_kit import FakeGazetteer, store_item
-from watcher.atom import summary
-from watcher.digest import build_digest
-from watcher.notify.email_render import EmailRenderer
-from watcher.notify.render import excerpt
-from watcher.notify.telegram_render import TelegramRenderer, default_templates_dir
+from watcher.channels.atom.feed import summary
+from watcher.channels.digest import build_digest
+from watcher.channels.email.render import EmailRenderer
+from watcher.channels.render import excerpt
+from watcher.channels.telegram.render import TelegramRenderer, default_templates_dir
+from watcher.core.subscriptions import Subscriber, Subscription
 from watcher.store import ItemFilter, SourceState, Store
-from watcher.subscriptions import Subscriber, Subscription
 
 TZ = ZoneInfo("Asia/Bangkok")
 DAY = dt.date(2026, 11, 19)
@@ -136,8 +136,8 @@ def test_feed_summary_shows_the_opening_labels_and_why(store: Store, now: dt.dat
 
 
 def test_run_start_summary(store: Store) -> None:
-    from watcher.config import Config, Environment, SourceConfig
-    from watcher.run_summary import render_start_summary
+    from watcher.core.config import Config, Environment, SourceConfig
+    from watcher.daemon.run_summary import render_start_summary
 
     store.add_subscriber("email", "desk@example.org", mode="daily", at=dt.datetime.now(dt.UTC))
     news = SourceConfig(

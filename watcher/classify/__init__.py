@@ -1,6 +1,6 @@
 """Label an item with partner countries, blocs and Thai ministries, each with its evidence.
 
-Floor 1: imports nothing from watcher but watcher.errors.
+Floor 1: imports nothing from watcher but watcher.core.errors.
 """
 
 from typing import TYPE_CHECKING, Any

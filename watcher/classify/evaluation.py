@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from watcher.errors import InputError
+from watcher.core.errors import InputError
 
 from .classifier import Classifier
 from .labels import Labels

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from watcher.errors import ConfigError
+from watcher.core.errors import ConfigError
 
 from .textnorm import normalize_alias
 

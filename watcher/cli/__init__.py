@@ -16,8 +16,8 @@ from watcher import __version__
 from watcher.cli.context import AppContext
 from watcher.cli.lazy import LazyCommands
 from watcher.cli.pipes import closed_pipe_ends_quietly
-from watcher.errors import WatcherError
-from watcher.redaction import redact
+from watcher.core.errors import WatcherError
+from watcher.core.redaction import redact
 
 __all__ = ["NEEDS_EXISTING_DB", "cli", "main"]
 

@@ -9,8 +9,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from watcher.corpus import parse_corpus_text
-from watcher.errors import WatcherError
+from watcher.core.corpus import parse_corpus_text
+from watcher.core.errors import WatcherError
 
 if TYPE_CHECKING:  # imported when a command runs, so the rest of the CLI starts fast
     from watcher.classify import Classifier

@@ -17,7 +17,7 @@ def codes_command(words: tuple[str, ...], output_format: str) -> None:
     """List the codes --country, --bloc, --ministry and /subscribe take, with Thai and English
     names; QUERY keeps those whose code or any name contains it (`watcher codes countries ญี่`).
     """
-    from watcher.codes import LISTS, code_rows, default_gazetteer
+    from watcher.query.codes import LISTS, code_rows, default_gazetteer
 
     gazetteer = default_gazetteer()
     kinds: tuple[str, ...] = tuple(LISTS.values())

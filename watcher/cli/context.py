@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from watcher.environment import Environment, load_environment
-from watcher.errors import StoreError
+from watcher.core.environment import Environment, load_environment
+from watcher.core.errors import StoreError
 
 if TYPE_CHECKING:
     from watcher.classify import Classifier
-    from watcher.config import Config
+    from watcher.core.config import Config
     from watcher.store import Store
 
 __all__ = ["AppContext", "missing_database_message", "pass_app"]
@@ -46,7 +46,7 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from watcher.config import load_config
+            from watcher.core.config import load_config
 
             self._config = load_config(self.env.config_path)
         return self._config
@@ -78,13 +78,13 @@ class AppContext:
 
     def __post_init__(self) -> None:
         """The environment's secrets are masked in every log line and error printed."""
-        from watcher.redaction import add_secrets
+        from watcher.core.redaction import add_secrets
 
         add_secrets((self.env.telegram_token, self.env.smtp_password))
 
     def setup_logging(self, level: str | None = None) -> None:
         """Logging as configured, with this environment's secrets redacted from every line."""
-        from watcher.logs import configure_logging
+        from watcher.core.logs import configure_logging
 
         settings = self.config.watcher
         secrets = (self.env.telegram_token, self.env.smtp_password)

@@ -9,10 +9,10 @@ import click
 
 from watcher.cli.context import AppContext, missing_database_message, pass_app
 from watcher.cli.options import filter_from_options, filter_options
-from watcher.errors import StoreError
+from watcher.core.errors import StoreError
 
 if TYPE_CHECKING:
-    from watcher.notify.telegram_render import Names
+    from watcher.channels.telegram.render import Names
 
 __all__ = ["feed_command", "serve_command"]
 
@@ -22,7 +22,7 @@ FEED_LIMIT = 50  # entries a feed holds unless --limit says otherwise
 def _code_names() -> Names:
     """The gazetteer's names of codes (categories' labels): the one the filters' code check
     loaded, without the classifier."""
-    from watcher.codes import default_gazetteer
+    from watcher.query.codes import default_gazetteer
 
     return default_gazetteer()
 
@@ -38,8 +38,8 @@ def feed_command(app: AppContext, output: Path | None, **options: object) -> Non
     Takes the filters of `seen list`; labels are the entries' categories and the evidence is in
     their summaries. Entry ids are stable, so a reader shows each item once.
     """
-    from watcher import query
-    from watcher.atom import atom_feed
+    from watcher.channels.atom.feed import atom_feed
+    from watcher.query import search as query
 
     where = filter_from_options(options, default_limit=FEED_LIMIT)
     items = list(query.items(app.store, where))
@@ -67,9 +67,9 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     newest 50 items by default, `limit` at most 1000 (more is capped, and the answer says so).
     ETag and If-None-Match let feed readers poll cheaply. The database is opened read-only.
     """
+    from watcher.channels.atom.serve import FeedServer, serve_until_stopped
     from watcher.cli.options import FILTER_PARAMETERS, filter_from_query
-    from watcher.errors import ConfigError
-    from watcher.feed_server import FeedServer, serve_until_stopped
+    from watcher.core.errors import ConfigError
     from watcher.store import Store
 
     if not app.db_path.is_file():

@@ -17,7 +17,7 @@ from watcher.cli.options import (
     variants_option,
 )
 from watcher.cli.output import describe_item, print_count_footer, print_items
-from watcher.errors import StoreError
+from watcher.core.errors import StoreError
 
 __all__ = ["export_command", "import_command", "reclassify_command", "seen_group"]
 
@@ -38,10 +38,10 @@ def import_command(app: AppContext, paths: tuple[Path, ...], strict: bool) -> No
     failed (a full disk: the line says how many inputs were committed before); 0 otherwise.
     """
     from watcher.cli.poll import ConfigOrDatabaseError
-    from watcher.errors import ConfigError
-    from watcher.neardup import NearDuplicates
-    from watcher.pipeline import Pipeline
-    from watcher.reader import read_items
+    from watcher.core.errors import ConfigError
+    from watcher.ingest.neardup import NearDuplicates
+    from watcher.ingest.pipeline import Pipeline
+    from watcher.ingest.reader import read_items
 
     try:
         detector = NearDuplicates.from_settings(app.config.dedupe)
@@ -67,7 +67,7 @@ class _progress:
     lines of output; the summary counts them all)."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
-        from watcher.pipeline import REJECTIONS_KEPT
+        from watcher.ingest.pipeline import REJECTIONS_KEPT
 
         self.shown, self.rejected = REJECTIONS_KEPT, 0
         self.bar = None
@@ -113,7 +113,7 @@ class _progress:
 @pass_app
 def reclassify_command(app: AppContext, **options: object) -> None:
     """Re-label stored items with the current gazetteers (after editing config/gazetteers)."""
-    from watcher.pipeline import Pipeline
+    from watcher.ingest.pipeline import Pipeline
 
     where = dataclasses.replace(filter_from_options(options), variants=True)
     hashes = app.store.matching_hashes(where)
@@ -194,7 +194,7 @@ def seen_show(app: AppContext, key: str, output_format: str) -> None:
 @pass_app
 def export_command(app: AppContext, out: Path, output_format: str, **options: object) -> None:
     """Export stored items, oldest first, near-duplicates included; re-importing adds nothing."""
-    from watcher.export import export_items
+    from watcher.query.export import export_items
 
     if output_format == "corpus" and str(out) == "-":
         raise click.UsageError("--format corpus writes a directory of files; for stdout use"

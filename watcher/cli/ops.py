@@ -20,8 +20,8 @@ __all__ = ["backup_command", "health_command"]
 @pass_app
 def health_command(app: AppContext, output_format: str) -> None:
     """Exit 0 when healthy, 1 when not: DB writable, sources succeeding, outbox moving."""
-    from watcher.errors import StoreError
-    from watcher.health import HealthCheck, check_health, disk_check
+    from watcher.core.errors import StoreError
+    from watcher.daemon.health import HealthCheck, check_health, disk_check
 
     try:
         store = app.store

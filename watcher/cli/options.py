@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 import click
 
-from watcher.errors import InputError
+from watcher.core.errors import InputError
+from watcher.core.thaidate import parse_user_date
 from watcher.store import ItemFilter
-from watcher.thaidate import parse_user_date
 
 __all__ = [
     "DATE_HELP",
@@ -28,7 +28,7 @@ MAX_LIMIT = 1_000_000  # more than any history holds; SQLite cannot take 20-digi
 
 
 def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """YYYY-MM-DD, C.E. or B.E. (watcher.thaidate.parse_user_date), as an ISO C.E. date."""
+    """YYYY-MM-DD, C.E. or B.E. (watcher.core.thaidate.parse_user_date), as an ISO C.E. date."""
     if value is None:
         return None
     try:
@@ -38,13 +38,13 @@ def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 
 def _codes(kind: str) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], Any]:
-    """A callback resolving codes or names of `kind` (see watcher.codes): a typo is an error
+    """A callback resolving codes or names of `kind` (see watcher.query.codes): a typo is an error
     naming the closest codes, never a filter that silently matches nothing."""
 
     def resolve(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
         if not value:
             return ()
-        from watcher.codes import default_gazetteer, resolve_codes
+        from watcher.query.codes import default_gazetteer, resolve_codes
 
         try:
             return resolve_codes(default_gazetteer(), kind, value)

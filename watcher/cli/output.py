@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from watcher.channels.render import cut_at_boundary
 from watcher.cli.table import Column, render_table, terminal_width
-from watcher.notify.render import cut_at_boundary
 from watcher.store import ITEM_FIELDS, StoredItem
 
 TABLE_TITLE_CHARS = 120

@@ -12,8 +12,8 @@ import click
 from watcher.cli.context import AppContext, pass_app
 
 if TYPE_CHECKING:
-    from watcher.pipeline import Classifies
-    from watcher.poller import CycleReport
+    from watcher.ingest.pipeline import Classifies
+    from watcher.sources.cycle import CycleReport
 
 __all__ = ["ConfigOrDatabaseError", "demo_command", "poll_command", "run_command"]
 
@@ -45,8 +45,8 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
     robots.txt or blocked (printed and recorded; the next cycle retries), 2 for a bad config
     or a broken database.
     """
-    from watcher.errors import ConfigError, StoreError
-    from watcher.poller import poll_once
+    from watcher.core.errors import ConfigError, StoreError
+    from watcher.sources.cycle import poll_once
 
     try:
         config = app.config
@@ -68,9 +68,9 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
 def run_command(app: AppContext) -> None:
     """Poll the sources on their schedule, send alerts and digests, answer the Telegram bot's
     commands (when TELEGRAM_BOT_TOKEN is set), until SIGTERM or Ctrl-C."""
-    from watcher.daemon import run_watcher
-    from watcher.daemon_lock import daemon_lock
-    from watcher.run_summary import render_start_summary
+    from watcher.daemon.assemble import run_watcher
+    from watcher.daemon.lock import daemon_lock
+    from watcher.daemon.run_summary import render_start_summary
 
     config = app.config
     app.setup_logging()  # before the store: an upgrade says so in the log

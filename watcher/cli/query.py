@@ -15,7 +15,7 @@ from watcher.cli.options import (
     variants_option,
 )
 from watcher.cli.output import ITEM_COLUMNS, item_row, print_count_footer, print_rows
-from watcher.stats import NONE_KEY, Counts
+from watcher.query.stats import NONE_KEY, Counts
 from watcher.store import COUNT_DIMENSIONS
 
 __all__ = ["browse_command", "reindex_command", "search_command", "stats_command"]
@@ -42,7 +42,7 @@ def search_command(
     `A OR B` needs either, `-word` excludes. English letters match in any case.
     One row per story: a near-duplicate of an earlier item is shown with --variants.
     """
-    from watcher.query import parse_search, search
+    from watcher.query.search import parse_search, search
 
     parse_search(query)  # a bad query is the user's error even where no database is yet
     where = filter_from_options(options, default_limit=20)
@@ -86,7 +86,7 @@ def stats_command(
     An item with several labels counts once under each. A table lists every label and
     `(none)`; a chart draws the top 20 labels without `(none)` unless asked.
     """
-    from watcher.stats import count_items
+    from watcher.query.stats import count_items
 
     where = filter_from_options(options)
     counts = count_items(app.store, by, where)
@@ -94,7 +94,7 @@ def stats_command(
         counts = counts.top(top)
         print_rows(counts.to_rows(), (by, "items", "percent"), output_format)
         return
-    from watcher.plot import plot_counts
+    from watcher.query.plot import plot_counts
 
     if top is None and not counts.is_period:
         top = CHART_TOP
@@ -148,7 +148,7 @@ def browse_command(
     app: AppContext, host: str, port: int, metadata_path: Path | None, immutable: bool
 ) -> None:
     """Browse the database read-only in Datasette (needs the `browse` extra)."""
-    from watcher.browse import BrowseSettings, check_ready, serve
+    from watcher.browse.app import BrowseSettings, check_ready, serve
 
     if metadata_path is None:
         default = Path(app.env.config_path).parent / "datasette" / "metadata.yaml"

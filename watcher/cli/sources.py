@@ -23,7 +23,7 @@ COLUMNS = ("name", "kind", "parser", "enabled", "robots", "last_success", "state
 def sources_command(app: AppContext, output_format: str) -> None:
     """Each configured source: kind, parser, last success, and its state (ok, refused by
     robots.txt: RULE, blocked: bot protection, selectors stale, or the last failure)."""
-    from watcher.health import state_line
+    from watcher.daemon.health import state_line
 
     store = app.store
     rows: list[dict[str, Any]] = []
@@ -58,10 +58,10 @@ def sources_command(app: AppContext, output_format: str) -> None:
 def backfill_command(app: AppContext, source_name: str, first: int, last: int | None) -> None:
     """Read a sequence source's older ids as history: politely (the fetcher's pace, robots.txt
     honoured), resumable after a kill (run the same command again), never alerted."""
-    from watcher.backfill import run_backfill
     from watcher.cli.poll import classifier_or_none
     from watcher.cli.progress import ProgressBar
-    from watcher.poller import open_poller, stop_on_signals
+    from watcher.sources.backfill import run_backfill
+    from watcher.sources.cycle import open_poller, stop_on_signals
 
     config, store = app.config, app.store
     app.setup_logging("WARNING")

@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
+from watcher.channels.digest import queue_daily_digests
+from watcher.channels.registry import CHANNELS, channel_class, channel_settings, digest_zone
 from watcher.cli.context import AppContext, pass_app
 from watcher.cli.options import DATE_HELP, iso_date, output_options
 from watcher.cli.output import print_rows
-from watcher.digest import queue_daily_digests
-from watcher.errors import InputError
-from watcher.notify.channels import CHANNELS, channel_class, channel_settings, digest_zone
-from watcher.subscriptions import MODES, Subscriber, Subscription
+from watcher.core.errors import InputError
+from watcher.core.subscriptions import MODES, Subscriber, Subscription
 
 __all__ = ["digest_command", "subscribers_group"]
 
@@ -107,8 +107,8 @@ def _subscription(
         return Subscription(everything=True)
     if not (countries or blocs or ministries):
         raise click.UsageError("give at least one --country, --bloc or --ministry, or --all")
-    from watcher.codes import default_gazetteer, resolve_code
-    from watcher.errors import InputError
+    from watcher.core.errors import InputError
+    from watcher.query.codes import default_gazetteer, resolve_code
 
     gazetteer = default_gazetteer()
     resolved: dict[str, list[str]] = {"country": [], "bloc": [], "ministry": []}
@@ -187,8 +187,8 @@ def remove_command(app: AppContext, subscriber_id: int | None, **addresses: str 
 @pass_app
 def digest_command(app: AppContext, channel: str, day: str | None, force: bool) -> None:
     """Build and send the daily digest now to every daily subscriber of a channel."""
-    from watcher.notify.channels import open_channel
-    from watcher.notify.outbox import OutboxSender
+    from watcher.channels.outbox import OutboxSender
+    from watcher.channels.registry import open_channel
 
     tz = digest_zone(app.config, channel)
     now = dt.datetime.now(dt.UTC)

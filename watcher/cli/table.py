@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from watcher.notify.render import is_cluster_boundary
+from watcher.channels.render import is_cluster_boundary
 
 __all__ = ["Column", "display_width", "render_table", "terminal_width"]
 

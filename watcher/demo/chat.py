@@ -26,11 +26,11 @@ from rich.text import Text
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from watcher.config import Config, Environment, TelegramSettings
+from watcher.channels.telegram.render import Terms
+from watcher.channels.telegram.service import TelegramService
+from watcher.core.config import Config, Environment, TelegramSettings
 from watcher.demo.botapi import BotApiServer, SentMessage, entities
-from watcher.notify.telegram_render import Terms
 from watcher.store import Store
-from watcher.telegram_service import TelegramService
 
 __all__ = ["DEMO_CHAT_ID", "DEMO_TOKEN", "DemoChat", "shown_text"]
 

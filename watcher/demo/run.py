@@ -25,13 +25,13 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from watcher.config import Config, FetchSettings, source_from_table
-from watcher.corpus import Item
+from watcher.core.config import Config, FetchSettings, source_from_table
+from watcher.core.corpus import Item
+from watcher.daemon.scheduler import run_daemon
 from watcher.demo.server import SiteServer
-from watcher.pipeline import Classifies
-from watcher.poller import CycleReport, ItemReport
-from watcher.reader import read_items
-from watcher.scheduler import run_daemon
+from watcher.ingest.pipeline import Classifies
+from watcher.ingest.reader import read_items
+from watcher.sources.cycle import CycleReport, ItemReport
 from watcher.store import Store
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from watcher.corpus import Item
+from watcher.core.corpus import Item
 from watcher.demo.site import (
     ITEM_PATH,
     LISTING_PATH,

@@ -13,8 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
-from watcher.corpus import HEADER_PREFIX, Item
-from watcher.thaidate import EPOCH, format_thai_date
+from watcher.core.corpus import HEADER_PREFIX, Item
+from watcher.core.thaidate import EPOCH, format_thai_date
 
 __all__ = ["ITEM_PATH", "LISTING_PATH", "render_empty_page", "render_item_page", "render_listing"]
 

@@ -6,8 +6,8 @@ from it. Adding a kind is one module here plus its tests.
 
 from __future__ import annotations
 
-from watcher.config import SourceConfig
-from watcher.errors import ConfigError
+from watcher.core.config import SourceConfig
+from watcher.core.errors import ConfigError
 from watcher.sources.base import Found, SourceContext, SourceKind, SourceStats
 from watcher.sources.registry import REGISTRY, register
 

@@ -13,10 +13,10 @@ import datetime as dt
 import trafilatura
 from trafilatura.settings import Document
 
-from watcher.config import SelectorSettings
-from watcher.corpus import Item, clean_body_lines, source_id_from_url
-from watcher.errors import ParseError
-from watcher.thaidate import EPOCH, find_thai_date
+from watcher.core.config import SelectorSettings
+from watcher.core.corpus import Item, clean_body_lines, source_id_from_url
+from watcher.core.errors import ParseError
+from watcher.core.thaidate import EPOCH, find_thai_date
 
 __all__ = ["parse_article_page"]
 

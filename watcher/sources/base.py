@@ -8,16 +8,16 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from watcher.config import SourceConfig
-from watcher.corpus import Item
-from watcher.errors import (
+from watcher.core.config import SourceConfig
+from watcher.core.corpus import Item
+from watcher.core.errors import (
     BlockedByBotProtection,
     FetchError,
     ParseError,
     RefusedByRobots,
     RobotsUnreadable,
 )
-from watcher.fetch import Fetcher, FetchScope, Page
+from watcher.fetch.client import Fetcher, FetchScope, Page
 from watcher.sources.memory import SKIP_LIMIT, SourceMemory
 from watcher.sources.pages import read_page
 

@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 import feedparser
 from bs4 import BeautifulSoup
 
-from watcher.config import SourceConfig, setting
-from watcher.corpus import Item, source_id_from_url
-from watcher.errors import FetchError, ParseError
+from watcher.core.config import SourceConfig, setting
+from watcher.core.corpus import Item, source_id_from_url
+from watcher.core.errors import FetchError, ParseError
 from watcher.sources.base import Found, SourceKind, is_source_level
 from watcher.sources.registry import register
 

@@ -28,9 +28,9 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from watcher.config import SourceConfig, required, setting
-from watcher.errors import ParseError
-from watcher.fetch import Page
+from watcher.core.config import SourceConfig, required, setting
+from watcher.core.errors import ParseError
+from watcher.fetch.client import Page
 from watcher.sources.base import Found, SourceKind
 from watcher.sources.registry import register
 

@@ -17,9 +17,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from watcher.config import SelectorSettings
-from watcher.corpus import Item
-from watcher.errors import ParseError, SelectorsStale
+from watcher.core.config import SelectorSettings
+from watcher.core.corpus import Item
+from watcher.core.errors import ParseError, SelectorsStale
 from watcher.sources.article_page import parse_article_page
 from watcher.sources.thaigov_page import parse_item_page
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 
-from watcher.config import SourceConfig, setting
+from watcher.core.config import SourceConfig, setting
 from watcher.sources.base import Found, SourceContext, SourceKind
 from watcher.sources.frontier import find_frontier
 from watcher.sources.registry import register

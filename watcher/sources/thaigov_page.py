@@ -14,10 +14,10 @@ import datetime as dt
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from watcher.config import SelectorSettings
-from watcher.corpus import Item, clean_body_lines, source_id_from_url
-from watcher.errors import ParseError, SelectorsStale
-from watcher.thaidate import EPOCH, find_thai_date
+from watcher.core.config import SelectorSettings
+from watcher.core.corpus import Item, clean_body_lines, source_id_from_url
+from watcher.core.errors import ParseError, SelectorsStale
+from watcher.core.thaidate import EPOCH, find_thai_date
 
 __all__ = ["page_lines", "parse_item_page"]
 

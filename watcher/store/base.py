@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Self
 
-from watcher.errors import StoreError
+from watcher.core.errors import StoreError
 from watcher.store.schema import (
     MIGRATIONS,
     SEARCH_FLUSH,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from watcher.corpus import Item
+    from watcher.core.corpus import Item
 from watcher.store.near import NearDuplicateTables
 from watcher.store.outbox import OutboxTables
 from watcher.store.records import (

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # a listing reads records and never needs the parser's module (hashlib, re)
-    from watcher.corpus import Item
-    from watcher.subscriptions import Subscriber
+    from watcher.core.corpus import Item
+    from watcher.core.subscriptions import Subscriber
 
 Labels = Mapping[str, Any]  # the classifier's Labels.to_json()
 
@@ -129,7 +129,7 @@ class StoredItem:
     near_similarity: float | None = None
 
     def to_item(self) -> Item:
-        from watcher.corpus import Item
+        from watcher.core.corpus import Item
 
         return Item(
             title=self.title,

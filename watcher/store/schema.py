@@ -230,9 +230,9 @@ _V5_KIND_AND_LEAD = (
     "ALTER TABLE subscriptions ADD COLUMN lead_only INTEGER NOT NULL DEFAULT 0",
 )
 
-# Near-duplicates (watcher/neardup.py): a variant links to its story's first item; the LSH band
-# keys of every item live in a table keyed by (band, bucket), written with the item. Items stored
-# before this migration have no band keys yet: they wait in near_duplicate_pending until the
+# Near-duplicates (watcher/ingest/neardup.py): a variant links to its story's first item; the LSH
+# band keys of every item live in a table keyed by (band, bucket), written with the item. Items
+# stored before this migration have no band keys yet: they wait in near_duplicate_pending until the
 # pipeline indexes them (once, at its first item), as stories of their own.
 _NEAR_DUPLICATES = (
     "ALTER TABLE items ADD COLUMN near_duplicate_of TEXT REFERENCES items(hash)",

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from watcher.core.subscriptions import Subscriber, Subscription
 from watcher.store.base import StoreBase
 from watcher.store.records import (
     utc_iso,
 )
-from watcher.subscriptions import Subscriber, Subscription
 
 __all__ = ["SubscriberTables"]
 

@@ -1,0 +1,203 @@
+"""`watcher serve`: the history over read-only HTTP, for feed readers and scripts.
+
+    GET /feed.atom?country=JP&ministry=industry   Atom (atom/feed.py), newest 50 by default
+    GET /items.json?…                             {"limit", "count", "items": [...]}, the same
+    GET /                                         a short plain-text index of the two
+
+Query parameters are the CLI's filters, parsed by the function the CLI hands in (its own), so
+a value the CLI refuses gets 400 with the same one line. `limit` is at most MAX_LIMIT: asking
+for more serves MAX_LIMIT and says so (an X-Limit-Capped header, "capped" in the JSON).
+Every answer carries an ETag, a hash of its body, and a request whose If-None-Match names it
+gets 304 without a body, so a reader polling every few minutes transfers nothing new.
+
+The store is opened read-only by the caller (SQLite mode=ro). Requests run in threads and take
+turns on its one connection, so one query's rows never interleave with another's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from watcher.channels.atom.feed import atom_feed
+from watcher.channels.telegram.render import Names
+from watcher.core.errors import WatcherError
+from watcher.query import search as query
+from watcher.store import ItemFilter, Store
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "FeedServer", "ParseFilter", "serve_until_stopped"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000  # items per answer; a reader wants the newest, a script can page by --until
+MAX_QUERY_FIELDS = 64
+ParseFilter = Callable[..., ItemFilter]  # (params, *, default_limit) -> ItemFilter
+INDEX = """thaigov-watcher: items of thaigov.go.th, read-only
+
+/feed.atom   Atom feed, newest {default} first
+/items.json  the same items as JSON
+
+Both take the CLI's filters as query parameters: {names}
+(repeat one for several codes: ?country=JP&country=KR). limit is at most {most}.
+Example: /feed.atom?country=JP&ministry=industry
+"""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FeedServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        store: Store,
+        parse_filter: ParseFilter,
+        names: Names,
+        parameters: Sequence[str] = (),
+    ) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.host = address[0]
+        self.store, self.parse_filter, self.names = store, parse_filter, names
+        self.parameters = tuple(parameters)
+        self.lock = threading.Lock()
+        super().__init__(address, FeedRequestHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is no error of ours: one debug line, not a traceback."""
+        log.debug("request from %s ended early", client_address, exc_info=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.host, self.server_address[1]
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+    def answer(self, path: str, params: Mapping[str, list[str]]) -> Answer:
+        """The answer to GET `path` (no ETag handling: the request handler does that)."""
+        if path == "/":
+            text = INDEX.format(
+                default=DEFAULT_LIMIT, most=MAX_LIMIT, names=", ".join(self.parameters)
+            )
+            return Answer(200, text.encode(), "text/plain; charset=utf-8")
+        if path not in ("/feed.atom", "/items.json"):
+            return _text(404, f"no such page {path[:80]!r}; try /feed.atom or /items.json")
+        try:
+            where = self.parse_filter(params, default_limit=DEFAULT_LIMIT)
+        except WatcherError as error:
+            return _text(400, str(error))
+        asked = where.limit if where.limit is not None else DEFAULT_LIMIT
+        where = dataclasses.replace(where, limit=min(asked, MAX_LIMIT))
+        headers = (
+            {"X-Limit-Capped": f"asked {asked}, at most {MAX_LIMIT}"} if asked > MAX_LIMIT else {}
+        )
+        with self.lock:
+            items = list(query.items(self.store, where))
+        if path == "/feed.atom":
+            body = atom_feed(items, where, names=self.names)
+            return Answer(200, body, "application/atom+xml; charset=utf-8", headers)
+        record: dict[str, Any] = {"limit": where.limit, "count": len(items)}
+        if headers:
+            record["capped"] = headers["X-Limit-Capped"]
+        record["items"] = [item.to_json() | {"evidence": list(item.evidence)} for item in items]
+        body = json.dumps(record, ensure_ascii=False, indent=1).encode()
+        return Answer(200, body, "application/json; charset=utf-8", headers)
+
+
+def _text(status: int, line: str) -> Answer:
+    return Answer(status, (" ".join(line.split()) + "\n").encode(), "text/plain; charset=utf-8")
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _names_etag(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+class FeedRequestHandler(BaseHTTPRequestHandler):
+    server: FeedServer
+    server_version = "thaigov-watcher"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        """Answer one GET."""
+        self._reply(with_body=True)
+
+    def do_HEAD(self) -> None:
+        """Answer one HEAD: the GET's headers."""
+        self._reply(with_body=False)
+
+    def _reply(self, *, with_body: bool) -> None:
+        url = urlsplit(self.path)
+        try:
+            params = parse_qs(url.query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+            answer = self.server.answer(url.path, params)
+        except ValueError:  # more fields than MAX_QUERY_FIELDS
+            answer = _text(400, f"at most {MAX_QUERY_FIELDS} query parameters")
+        except Exception:  # a bug or a broken database: said in one line, logged in full
+            log.exception("GET %s failed", self.path[:200])
+            answer = _text(500, "internal error; the server log says more")
+        status = answer.status
+        etag = etag_of(answer.body)
+        if status == 200 and _names_etag(self.headers.get("If-None-Match"), etag):
+            status, with_body = 304, False
+        self.send_response(status)
+        self.send_header("Content-Type", answer.content_type)
+        if status in (200, 304):
+            self.send_header("ETag", etag)
+            self.send_header("Cache-Control", "no-cache")  # keep it, but ask again each time
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(answer.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+def serve_until_stopped(server: FeedServer, ready: Callable[[], None] | None = None) -> None:
+    """Serve until SIGTERM or SIGINT, then stop cleanly (answers under way finish).
+
+    `ready` runs once the signals are ours (it announces the address): a supervisor that
+    stops the server as soon as it is announced must not kill it before it can stop cleanly."""
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    worker = threading.Thread(target=server.serve_forever, args=(0.1,), name="serve", daemon=True)
+    worker.start()
+    try:
+        if ready is not None:
+            ready()
+        stop.wait()
+    finally:
+        server.shutdown()
+        worker.join()
+        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,1 @@
+"""The e-mail channel: SMTP sending, rendering and the daily digest jobs."""

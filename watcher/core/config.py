@@ -1,0 +1,469 @@
+"""Settings: config/watcher.toml and the environment, validated once at start-up.
+
+Every setting is declared once, as a field of a section dataclass with its default and help
+text (the README's configuration reference is generated from these). Unknown keys and wrong
+types are errors that name the file and the key: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+import typing
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from watcher.core.environment import (
+    DEFAULT_CONFIG,
+    DEFAULT_DB,
+    Environment,
+    default_config_path,
+    load_environment,
+    repo_config_dir,
+)
+from watcher.core.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEFAULT_DB",
+    "Config",
+    "DedupeSettings",
+    "EmailSettings",
+    "Environment",
+    "FetchSettings",
+    "NotifySettings",
+    "SelectorSettings",
+    "SourceConfig",
+    "TelegramSettings",
+    "WatcherSettings",
+    "default_config_path",
+    "load_config",
+    "load_environment",
+    "reference_markdown",
+    "repo_config_dir",
+    "required",
+    "setting",
+    "source_from_table",
+    "time_of_day",
+]
+
+
+def required(help: str) -> Any:
+    """A declared key without a default: config refuses a table that lacks it."""
+    return field(metadata={"help": help})
+
+
+def setting(default: Any, help: str) -> Any:
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class WatcherSettings:
+    timezone: str = setting("Asia/Bangkok", "zone of a digest's day and of digest times")
+    baseline_first_cycle: bool = setting(
+        True, "a source's first cycle on an empty database stores items without alerting"
+    )
+    stop_grace_seconds: float = setting(
+        10.0, "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled"
+    )
+    log_format: str = setting("text", "log lines as `text` or `json`")
+    log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+    min_free_disk_mb: int = setting(
+        100, "`watcher health` fails when the database's filesystem has less free space"
+    )
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise ValueError("log_format: must be text or json")
+        if self.min_free_disk_mb < 0:
+            raise ValueError("min_free_disk_mb: must be 0 or more")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("log_level: must be DEBUG, INFO, WARNING or ERROR")
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone: unknown zone {self.timezone!r}") from None
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    user_agent: str = setting(
+        "thaigov-watcher/0.1 (polite news monitor; operators: add a contact here)",
+        "User-Agent sent with every request",
+    )
+    connect_timeout: float = setting(10.0, "seconds to open a connection")
+    read_timeout: float = setting(30.0, "seconds between bytes before giving up")
+    total_timeout: float = setting(60.0, "seconds for a whole response")
+    max_bytes: int = setting(5_000_000, "response size cap; the rest is never read")
+    retries: int = setting(3, "retries on timeouts, connection errors, 429 and 5xx")
+    backoff_seconds: float = setting(1.0, "first retry delay, doubled each time, with jitter")
+    max_backoff_seconds: float = setting(120.0, "longest wait between retries (and Retry-After)")
+    per_host_interval: float = setting(1.0, "at least this many seconds between requests to a host")
+    respect_robots: bool = setting(True, "fetch, cache and honour robots.txt")
+    robots_ttl_seconds: int = setting(86400, "how long a robots.txt is trusted")
+    allowed_hosts: list[str] = setting([], "extra hosts redirects may lead to")
+    challenge_markers: list[str] = setting(
+        ["Just a moment", "cf-chl", "challenge-platform", "Checking your browser",
+         "Attention Required! | Cloudflare", "DDoS protection by"],
+        "text marking a bot-protection challenge (in 403/503 bodies and 200 page titles)",
+    )  # fmt: skip
+    blocked_backoff_hours: float = setting(
+        1.0, "first wait after a bot-protection block, doubled per block, at most 24 hours"
+    )
+
+
+@dataclass(frozen=True)
+class SelectorSettings:
+    page_title_prefix: str = setting("รัฐบาลไทย-ข่าวทำเนียบรัฐบาล-", "prefix of <title>")
+    category: str = setting("span.headtitle-2", "CSS selector of the category")
+    title: str = setting("div.news-2 h3.news-1", "CSS selector of the title block")
+    body: str = setting("div.border-normal.clearfix", "CSS selector of the body")
+    date: str = setting("", "CSS selector of the date banner; empty = scan the page text")
+    page_end: str = setting(
+        "</html>", "text a complete page ends with (a cut page is refused); empty: no check"
+    )
+    next_page: str = setting("a[rel=next]", "CSS selector of a listing's next-page link")
+
+
+_TIME_OF_DAY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def time_of_day(text: str) -> str:
+    """A time of day as HH:MM (24 h); "7:30" becomes "07:30", anything else is a ValueError.
+
+    Digest times are compared as text ("07:30" <= "10:05"), so they must be normalised once,
+    here, where the setting (or a chat's /digest_time) is read.
+    """
+    match = _TIME_OF_DAY.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"expected HH:MM (24 h), got {text!r}")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _normalise_digest_time(settings: Any) -> None:
+    try:
+        object.__setattr__(settings, "digest_time", time_of_day(settings.digest_time))
+    except ValueError as error:
+        raise ValueError(f"digest_time: {error}") from None
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    admin_chat_ids: list[int] = setting([], "chats that get /stats and source-health alerts")
+    digest_time: str = setting("07:30", "default daily digest time, HH:MM in `timezone`")
+    send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
+    max_subscriptions: int = setting(20, "subscriptions allowed per chat")
+    messages_per_second: float = setting(30.0, "overall send rate")
+    per_chat_interval: float = setting(1.0, "seconds between messages to one chat")
+    drain_interval: float = setting(1.0, "seconds between two passes of the outbox sender")
+    health_failures: int = setting(3, "failed cycles in a row before admins are told")
+    stale_hours: int = setting(48, "hours without a new item before admins are told")
+
+    def __post_init__(self) -> None:
+        _normalise_digest_time(self)
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    digest_time: str = setting("07:00", "daily e-mail digest time, HH:MM in `timezone`")
+    timezone: str = setting(
+        "", "zone of the e-mail digest's day and time; empty = [watcher] timezone"
+    )
+    subject: str = setting(
+        "thaigov-watcher: {count} ข่าวใหม่ / new items, {date}", "subject template"
+    )
+    send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
+    send_empty: bool | None = setting(None, "deprecated alias of `send_empty_digest`")
+    unsubscribe: str = setting(
+        "mailto:{sender}?subject=unsubscribe", "List-Unsubscribe target ({sender}, {address})"
+    )
+    sender: str = setting("", "From address when SMTP_FROM is not set")
+    excerpt_chars: int = setting(300, "length of each item's opening lines in a digest")
+    timeout_seconds: float = setting(30.0, "seconds to wait for the SMTP server")
+    max_message_bytes: int = setting(
+        5_000_000, "largest e-mail sent; a bigger digest is split (the server's SIZE if lower)"
+    )
+    retry_interval_seconds: int = setting(
+        60, "how often `watcher run` sends e-mails that are due again after a transient failure"
+    )
+
+    def __post_init__(self) -> None:
+        _normalise_digest_time(self)
+        if self.send_empty is not None:  # the old name wins only when the new one is unset
+            object.__setattr__(self, "send_empty_digest", self.send_empty_digest or self.send_empty)
+        if self.timezone:
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"timezone: unknown zone {self.timezone!r}") from None
+        if self.excerpt_chars < 40:
+            raise ValueError("excerpt_chars: must be at least 40")
+        if self.retry_interval_seconds < 1:
+            raise ValueError("retry_interval_seconds: must be at least 1")
+        if self.max_message_bytes < 100_000:
+            raise ValueError("max_message_bytes: must be at least 100000")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Apprise subscribers (`--notify URL`): LINE, Slack, Discord, Teams, webhooks…"""
+
+    digest_time: str = setting("07:30", "default daily digest time, HH:MM in [watcher] timezone")
+    send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
+    timeout_seconds: float = setting(10.0, "seconds to wait for a service to answer")
+    pause_after_failures: int = setting(
+        5, "failed tries in a row (500s, timeouts) before a subscriber is paused"
+    )
+    drain_interval: float = setting(5.0, "seconds between two passes of the outbox sender")
+
+    def __post_init__(self) -> None:
+        _normalise_digest_time(self)
+        if self.pause_after_failures < 1:
+            raise ValueError("pause_after_failures: must be at least 1")
+        if self.timeout_seconds <= 0 or self.drain_interval <= 0:
+            raise ValueError("timeout_seconds, drain_interval: must be positive")
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    near_duplicate_days: int = setting(
+        30, "an item similar to one first seen this many days before or after is its variant"
+    )
+    near_duplicate_threshold: float = setting(
+        0.85, "5-character shingle Jaccard from which two items are one story (0.5 to 1)"
+    )
+
+    def __post_init__(self) -> None:
+        if self.near_duplicate_days < 1:
+            raise ValueError("near_duplicate_days: must be at least 1")
+        if not 0.5 <= self.near_duplicate_threshold <= 1.0:
+            raise ValueError("near_duplicate_threshold: must be between 0.5 and 1")
+
+
+SOURCE_COMMON = {
+    "name", "kind", "url", "parser", "selectors", "interval_seconds", "jitter_seconds", "enabled",
+    "ignore_robots",
+}  # fmt: skip
+PARSERS = ("thaigov", "article")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One [[sources]] table: the keys every kind shares, and the kind's own `options`.
+
+    The kind's options are declared once, by the kind (watcher/sources/, `Options`), and built
+    and validated here through the same `_build` as every section, so errors name file and key.
+    """
+
+    name: str
+    kind: str
+    url: str
+    options: Any = None
+    parser: str = "thaigov"
+    selectors: SelectorSettings = field(default_factory=SelectorSettings)
+    interval_seconds: int = 900
+    jitter_seconds: int = 30
+    enabled: bool = True
+    ignore_robots: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    watcher: WatcherSettings = field(default_factory=WatcherSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    selectors: SelectorSettings = field(default_factory=SelectorSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    sources: tuple[SourceConfig, ...] = ()
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent if self.path else repo_config_dir()
+
+
+SECTIONS: dict[str, type] = {
+    "watcher": WatcherSettings,
+    "fetch": FetchSettings,
+    "selectors": SelectorSettings,
+    "telegram": TelegramSettings,
+    "email": EmailSettings,
+    "dedupe": DedupeSettings,
+    "notify": NotifySettings,
+}
+
+
+def reference_markdown() -> str:
+    """The README's configuration reference, generated from the declarations above."""
+    lines = []
+    for section, cls in SECTIONS.items():
+        lines += [f"**[{section}]**", "", "| key | default | meaning |", "|---|---|---|"]
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            default = (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            )
+            kind = _type_name(hints[f.name])
+            lines.append(f"| `{f.name}` ({kind}) | `{default!r}` | {f.metadata['help']} |")
+        lines.append("")
+    from watcher.sources import kind_options  # the kinds declare their own keys
+
+    lines += [
+        "**[[sources]]** (every kind): `name`, `kind`, `url`, `parser` (`thaigov` | `article`,"
+        " default `thaigov`), `selectors` (a table of [selectors] keys for this source),"
+        " `interval_seconds` (900), `jitter_seconds` (30), `enabled` (true), `ignore_robots`"
+        " (false: see Sources).",
+        "",
+    ]
+    for kind, cls in kind_options().items():
+        lines += [f'**kind = "{kind}"**', "", "| key | default | meaning |", "|---|---|---|"]
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                default = "required"
+            else:
+                default = f"`{f.default!r}`"
+            kind_name = _type_name(hints[f.name]).replace(" | ", " or ")
+            lines.append(f"| `{f.name}` ({kind_name}) | {default} | {f.metadata['help']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: config file not found") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read config: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    return parse_config(data, path)
+
+
+def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
+    where = str(path or "<config>")
+    unknown = set(data) - set(SECTIONS) - {"sources"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown section [{sorted(unknown)[0]}]")
+    sections = {
+        name: _build(cls, data.get(name, {}), where, name) for name, cls in SECTIONS.items()
+    }
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError(f"{where}: sources: must be an array of tables ([[sources]])")
+    selectors = sections["selectors"]
+    sources = tuple(
+        source_from_table(raw, where, i, selectors) for i, raw in enumerate(raw_sources)
+    )
+    names = [s.name for s in sources]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{where}: sources: name {name!r} is used twice")
+    return Config(path=path, sources=sources, **sections)
+
+
+def source_from_table(
+    raw: Any, where: str = "<config>", index: int = 0,
+    selectors: SelectorSettings | None = None,
+) -> SourceConfig:  # fmt: skip
+    """A [[sources]] table → SourceConfig; the kind's keys are checked against its Options."""
+    from watcher.sources import kind_options  # the kinds own their keys (runtime-only import)
+
+    key = f"sources[{index}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: {key}: must be a table")
+    kinds = kind_options()
+    kind = raw.get("kind")
+    if kind not in kinds:
+        raise ConfigError(f"{where}: {key}.kind: must be one of {', '.join(kinds)}")
+    for name in ("name", "url"):
+        if name not in raw:
+            raise ConfigError(f"{where}: {key}.{name}: required for a {kind} source")
+    own = {name: value for name, value in raw.items() if name not in SOURCE_COMMON}
+    option_fields = {f.name for f in dataclasses.fields(kinds[kind])}
+    for name in own:
+        if name not in option_fields:
+            raise ConfigError(f"{where}: {key}.{name}: unknown key for a {kind} source")
+    for f in dataclasses.fields(kinds[kind]):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and f.name not in own:
+            raise ConfigError(f"{where}: {key}.{f.name}: required for a {kind} source")
+    common = {name: value for name, value in raw.items() if name in SOURCE_COMMON}
+    base = selectors or SelectorSettings()
+    overrides = common.pop("selectors", {})
+    merged = _build(SelectorSettings, overrides, where, f"{key}.selectors")
+    common["selectors"] = dataclasses.replace(
+        base, **{name: getattr(merged, name) for name in overrides}
+    )
+    hints = typing.get_type_hints(SourceConfig)
+    for name, value in common.items():
+        if name != "selectors" and not _fits(value, hints[name]):
+            raise ConfigError(
+                f"{where}: {key}.{name}: expected {_type_name(hints[name])},"
+                f" got {type(value).__name__} {value!r}"
+            )
+    common.setdefault("parser", getattr(kinds[kind], "DEFAULT_PARSER", "thaigov"))
+    if common["parser"] not in PARSERS:
+        raise ConfigError(f"{where}: {key}.parser: must be one of {', '.join(PARSERS)}")
+    options = _build(kinds[kind], own, where, key)
+    source = SourceConfig(**common, options=options)
+    check = getattr(options, "check", None)
+    if check is not None:
+        try:
+            check(source)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {key}.{error}") from None
+    if source.interval_seconds < 1:
+        raise ConfigError(f"{where}: {key}.interval_seconds: must be at least 1")
+    return source
+
+
+def _build(cls: type, raw: Any, where: str, section: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: {section}: must be a table")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    values = {}
+    for name, value in raw.items():
+        if name not in fields:
+            raise ConfigError(f"{where}: {section}.{name}: unknown key")
+        if not _fits(value, hints[name]):
+            raise ConfigError(
+                f"{where}: {section}.{name}: expected {_type_name(hints[name])},"
+                f" got {type(value).__name__} {value!r}"
+            )
+        values[name] = float(value) if hints[name] is float else value
+    try:
+        return cls(**values)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {section}.{error}") from None
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        (inner,) = typing.get_args(hint)
+        return isinstance(value, list) and all(_fits(v, inner) for v in value)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
