@@ -33,7 +33,7 @@ from watcher.channels.telegram.send import ChatPacer, TelegramChannel, load_name
 from watcher.channels.telegram.service import TelegramService
 from watcher.core.config import Config, Environment, TelegramSettings
 from watcher.core.corpus import Item
-from watcher.core.subscriptions import Subscription
+from watcher.match.subscriptions import Subscription
 from watcher.store import Store
 
 TZ = ZoneInfo("Asia/Bangkok")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from tests.smtp import SmtpServer
 from watcher.core.config import Environment
 from watcher.core.corpus import Item
-from watcher.core.subscriptions import Subscriber, Subscription
+from watcher.match.subscriptions import Subscriber, Subscription
 from watcher.store import Store, StoredItem
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -12,7 +12,7 @@ from tests.botapi import TOKEN, FakeBotApi
 from watcher.channels.telegram.render import TelegramRenderer
 from watcher.channels.telegram.send import ChatPacer, TelegramChannel, make_bot
 from watcher.core.corpus import Item
-from watcher.core.subscriptions import Subscription
+from watcher.match.subscriptions import Subscription
 from watcher.store import Store
 
 NAMES = {

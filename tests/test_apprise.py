@@ -20,9 +20,9 @@ from watcher.channels.jobs import ChannelJobs
 from watcher.channels.telegram.render import TelegramRenderer
 from watcher.core.config import Config, Environment, NotifySettings, WatcherSettings
 from watcher.core.errors import PermanentDeliveryError, TransientDeliveryError
-from watcher.core.subscriptions import Subscription
 from watcher.daemon.assemble import channel_hooks
 from watcher.daemon.scheduler import run_daemon
+from watcher.match.subscriptions import Subscription
 from watcher.store import Store
 
 __all__ = ["local_site", "webhook"]

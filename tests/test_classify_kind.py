@@ -21,7 +21,7 @@ from watcher.channels.telegram.commands import BotCommands
 from watcher.channels.telegram.render import TelegramRenderer
 from watcher.classify import Classifier, default_gazetteer_dir
 from watcher.core.config import TelegramSettings
-from watcher.core.subscriptions import Subscription
+from watcher.match.subscriptions import Subscription
 from watcher.store import ItemFilter, Store
 from watcher.store.schema import MIGRATIONS
 

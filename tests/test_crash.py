@@ -29,7 +29,7 @@ from tests.botapi import TOKEN, FakeBotApi
 from tests.conftest import ROOT
 from tests.site import LocalSite
 from watcher.core.corpus import Item
-from watcher.core.subscriptions import Subscription
+from watcher.match.subscriptions import Subscription
 from watcher.store import ItemFilter, Store
 
 ITEMS = 300

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from watcher.core.corpus import Item
-from watcher.core.subscriptions import Subscription
 from watcher.ingest.neardup import NearDuplicates
 from watcher.ingest.pipeline import Pipeline
+from watcher.match.subscriptions import Subscription
 from watcher.store import ItemFilter, Store
 
 PARAGRAPHS = [

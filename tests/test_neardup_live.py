@@ -32,8 +32,8 @@ from tests.test_telegram_run import run_config
 from watcher.channels.telegram.service import telegram_hooks
 from watcher.classify import Classifier, default_gazetteer_dir
 from watcher.core.config import Environment
-from watcher.core.subscriptions import Subscription
 from watcher.daemon.scheduler import run_daemon
+from watcher.match.subscriptions import Subscription
 from watcher.store import Store
 
 __all__ = ["bot_api", "local_site"]

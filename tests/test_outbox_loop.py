@@ -24,8 +24,8 @@ from watcher.channels.outbox import OutboxSender
 from watcher.channels.telegram.service import telegram_hooks
 from watcher.core.config import Environment
 from watcher.core.corpus import Item
-from watcher.core.subscriptions import Subscription
 from watcher.daemon.scheduler import run_daemon
+from watcher.match.subscriptions import Subscription
 from watcher.sources.cycle import CycleReport
 from watcher.store import OutboxRow, Store, StoredItem
 

@@ -16,8 +16,8 @@ from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
 from watcher.classify import Classifier, default_gazetteer_dir
 from watcher.core.config import Config, parse_config
-from watcher.core.subscriptions import Subscription
 from watcher.ingest.pipeline import Pipeline
+from watcher.match.subscriptions import Subscription
 from watcher.sources.cycle import STOPPED, open_poller
 from watcher.store import ItemFilter, Store
 

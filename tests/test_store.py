@@ -10,7 +10,7 @@ import pytest
 
 from watcher.core.corpus import Item
 from watcher.core.errors import StoreError
-from watcher.core.subscriptions import Subscription
+from watcher.match.subscriptions import Subscription
 from watcher.store import ItemFilter, Store
 from watcher.store.schema import MIGRATIONS
 

@@ -12,7 +12,7 @@ from tests.telegram_kit import FakeGazetteer, bot_api, fast_channel, store_item
 from watcher.channels.digest import build_digest
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.telegram.render import MESSAGE_LIMIT, TelegramRenderer
-from watcher.core.subscriptions import Subscription
+from watcher.match.subscriptions import Subscription
 from watcher.store import Store
 
 __all__ = ["bot_api"]

@@ -24,7 +24,7 @@ from watcher.channels.digest import build_digest
 from watcher.channels.email.render import EmailRenderer
 from watcher.channels.render import excerpt
 from watcher.channels.telegram.render import TelegramRenderer, default_templates_dir
-from watcher.core.subscriptions import Subscriber, Subscription
+from watcher.match.subscriptions import Subscriber, Subscription
 from watcher.store import ItemFilter, SourceState, Store
 
 TZ = ZoneInfo("Asia/Bangkok")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from watcher.core.subscriptions import Subscriber
+from watcher.match.subscriptions import Subscriber
 from watcher.store import HISTORY_ORIGINS, ItemFilter, Store, StoredItem, utc_iso
 
 __all__ = [

@@ -14,7 +14,7 @@ from watcher.cli.context import AppContext, pass_app
 from watcher.cli.options import DATE_HELP, iso_date, output_options
 from watcher.cli.output import print_rows
 from watcher.core.errors import InputError
-from watcher.core.subscriptions import MODES, Subscriber, Subscription
+from watcher.match.subscriptions import MODES, Subscriber, Subscription
 
 __all__ = ["digest_command", "subscribers_group"]
 

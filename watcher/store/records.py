@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # a listing reads records and never needs the parser's module (hashlib, re)
     from watcher.core.corpus import Item
-    from watcher.core.subscriptions import Subscriber
+    from watcher.match.subscriptions import Subscriber
 
 Labels = Mapping[str, Any]  # the classifier's Labels.to_json()
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from watcher.core.subscriptions import Subscriber, Subscription
+from watcher.match.subscriptions import Subscriber, Subscription
 from watcher.store.base import StoreBase
 from watcher.store.records import (
     utc_iso,

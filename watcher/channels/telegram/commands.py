@@ -23,7 +23,7 @@ from watcher.channels.telegram.render import Message, TelegramRenderer, Terms
 from watcher.channels.telegram.send import TelegramChannel
 from watcher.core.config import TelegramSettings, time_of_day
 from watcher.core.errors import DeliveryError, InputError
-from watcher.core.subscriptions import MODES, Subscriber, Subscription
+from watcher.match.subscriptions import MODES, Subscriber, Subscription
 from watcher.query import search as query
 from watcher.store import ItemFilter, Store, StoredItem, off_loop
 

@@ -20,8 +20,8 @@ import jinja2
 
 from watcher.channels.digest import Digest
 from watcher.channels.render import cut_at_boundary, excerpt, flag
-from watcher.core.subscriptions import Subscriber
 from watcher.core.thaidate import format_thai_date
+from watcher.match.subscriptions import Subscriber
 from watcher.store import StoredItem
 
 __all__ = [
