@@ -128,8 +128,9 @@ class EmailRenderer:
         lang = digest.subscriber.lang
         return {
             "kind": kind,
-            "date": digest.day.isoformat(),
-            "date_th": format_thai_date(digest.day),
+            "date": _period(digest, dt.date.isoformat),
+            "date_th": _period(digest, format_thai_date),
+            "weekly": digest.weekly,
             "count": digest.count,
             "countries": self._countries(digest.sections, lang),
             "address": digest.subscriber.address,
@@ -232,3 +233,10 @@ def build_message(
     message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
+
+
+def _period(digest: Digest, show: Callable[[dt.date], str]) -> str:
+    """A digest's day, or a weekly digest's first and last day."""
+    if digest.first_day is None:
+        return show(digest.day)
+    return f"{show(digest.first_day)} – {show(digest.day)}"

@@ -185,7 +185,8 @@ class TelegramRenderer:
             return self._both(
                 "digest_header",
                 lang,
-                date=_date_text(digest.day.isoformat(), lang),
+                date=_period_text(digest, lang),
+                weekly=digest.weekly,
                 count=digest.count,
                 part=part,
             )
@@ -279,6 +280,14 @@ def _safe_url(url: str | None) -> str | None:
     if url and url.startswith(("http://", "https://")) and len(url) <= 2000:
         return url
     return None
+
+
+def _period_text(digest: Digest, lang: str) -> str:
+    """A digest's day, or a weekly digest's first and last day."""
+    last = _date_text(digest.day.isoformat(), lang)
+    if digest.first_day is None:
+        return last
+    return f"{_date_text(digest.first_day.isoformat(), lang)} – {last}"
 
 
 def _date_text(iso: str | None, lang: str) -> str:
