@@ -131,6 +131,14 @@ class OutboxTables(SubscriberTables):
                 [reason, outbox_id],
             )
 
+    def pending_count(self, subscriber_id: int) -> int:
+        """Messages queued for a subscriber and not yet sent (what a resume releases)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM outbox WHERE subscriber_id = ? AND status = 'pending'",
+            [subscriber_id],
+        ).fetchone()
+        return int(row[0])
+
     def pause_subscriber(self, subscriber_id: int, reason: str) -> None:
         self.update_subscriber(subscriber_id, paused_reason=reason)
 
