@@ -360,3 +360,14 @@ def test_subscription_dataclass_round_trips_through_the_store(store: Store) -> N
     version = store.audience_version()
     store.replace_subscription(person.id, dataclasses.replace(read, paused=True))
     assert store.audience_version() > version
+
+
+def test_an_alert_says_which_of_the_words_it_matched(store: Store, bot_api: FakeBotApi) -> None:
+    person = store.add_subscriber("telegram", "700", at=AT)
+    store.add_subscription(person.id, Subscription(query="รถยนต์ไฟฟ้า OR แบตเตอรี่"))
+    add_item(store, "ส่งเสริมการผลิตรถยนต์ไฟฟ้า", alert=True)
+    add_item(store, "ราคาข้าวเปลือก", alert=True)  # matches nothing: no alert
+    assert drain(store, bot_api, AT) == {"sent": 1}
+    (text,) = bot_api.texts(700)
+    assert "ส่งเสริมการผลิตรถยนต์ไฟฟ้า" in text
+    assert "«รถยนต์ไฟฟ้า»" in text and "«แบตเตอรี่»" not in text
