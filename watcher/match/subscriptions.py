@@ -164,17 +164,26 @@ class Subscriber:
             return ()
         return tuple(s for s in self.subscriptions if frequency in s.sent(self.mode))
 
+    def wants(self, frequency: str) -> bool:
+        """Whether anything is sent at `frequency`: a subscription sent then, or, with no
+        subscription yet, the subscriber's own mode (an empty digest when so configured)."""
+        if self.paused_reason is not None:
+            return False
+        if not self.subscriptions:
+            return frequency in _SENT_BY[self.mode]
+        return bool(self.at(frequency))
+
     @property
     def wants_instant(self) -> bool:
-        return bool(self.at("instant"))
+        return self.wants("instant")
 
     @property
     def wants_daily(self) -> bool:
-        return bool(self.at("daily"))
+        return self.wants("daily")
 
     @property
     def wants_weekly(self) -> bool:
-        return bool(self.at("weekly"))
+        return self.wants("weekly")
 
     def matches(
         self,
