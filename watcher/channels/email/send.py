@@ -37,6 +37,7 @@ from watcher.channels.email.render import (
     RenderedEmail,
     build_message,
 )
+from watcher.channels.email.unsubscribe import OneClick
 from watcher.channels.outbox import PartsRecorder, no_parts_recorder
 from watcher.classify import Gazetteer, default_gazetteer_dir, load_gazetteer
 from watcher.core.config import Config, Environment
@@ -48,6 +49,7 @@ from watcher.core.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from watcher.match.subscriptions import Subscriber
 from watcher.store import OutboxRow, StoredItem
 
 __all__ = ["DEFAULT_PORTS", "EmailChannel", "SmtpSettings", "email_zone", "gazetteer_names"]
@@ -88,8 +90,10 @@ class EmailChannel:
         unsubscribe: str,
         tz: ZoneInfo,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        one_click: OneClick | None = None,
     ) -> None:
         self.smtp = smtp
+        self.one_click = one_click
         self.renderer = renderer
         self.sender = sender
         self.sender_address = parseaddr(sender)[1]
@@ -118,6 +122,7 @@ class EmailChannel:
         if bool(env.smtp_user) != bool(env.smtp_password):
             raise ConfigError("environment: SMTP_USER and SMTP_PASSWORD: set both or neither")
         _check_unsubscribe(config.email.unsubscribe)
+        one_click = OneClick.from_settings(config, env)
         smtp = SmtpSettings(
             host=env.smtp_host,
             port=env.smtp_port or DEFAULT_PORTS[env.smtp_tls],
@@ -138,6 +143,7 @@ class EmailChannel:
             sender=sender,
             unsubscribe=config.email.unsubscribe,
             tz=email_zone(config),
+            one_click=one_click,
         )
 
     async def __aenter__(self) -> EmailChannel:
@@ -169,14 +175,14 @@ class EmailChannel:
 
     def _digest_messages(self, row: OutboxRow, digest: Digest, limit: int) -> list[EmailMessage]:
         """The digest in as few messages as keep each under `limit` bytes, as sent."""
-        unsubscribe = self.unsubscribe_for(row.subscriber.address)
+        unsubscribe = self.unsubscribe_targets(row.subscriber)
         items, count = digest.items, 1
         while True:
             chunks = _chunks(items, count)
             rendered = [
                 self.renderer.digest(
                     Digest(digest.day, digest.subscriber, group_items(chunk)),
-                    unsubscribe=unsubscribe,
+                    unsubscribe=unsubscribe[0],
                 )
                 for chunk in chunks
             ]
@@ -213,24 +219,33 @@ class EmailChannel:
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None:
         day = local_day(dt.datetime.fromisoformat(item.first_seen), self.tz)
         digest = Digest(day, row.subscriber, group_items([item]))
-        unsubscribe = self.unsubscribe_for(row.subscriber.address)
-        rendered = self.renderer.alert(item, digest, unsubscribe=unsubscribe)
+        unsubscribe = self.unsubscribe_targets(row.subscriber)
+        rendered = self.renderer.alert(item, digest, unsubscribe=unsubscribe[0])
         await self._send(rendered, row, f"alert.{item.hash}.s{row.subscriber.id}", unsubscribe)
 
     def unsubscribe_for(self, address: str) -> str:
+        """The configured [email] unsubscribe target (a mailto: by default)."""
         return self.unsubscribe_template.format(
             sender=self.sender_address, address=quote(address, safe="@")
         )
 
+    def unsubscribe_targets(self, subscriber: Subscriber) -> tuple[str, ...]:
+        """List-Unsubscribe's targets, the one the footer shows first: the signed one-click
+        link when [serve] public_url is set, then the configured target."""
+        configured = self.unsubscribe_for(subscriber.address)
+        if self.one_click is None:
+            return (configured,)
+        return (self.one_click.link(subscriber.id, subscriber.address), configured)
+
     async def _send(
-        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: str
+        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: tuple[str, ...]
     ) -> None:
         message = self._message(rendered, row, key, unsubscribe)
         async with self._lock:
             await asyncio.to_thread(self._deliver, message, row.subscriber.address)
 
     def _message(
-        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: str
+        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: tuple[str, ...]
     ) -> EmailMessage:
         recipient = row.subscriber.address
         try:
@@ -241,6 +256,7 @@ class EmailChannel:
                 unsubscribe=unsubscribe,
                 message_key=f"thaigov-watcher.{key}",
                 now=self.clock(),
+                one_click=self.one_click is not None,
             )
         except (ValueError, IndexError) as error:
             raise PermanentDeliveryError(
