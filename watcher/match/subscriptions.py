@@ -25,6 +25,7 @@ from watcher.match.language import SUBSCRIPTION_LIMITS, TextQuery, parse_query, 
 __all__ = [
     "FREQUENCIES",
     "MODES",
+    "PAUSED_BY_SUBSCRIBER",
     "QUIET_MODES",
     "WEEKDAYS",
     "QuietHours",
@@ -33,6 +34,11 @@ __all__ = [
     "parse_words",
 ]
 
+# A paused subscriber gets nothing new queued; what was queued before the pause waits and goes
+# when they resume. A delivery failure (a blocked bot, a bouncing address) pauses with its
+# reason and ends when the chat writes again or the operator resumes; a subscriber who paused
+# themselves carries this reason, which only their own resume ends.
+PAUSED_BY_SUBSCRIBER = "paused by the subscriber"
 MODES = ("instant", "daily", "weekly", "both")  # "both" = instant and daily, as before
 FREQUENCIES = ("instant", "daily", "weekly")
 QUIET_MODES = ("silent", "hold")
@@ -45,9 +51,10 @@ _SENT_BY = {
 }
 
 
-def parse_words(text: str) -> TextQuery:
-    """A subscription's words, within the subscription limits (one-line InputError)."""
-    return parse_query(text, SUBSCRIPTION_LIMITS)
+def parse_words(text: str, *, with_labels: bool = False) -> TextQuery:
+    """A subscription's words, within the subscription limits (one-line InputError). Beside
+    labels, words may only exclude (`industry -งบประมาณ`); alone they must find something."""
+    return parse_query(text, SUBSCRIPTION_LIMITS, only_excluded=with_labels)
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ class Subscription:
 
     @cached_property
     def words(self) -> TextQuery | None:
-        return parse_words(self.query) if self.query else None
+        labelled = bool(self.countries or self.blocs or self.ministries)
+        return parse_words(self.query, with_labels=labelled) if self.query else None
 
     def sent(self, subscriber_mode: str) -> tuple[str, ...]:
         """The frequencies this subscription is sent at: instant, daily, weekly."""
