@@ -39,6 +39,7 @@ from watcher.channels.email.render import (
 )
 from watcher.channels.email.unsubscribe import OneClick
 from watcher.channels.outbox import PartsRecorder, no_parts_recorder
+from watcher.channels.rendered import Rendered
 from watcher.classify import Gazetteer, default_gazetteer_dir, load_gazetteer
 from watcher.core.config import Config, Environment
 from watcher.core.errors import (
@@ -118,13 +119,23 @@ class EmailChannel:
     def from_settings(cls, config: Config, env: Environment) -> EmailChannel:
         if not env.smtp_host:
             raise ConfigError("environment: SMTP_HOST: not set; e-mail needs an SMTP server")
+        return cls._built(config, env, env.smtp_host)
+
+    @classmethod
+    def previewer(cls, config: Config, env: Environment) -> EmailChannel:
+        """The channel as it renders, for `watcher digest --preview`: it connects to nothing,
+        so SMTP_HOST may be unset; the rest is checked as for sending."""
+        return cls._built(config, env, env.smtp_host or "")
+
+    @classmethod
+    def _built(cls, config: Config, env: Environment, host: str) -> EmailChannel:
         sender = _checked_sender(env.smtp_from or config.email.sender)
         if bool(env.smtp_user) != bool(env.smtp_password):
             raise ConfigError("environment: SMTP_USER and SMTP_PASSWORD: set both or neither")
         _check_unsubscribe(config.email.unsubscribe)
         one_click = OneClick.from_settings(config, env)
         smtp = SmtpSettings(
-            host=env.smtp_host,
+            host=host,
             port=env.smtp_port or DEFAULT_PORTS[env.smtp_tls],
             tls=env.smtp_tls,
             user=env.smtp_user,
@@ -205,6 +216,17 @@ class EmailChannel:
                     f" over the {limit}-byte limit"
                 )
             count = min(len(items), max(count * 2, -(-largest * len(chunks) // limit) + 1))
+
+    def preview_digest(self, subscriber: Subscriber, digest: Digest) -> Rendered:
+        """The messages `send_digest` would send (split under the configured size limit, as
+        no server is asked for its own): each one's headers and text part, and its HTML."""
+        kind = "weekly" if digest.weekly else "digest"
+        row = OutboxRow(0, subscriber, kind, "", digest.day.isoformat(), 0)
+        messages = self._digest_messages(row, digest, self.smtp.max_message_bytes)
+        return Rendered(
+            tuple(_headers_and_text(message) for message in messages),
+            tuple(_part(message, "html") for message in messages),
+        )
 
     def _size_limit(self, recipient: str) -> int:
         """Runs in a worker thread: the configured cap, or the server's EHLO SIZE if lower."""
@@ -359,6 +381,20 @@ def _too_large(error: Exception) -> bool:
         return False
     reply = _text(error.smtp_error).lower()
     return error.smtp_code == 552 or (error.smtp_code >= 500 and "size" in reply)
+
+
+PREVIEW_HEADERS = ("From", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post")
+
+
+def _headers_and_text(message: EmailMessage) -> str:
+    """A message as a person reads it: the headers that matter, then the text part."""
+    lines = [f"{name}: {message[name]}" for name in PREVIEW_HEADERS if message[name] is not None]
+    return "\n".join(lines) + "\n\n" + _part(message, "plain")
+
+
+def _part(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body((subtype,))
+    return "" if part is None else str(part.get_content())
 
 
 def _chunks(items: list[StoredItem], count: int) -> list[list[StoredItem]]:
