@@ -222,3 +222,23 @@ def test_the_daemons_email_digest_line_says_who_was_skipped(store: Store, smtp: 
 
     assert run.line() == f"e-mail digest for {DATE}: 1 queued; 1 sent; 1 skipped: 1 paused"
     assert DrainReport(Counter(sent=2, skipped=1)).line() == ("2 sent, 1 skipped (nothing matched)")
+
+
+def test_the_daemons_queue_line_names_the_paused(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    from watcher.channels.jobs import ChannelJobs
+
+    at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    for url in ("json://127.0.0.1:9/one", "json://127.0.0.1:9/two"):
+        subscriber = store.add_subscriber("apprise", url, mode="daily", at=at)
+        store.add_subscription(subscriber.id, Subscription(everything=True))
+    store.pause_subscriber(2, "5 failed tries in a row")
+    evening = dt.datetime(2026, 11, 20, 20, 0, tzinfo=BANGKOK)
+    env = load_environment({})
+    jobs = ChannelJobs("apprise", store, Config(), env, clock=lambda: evening)
+
+    with caplog.at_level("INFO", logger="watcher.channels.jobs"):
+        assert asyncio.run(jobs.queue_digests()) == 1
+
+    assert caplog.messages == ["apprise: 1 digest(s) queued; 1 skipped: 1 paused"]

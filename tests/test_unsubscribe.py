@@ -263,3 +263,42 @@ def test_serve_without_a_public_url_has_no_unsubscribe(
     finally:
         served.stop()
     assert subscribed(db_path) == ["desk@example.org", "boss@example.org"]
+
+
+def test_the_preview_shows_the_link_and_the_secret_is_never_printed(
+    tmp_path: Path, db_path: Path, people: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from watcher.cli import cli
+    from watcher.cli.context import AppContext
+    from watcher.core.redaction import redact
+
+    config = tmp_path / "watcher.toml"
+    text = (ROOT / "config" / "watcher.toml").read_text(encoding="utf-8")
+    config.write_text(text + f'\n[serve]\npublic_url = "{PUBLIC}"\n', encoding="utf-8")
+    store = Store.open(db_path)
+    add_item(store, "ญี่ปุ่นลงทุนโรงงาน", countries=["JP"])
+    store.close()
+    monkeypatch.setenv("WATCHER_DB", str(db_path))
+    monkeypatch.setenv("WATCHER_CONFIG", str(config))
+    monkeypatch.setenv("WATCHER_SECRET", SECRET)
+    monkeypatch.setenv("SMTP_FROM", "watcher@example.org")
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+
+    shown = CliRunner().invoke(
+        cli, ["digest", "--channel", "email", "--date", DAY.isoformat(), "--preview",
+              "--subscriber", str(people[0]), "--html", str(tmp_path / "html")],
+        catch_exceptions=False,
+    )  # fmt: skip
+
+    link = OneClick(PUBLIC, SECRET.encode()).link(people[0], "desk@example.org")
+    assert shown.exit_code == 0, shown.output
+    assert f"List-Unsubscribe: <{link}>, <mailto:watcher@example.org?subject=unsubscribe>\n" in (
+        shown.output
+    )
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click\n" in shown.output
+    assert f"ยกเลิกการรับข่าว / To unsubscribe: {link}\n" in shown.output
+    assert SECRET not in shown.output
+    AppContext(env=load_environment({"WATCHER_SECRET": SECRET}))
+    assert redact(f"signing with {SECRET}") == "signing with ***"  # in every log line and error
