@@ -27,6 +27,7 @@ from telegram.request import HTTPXRequest
 
 from watcher.channels.digest import Digest
 from watcher.channels.outbox import PartsRecorder, no_parts_recorder
+from watcher.channels.rendered import TextPreviewer
 from watcher.channels.telegram.render import Message, Names, TelegramRenderer, Terms
 from watcher.core.config import Config, Environment
 from watcher.core.errors import (
@@ -200,6 +201,12 @@ class TelegramChannel:
         pacer = ChatPacer(settings.messages_per_second, settings.per_chat_interval)
         bot = make_bot(env.telegram_token, env.telegram_base_url, pacer)
         return cls(bot, TelegramRenderer(names or load_names()))
+
+    @classmethod
+    def previewer(cls, config: Config, env: Environment) -> TextPreviewer:
+        """Digests as this channel renders them, for `watcher digest --preview`: no bot, so
+        no token needed; each message as its plain text."""
+        return TextPreviewer(TelegramRenderer(load_names()))
 
     async def __aenter__(self) -> Self:
         if self.owns_bot:

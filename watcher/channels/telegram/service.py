@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from telegram.error import NetworkError, TelegramError
 
 from watcher.channels.digest import queue_due_digests
+from watcher.channels.digest_runs import paused_note
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.telegram.commands import BotCommands, build_application
 from watcher.channels.telegram.render import TelegramRenderer, Terms
@@ -197,7 +198,8 @@ class TelegramService:
             self.settings.digest_time,
         )  # fmt: skip
         if queued:
-            log.info("telegram: %d daily digest(s) queued", queued)
+            note = await off_loop(paused_note, self.store, "telegram")
+            log.info("telegram: %d digest(s) queued%s", queued, note)
         return queued
 
     async def check_health(self) -> int:
