@@ -20,16 +20,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from watcher.core.config import time_of_day
+from watcher.core.errors import InputError
 from watcher.match.language import SUBSCRIPTION_LIMITS, TextQuery, parse_query, query_matches
 
 __all__ = [
     "FREQUENCIES",
     "MODES",
+    "PAUSED_BY_SUBSCRIBER",
     "QUIET_MODES",
     "WEEKDAYS",
     "QuietHours",
     "Subscriber",
     "Subscription",
+    "parse_quiet_hours",
     "parse_words",
 ]
 
@@ -37,6 +41,11 @@ MODES = ("instant", "daily", "weekly", "both")  # "both" = instant and daily, as
 FREQUENCIES = ("instant", "daily", "weekly")
 QUIET_MODES = ("silent", "hold")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A subscriber's `paused_reason` when they paused themselves (the bot's /pause). Any other
+# reason is a delivery failure (Telegram 403, SMTP 5xx…): a chat that writes to the bot again
+# is reachable, so those end on its next message; this one ends only by /resume (or the
+# operator's `watcher subscribers resume`).
+PAUSED_BY_SUBSCRIBER = "paused by the subscriber"
 _SENT_BY = {
     "instant": ("instant",),
     "daily": ("daily",),
@@ -109,6 +118,22 @@ class Subscription:
         lead = ("lead",) if self.lead_only and self.ministries else ()
         words = (self.query,) if self.query else ()
         return " ".join((*self.countries, *self.blocs, *self.ministries, *lead, *words))
+
+
+def parse_quiet_hours(text: str, mode: str = "hold") -> QuietHours | None:
+    """`22:00-07:00` → QuietHours (None for `off`); a one-line InputError otherwise."""
+    if mode not in QUIET_MODES:
+        raise InputError(f"{mode!r}: quiet hours are {' or '.join(QUIET_MODES)}")
+    if text.strip().lower() == "off":
+        return None
+    start, sep, end = text.replace("–", "-").partition("-")
+    try:
+        first, last = time_of_day(start), time_of_day(end)
+    except ValueError:
+        raise InputError(f"{text!r}: give HH:MM-HH:MM, e.g. 22:00-07:00") from None
+    if not sep or first == last:
+        raise InputError(f"{text!r}: the window is empty; give HH:MM-HH:MM, e.g. 22:00-07:00")
+    return QuietHours(first, last, mode)
 
 
 @dataclass(frozen=True)
