@@ -196,7 +196,7 @@ def _subscription(
         )
     if query is not None:
         try:
-            parse_words(query)
+            parse_words(query, with_labels=bool(countries or blocs or ministries))
         except InputError as error:
             raise click.BadParameter(str(error), param_hint="--query") from None
     from watcher.query.codes import default_gazetteer, resolve_code

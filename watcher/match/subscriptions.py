@@ -16,6 +16,7 @@ subscriber); a subscription without its own frequency follows the subscriber's `
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,9 +55,23 @@ _SENT_BY = {
 }
 
 
-def parse_words(text: str) -> TextQuery:
-    """A subscription's words, within the subscription limits (one-line InputError)."""
-    return parse_query(text, SUBSCRIPTION_LIMITS)
+def parse_words(text: str, *, with_labels: bool = False) -> TextQuery:
+    """A subscription's words, within the subscription limits (one-line InputError).
+
+    `with_labels`: the subscription also names codes, so words that only exclude are enough
+    (`industry -งบประมาณ`: the ministry's items that do not say งบประมาณ).
+    """
+    try:
+        return parse_query(text, SUBSCRIPTION_LIMITS)
+    except InputError:
+        tokens = _TOKENS.findall(text)
+        if not with_labels or not tokens or not all(t.startswith("-") for t in tokens):
+            raise
+    flipped = parse_query(" ".join(t[1:] for t in tokens), SUBSCRIPTION_LIMITS)
+    return TextQuery((), flipped.terms)
+
+
+_TOKENS = re.compile(r'-?"[^"]*"|\S+')
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,8 @@ class Subscription:
 
     @cached_property
     def words(self) -> TextQuery | None:
-        return parse_words(self.query) if self.query else None
+        labels = bool(self.countries or self.blocs or self.ministries or self.everything)
+        return parse_words(self.query, with_labels=labels) if self.query else None
 
     def sent(self, subscriber_mode: str) -> tuple[str, ...]:
         """The frequencies this subscription is sent at: instant, daily, weekly."""
