@@ -222,3 +222,28 @@ def test_quiet_hours_parse_once_for_the_bot_and_the_cli() -> None:
     for bad in ("22:00", "07:00-07:00", "night"):
         with pytest.raises(InputError):
             parse_quiet_hours(bad)
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_help_names_every_command(commands: BotCommands, lang: str) -> None:
+    from watcher.channels.telegram.commands import COMMANDS
+
+    text = commands.renderer.help_text(lang)
+    missing = [c for c in COMMANDS if f"/{c}" not in text and c not in ("start", "help", "stats")]
+    assert missing == []
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_rarer_replies_read_as_meant(commands: BotCommands, store: Store, lang: str) -> None:
+    say(commands, 7, f"/lang {lang}")
+    say(commands, 7, "/subscribe JP")
+    (mine,) = only(store)
+    pinned = commands.press(7, f"sub:{mine.id}:instant")  # the chat's mode, now its own
+    assert pinned.edited is None and only(store)[0].mode == "instant"
+    assert commands.press(7, f"sub:{mine.id}:instant").notice == {
+        "th": "ไม่มีอะไรเปลี่ยน", "en": "Nothing to change"}[lang]  # fmt: skip
+    refused = say(commands, 7, '/subscribe "EV" OR')  # the parser's reason, in one line
+    prefix = {"th": "อ่านคำที่ติดตามไม่ได้: ", "en": "Those words cannot be read: "}[lang]
+    assert refused.startswith(prefix) and "OR" in refused and "\n" not in refused
+    usage = {"th": "ใช้: /preview", "en": "Usage: /preview"}[lang]
+    assert say(commands, 7, "/preview").startswith(usage)

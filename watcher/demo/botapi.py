@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 __all__ = [
@@ -204,7 +204,7 @@ class BotApiServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
 
-    def __enter__(self) -> BotApiServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

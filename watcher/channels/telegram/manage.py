@@ -234,7 +234,8 @@ class ManageCommands(ChatBase):
             return Pressed(self.renderer.phrase("button_unchanged", lang))
         self.store.replace_subscription(subscriber.id, changed)
         notice = self.renderer.phrase(f"button_done_{action}", lang)
-        return Pressed(notice, self.card(number, changed, subscriber, lang))
+        before, after = (self.card(number, s, subscriber, lang) for s in (subscription, changed))
+        return Pressed(notice, after if after != before else None)  # same look: no edit
 
     # --- the whole chat: /pause /resume /quiet /weekly /mode /digest_time -------------------
 
