@@ -30,7 +30,7 @@ __all__ = ["QUERY_CHARS", "QUERY_TERMS", "Wording", "near_codes", "read_wording"
 QUERY_CHARS = 200
 QUERY_TERMS = 10
 LEAD_WORDS = frozenset(["lead", "นำ"])  # `industry lead`: the ministry must lead the item
-NEAR_RATIO = 0.75  # difflib ratio above which an unknown word is taken for a typo of a code
+NEAR_RATIO = 0.8  # difflib ratio from which an unknown word is taken for a typo of a code
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"'})
 _TOKEN = re.compile(r'(-?)"([^"]*)"(?=\s|$)|(\S+)')
 _PLAIN_WORD = re.compile(r"[^\s\-\"*][^\s\"]*")
