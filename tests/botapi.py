@@ -113,6 +113,13 @@ class FakeBotApi(BotApiServer):
         return message
 
     def handle(self, method: str, params: dict[str, Any]) -> Answer:
+        if method == "answerCallbackQuery" or method in _EDITS:
+            with self._changed:
+                fault = self._take_fault(method, params)
+                if fault is not None:
+                    self.calls[method] += 1
+                    self._changed.notify_all()
+                    return _fault_answer(fault)
         if method == "answerCallbackQuery":
             with self._changed:
                 self.calls[method] += 1

@@ -125,3 +125,29 @@ def test_forged_or_stale_presses_change_nothing_and_say_so(
     assert bot_api.edits == []
     assert subscription(store, CHAT) == Subscription(countries=("JP",), id=1)
     assert subscription(store, OTHER) is None
+
+
+def test_a_press_answered_too_late_still_changes_and_shows(
+    store: Store, bot_api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Telegram refuses an answer after ~15 s ("query is too old"); the change still holds
+    and the message still shows it."""
+    service = service_for(store, bot_api, tmp_path)
+    bot_api.fail("chat-not-found", method="answerCallbackQuery")
+
+    async def run() -> None:
+        await service.start()
+        try:
+            bot_api.user_says(CHAT, "/subscribe JP")
+            bot_api.user_says(CHAT, "/list")
+            assert await bot_api.until_messages(3, chat_id=CHAT)
+            card = bot_api.messages(CHAT)[2]
+            bot_api.user_presses(card, button(card, "weekly"))
+            assert await bot_api.until(lambda: len(bot_api.edits) == 1)
+        finally:
+            await service.stop()
+
+    asyncio.run(run())
+    assert bot_api.answers == [] and bot_api.calls["answerCallbackQuery"] == 1
+    found = subscription(store)
+    assert found is not None and found.mode == "weekly"

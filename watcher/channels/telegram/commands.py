@@ -200,7 +200,10 @@ def _pressed(
         if press is None or chat is None:
             return
         outcome = await off_loop(commands.press, chat.id, press.data or "")
-        await press.answer(outcome.notice)
+        try:  # a press answered late (Telegram allows ~15 s) still shows its change below
+            await press.answer(outcome.notice)
+        except TelegramError as error:
+            log.warning("answering a button in chat %s failed: %s", chat.id, error)
         if outcome.edited is None or press.message is None:
             return
         try:
