@@ -186,7 +186,7 @@ def test_pause_by_the_chat_outlasts_its_next_message(
     """A 403 pause ends when the chat writes (it is reachable); a /pause ends only by /resume."""
     sid = subscribe(store, 7, "JP", at=now)
     assert say(commands, 7, "/pause").startswith("หยุดส่งข่าว")
-    say(commands, 7, "/subscribe KR")
+    assert say(commands, 7, "/subscribe KR").splitlines()[1] == ("คุณหยุดรับข่าวไว้ (/resume เพื่อรับต่อ)")
     subscriber = store.get_subscriber(sid)
     assert subscriber is not None and subscriber.paused_reason == PAUSED_BY_SUBSCRIBER
     assert not subscriber.wants_instant
@@ -198,6 +198,7 @@ def test_pause_by_the_chat_outlasts_its_next_message(
 
 def test_quiet_hours_and_the_weekly_day(commands: BotCommands, store: Store) -> None:
     say(commands, 7, "/lang en")
+    say(commands, 7, "/subscribe JP weekly")
     assert say(commands, 7, "/quiet 22:00-07:00") == (
         "Quiet hours 22:00–07:00 (Bangkok time): instant alerts are held until 07:00"
     )
@@ -205,6 +206,11 @@ def test_quiet_hours_and_the_weekly_day(commands: BotCommands, store: Store) -> 
     subscriber = store.find_subscriber("telegram", "7")
     assert subscriber is not None and subscriber.quiet == QuietHours("23:30", "06:00", "silent")
     assert say(commands, 7, "/quiet 25:00-07:00").startswith("Usage: /quiet")
+    heading = commands.answer("list", 7, "/list")[0].plain.splitlines()
+    assert heading[1:] == [
+        "Quiet hours 23:30–06:00 (silent)",
+        "Weekly digest: every mon at 07:30",
+    ]
     assert say(commands, 7, "/quiet off") == "Quiet hours are off"
     assert say(commands, 7, "/weekly fri 8:00") == (
         "Weekly digest: every fri at 08:00 (Bangkok time), for subscriptions set to weekly"
@@ -214,6 +220,8 @@ def test_quiet_hours_and_the_weekly_day(commands: BotCommands, store: Store) -> 
     subscriber = store.find_subscriber("telegram", "7")
     assert subscriber is not None
     assert (subscriber.quiet, subscriber.weekly_day, subscriber.weekly_time) == (None, 0, "08:00")
+    heading = commands.answer("list", 7, "/list")[0].plain.splitlines()
+    assert heading[1:] == ["Weekly digest: every mon at 08:00"]
 
 
 def test_quiet_hours_parse_once_for_the_bot_and_the_cli() -> None:

@@ -78,13 +78,16 @@ class ManageCommands(ChatBase):
         else:
             self.store.add_subscription(subscriber.id, wording.subscription)
             number = len(subscriber.subscriptions) + 1
-        return self.say(
+        reply = self.say(
             request,
             "subscribed",
             number=number,
             terms=self.describe(wording.subscription, request.lang),
             mode=wording.mode or subscriber.mode,
         )
+        if subscriber.paused_reason == PAUSED_BY_SUBSCRIBER:
+            reply += self.say(request, "paused_by_you")
+        return reply
 
     def _refusal(self, request: ChatRequest, wording: Wording) -> Reply:
         """The one-line answer to a subscription that cannot be taken ([] when it can)."""
@@ -174,6 +177,17 @@ class ManageCommands(ChatBase):
                 digest_time=subscriber.digest_time or self.settings.digest_time,
             )
         ]
+        if subscriber.quiet is not None:
+            quiet = subscriber.quiet
+            lines.append(
+                self.renderer.phrase(
+                    "list_quiet", request.lang, start=quiet.start, end=quiet.end, mode=quiet.mode
+                )
+            )
+        if subscriber.at("weekly") or subscriber.weekly_time:
+            at = subscriber.weekly_time or subscriber.digest_time or self.settings.digest_time
+            day = WEEKDAYS[subscriber.weekly_day]
+            lines.append(self.renderer.phrase("list_weekly", request.lang, day=day, time=at))
         if subscriber.paused_reason == PAUSED_BY_SUBSCRIBER:
             lines.append(self.renderer.phrase("paused_by_you", request.lang))
         elif subscriber.paused_reason:
