@@ -209,19 +209,19 @@ def test_quiet_hours_and_the_weekly_day(commands: BotCommands, store: Store) -> 
     heading = commands.answer("list", 7, "/list")[0].plain.splitlines()
     assert heading[1:] == [
         "Quiet hours 23:30–06:00 (silent)",
-        "Weekly digest: every mon at 07:30",
+        "Weekly digest: every Monday at 07:30",
     ]
     assert say(commands, 7, "/quiet off") == "Quiet hours are off"
     assert say(commands, 7, "/weekly fri 8:00") == (
-        "Weekly digest: every fri at 08:00 (Bangkok time), for subscriptions set to weekly"
+        "Weekly digest: every Friday at 08:00 (Bangkok time), for subscriptions set to weekly"
     )
-    assert say(commands, 7, "/weekly วันจันทร์").startswith("Weekly digest: every mon at 08:00")
+    assert say(commands, 7, "/weekly วันจันทร์").startswith("Weekly digest: every Monday at 08:00")
     assert say(commands, 7, "/weekly someday").startswith("Usage: /weekly")
     subscriber = store.find_subscriber("telegram", "7")
     assert subscriber is not None
     assert (subscriber.quiet, subscriber.weekly_day, subscriber.weekly_time) == (None, 0, "08:00")
     heading = commands.answer("list", 7, "/list")[0].plain.splitlines()
-    assert heading[1:] == ["Weekly digest: every mon at 08:00"]
+    assert heading[1:] == ["Weekly digest: every Monday at 08:00"]
 
 
 def test_quiet_hours_parse_once_for_the_bot_and_the_cli() -> None:

@@ -24,7 +24,6 @@ from watcher.match.subscriptions import (
     MODES,
     PAUSED_BY_SUBSCRIBER,
     QUIET_MODES,
-    WEEKDAYS,
     Subscriber,
     Subscription,
     parse_quiet_hours,
@@ -186,7 +185,7 @@ class ManageCommands(ChatBase):
             )
         if subscriber.at("weekly") or subscriber.weekly_time:
             at = subscriber.weekly_time or subscriber.digest_time or self.settings.digest_time
-            day = WEEKDAYS[subscriber.weekly_day]
+            day = self._weekday_name(subscriber.weekly_day, request.lang)
             lines.append(self.renderer.phrase("list_weekly", request.lang, day=day, time=at))
         if subscriber.paused_reason == PAUSED_BY_SUBSCRIBER:
             lines.append(self.renderer.phrase("paused_by_you", request.lang))
@@ -294,7 +293,10 @@ class ManageCommands(ChatBase):
             changes["weekly_time"] = at
         self.store.update_subscriber(subscriber.id, **changes)
         at = at or subscriber.weekly_time or subscriber.digest_time or self.settings.digest_time
-        return self.say(request, "weekly_set", day=WEEKDAYS[day], time=at)
+        return self.say(request, "weekly_set", day=self._weekday_name(day, request.lang), time=at)
+
+    def _weekday_name(self, day: int, lang: str) -> str:
+        return self.renderer.phrase("weekdays", lang).split()[day]
 
     def mode(self, request: ChatRequest) -> Reply:
         if len(request.words) != 1 or request.words[0].lower() not in MODES:
