@@ -118,6 +118,7 @@ def test_the_same_words_again_change_the_frequency_not_the_count(
 ) -> None:
     say(commands, 7, '/subscribe JP "EV"')
     assert say(commands, 7, "/subscribe JP EV weekly").startswith("รับข่าวแล้ว #1")
+    assert say(commands, 7, "/subscribe JP EV") == "รับข่าวแล้ว #1: JP ญี่ปุ่น + คำ: EV (weekly)"
     (subscription,) = only(store)
     assert (subscription.query, subscription.mode) == ("EV", "weekly")
 

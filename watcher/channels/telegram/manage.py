@@ -64,12 +64,14 @@ class ManageCommands(ChatBase):
         subscriber = self._subscriber(request)
         wanted = _bare(wording.subscription)
         same = [n for n, s in enumerate(subscriber.subscriptions, 1) if _bare(s) == wanted]
-        if same:
+        mode = wording.mode
+        if same:  # asked again: the same subscription, with the frequency now asked for
             number = same[0]
             current = subscriber.subscriptions[number - 1]
-            if wording.mode is not None and wording.mode != current.mode:
-                changed = dataclasses.replace(current, mode=wording.mode)
+            if mode is not None and mode != current.mode:
+                changed = dataclasses.replace(current, mode=mode)
                 self.store.replace_subscription(subscriber.id, changed)
+            mode = mode or current.mode
         elif len(subscriber.subscriptions) >= self.settings.max_subscriptions:
             return self.say(
                 request, "too_many_subscriptions", limit=self.settings.max_subscriptions
@@ -82,7 +84,7 @@ class ManageCommands(ChatBase):
             "subscribed",
             number=number,
             terms=self.describe(wording.subscription, request.lang),
-            mode=wording.mode or subscriber.mode,
+            mode=mode or subscriber.mode,
         )
         if subscriber.paused_reason == PAUSED_BY_SUBSCRIBER:
             reply += self.say(request, "paused_by_you")
@@ -128,7 +130,7 @@ class ManageCommands(ChatBase):
         if not args:
             return self.say(request, "preview_usage")
         wording = read_wording(args, self.terms)
-        refused = self._refusal(dataclasses.replace(request, args=args), wording)
+        refused = self._refusal(request, wording)
         if refused:
             return refused
         until = self.clock().astimezone(self.tz).date()
