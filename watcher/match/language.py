@@ -82,7 +82,9 @@ def _make_term(text: str) -> Term | None:
     return Term(folded, whole_word=edges or prefix, prefix=prefix)
 
 
-def parse_query(text: str, limits: Limits = SEARCH_LIMITS) -> TextQuery:
+def parse_query(
+    text: str, limits: Limits = SEARCH_LIMITS, *, only_excluded: bool = False
+) -> TextQuery:
     if _CONTROL.search(text):
         raise InputError(f"query {text[:60]!r}: contains a control character (such as NUL)")
     if len(text) > limits.max_chars:
@@ -115,7 +117,7 @@ def parse_query(text: str, limits: Limits = SEARCH_LIMITS) -> TextQuery:
             clauses.append([term])
     if pending_or:
         raise InputError(f"query {text!r}: OR needs a term on each side")
-    if not clauses:
+    if not clauses and not (only_excluded and excluded):
         raise InputError(f"query {text!r}: give at least one word or phrase to find")
     if sum(map(len, clauses)) + len(excluded) > limits.max_terms:
         raise InputError(f"query {text[:60]!r}: more than {limits.max_terms} terms")

@@ -16,7 +16,6 @@ subscriber); a subscription without its own frequency follows the subscriber's `
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,15 +37,15 @@ __all__ = [
     "parse_words",
 ]
 
+# A paused subscriber gets nothing new queued; what was queued before the pause waits and goes
+# when they resume. A delivery failure (a blocked bot, a bouncing address) pauses with its
+# reason and ends when the chat writes again or the operator resumes; a subscriber who paused
+# themselves carries this reason, which only their own resume ends.
+PAUSED_BY_SUBSCRIBER = "paused by the subscriber"
 MODES = ("instant", "daily", "weekly", "both")  # "both" = instant and daily, as before
 FREQUENCIES = ("instant", "daily", "weekly")
 QUIET_MODES = ("silent", "hold")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# A subscriber's `paused_reason` when they paused themselves (the bot's /pause). Any other
-# reason is a delivery failure (Telegram 403, SMTP 5xx…): a chat that writes to the bot again
-# is reachable, so those end on its next message; this one ends only by /resume (or the
-# operator's `watcher subscribers resume`).
-PAUSED_BY_SUBSCRIBER = "paused by the subscriber"
 _SENT_BY = {
     "instant": ("instant",),
     "daily": ("daily",),
@@ -56,22 +55,9 @@ _SENT_BY = {
 
 
 def parse_words(text: str, *, with_labels: bool = False) -> TextQuery:
-    """A subscription's words, within the subscription limits (one-line InputError).
-
-    `with_labels`: the subscription also names codes, so words that only exclude are enough
-    (`industry -งบประมาณ`: the ministry's items that do not say งบประมาณ).
-    """
-    try:
-        return parse_query(text, SUBSCRIPTION_LIMITS)
-    except InputError:
-        tokens = _TOKENS.findall(text)
-        if not with_labels or not tokens or not all(t.startswith("-") for t in tokens):
-            raise
-    flipped = parse_query(" ".join(t[1:] for t in tokens), SUBSCRIPTION_LIMITS)
-    return TextQuery((), flipped.terms)
-
-
-_TOKENS = re.compile(r'-?"[^"]*"|\S+')
+    """A subscription's words, within the subscription limits (one-line InputError). Beside
+    labels, words may only exclude (`industry -งบประมาณ`); alone they must find something."""
+    return parse_query(text, SUBSCRIPTION_LIMITS, only_excluded=with_labels)
 
 
 @dataclass(frozen=True)
@@ -88,8 +74,8 @@ class Subscription:
 
     @cached_property
     def words(self) -> TextQuery | None:
-        labels = bool(self.countries or self.blocs or self.ministries or self.everything)
-        return parse_words(self.query, with_labels=labels) if self.query else None
+        labelled = bool(self.countries or self.blocs or self.ministries)
+        return parse_words(self.query, with_labels=labelled) if self.query else None
 
     def sent(self, subscriber_mode: str) -> tuple[str, ...]:
         """The frequencies this subscription is sent at: instant, daily, weekly."""
@@ -143,12 +129,14 @@ def parse_quiet_hours(text: str, mode: str = "hold") -> QuietHours | None:
     if text.strip().lower() == "off":
         return None
     start, sep, end = text.replace("–", "-").partition("-")
+    if not sep:
+        raise InputError(f"{text!r}: give HH:MM-HH:MM, e.g. 22:00-07:00")
     try:
         first, last = time_of_day(start), time_of_day(end)
-    except ValueError:
-        raise InputError(f"{text!r}: give HH:MM-HH:MM, e.g. 22:00-07:00") from None
-    if not sep or first == last:
-        raise InputError(f"{text!r}: the window is empty; give HH:MM-HH:MM, e.g. 22:00-07:00")
+    except ValueError as error:
+        raise InputError(f"{text!r}: {error}") from None
+    if first == last:
+        raise InputError(f"{text!r}: the window is empty")
     return QuietHours(first, last, mode)
 
 

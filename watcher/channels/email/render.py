@@ -180,14 +180,17 @@ class EmailRenderer:
         )
 
     def _interests(self, digest: Digest, lang: str) -> list[str]:
+        """What the digest's subscriptions ask for (the weekly ones in a weekly digest)."""
         described = []
-        for subscription in digest.subscriber.subscriptions:
+        for subscription in digest.subscriber.at("weekly" if digest.weekly else "daily"):
             if subscription.everything:
                 described.append("all / ทั้งหมด")
                 continue
             names = [self.names("country", c, lang) for c in subscription.countries]
             names += [self.names("bloc", c, lang) for c in subscription.blocs]
             names += [self.names("ministry", m, lang) for m in subscription.ministries]
+            if subscription.query:
+                names.append(f"“{subscription.query}”")
             described.append(", ".join(names))
         return described
 

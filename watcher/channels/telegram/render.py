@@ -21,6 +21,7 @@ import jinja2
 from watcher.channels.digest import Digest
 from watcher.channels.render import cut_at_boundary, excerpt, flag
 from watcher.core.thaidate import format_thai_date
+from watcher.match.language import fold_text, term_occurs
 from watcher.match.subscriptions import Subscriber
 from watcher.store import StoredItem
 
@@ -154,25 +155,37 @@ class TelegramRenderer:
         )
 
     def evidence(self, item: StoredItem, subscriber: Subscriber) -> str:
-        """Why the item matched: the matched words behind the codes the subscriber follows."""
+        """Why the item matched: the subscriber's words found in it, then the matched words
+        behind the codes the subscriber follows."""
+        folded = (
+            fold_text(f"{item.title}\n{item.body}")
+            if any(s.query for s in subscriber.subscriptions)
+            else None
+        )
         wanted: set[str] = set()
+        shown: list[str] = []
         for subscription in subscriber.subscriptions:
             if subscription.everything or not subscription.matches(
-                item.countries, item.blocs, item.ministries, item.lead_ministry
+                item.countries, item.blocs, item.ministries, item.lead_ministry, folded
             ):
                 continue
             wanted |= {*subscription.countries, *subscription.blocs, *subscription.ministries}
-        shown: list[str] = []
+            if subscription.words is not None and folded is not None:
+                shown += [
+                    f"«{term.text}»"
+                    for term in subscription.words.terms
+                    if f"«{term.text}»" not in shown and term_occurs(term, folded)
+                ]
         seen: set[tuple[str, str]] = set()
         for evidence in item.evidence:
+            if len(shown) >= EVIDENCE_SHOWN:
+                break
             code, kind = str(evidence.get("code", "")), str(evidence.get("kind", ""))
             if (wanted and code not in wanted) or (kind, code) in seen:
                 continue
             seen.add((kind, code))
             shown.append(f"«{evidence.get('alias', '')}» → {self._name(kind, code, subscriber)}")
-            if len(shown) == EVIDENCE_SHOWN:
-                break
-        return ", ".join(shown)
+        return ", ".join(shown[:EVIDENCE_SHOWN])
 
     def _name(self, kind: str, code: str, subscriber: Subscriber) -> str:
         if kind == "ministry":
