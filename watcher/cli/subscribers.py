@@ -22,6 +22,7 @@ from watcher.match.subscriptions import (
     QuietHours,
     Subscriber,
     Subscription,
+    parse_quiet_hours,
     parse_words,
 )
 
@@ -251,20 +252,10 @@ def _clock(text: str, option: str, parse: Callable[[str], str]) -> str:
 
 
 def _quiet_hours(text: str, mode: str) -> QuietHours | None:
-    from watcher.core.config import time_of_day
-
-    if text.strip().lower() == "off":
-        return None
-    start, sep, end = text.partition("-")
-    if not sep:
-        raise click.BadParameter(
-            f"{text!r}: give HH:MM-HH:MM, e.g. 22:00-07:00", param_hint="--quiet"
-        )
-    first = _clock(start.strip(), "--quiet", time_of_day)
-    last = _clock(end.strip(), "--quiet", time_of_day)
-    if first == last:
-        raise click.BadParameter(f"{text!r}: the window is empty", param_hint="--quiet")
-    return QuietHours(first, last, mode)
+    try:
+        return parse_quiet_hours(text, mode)
+    except InputError as error:
+        raise click.BadParameter(str(error), param_hint="--quiet") from None
 
 
 @subscribers_group.command("list")

@@ -115,7 +115,7 @@ class TelegramService:
             clock=clock,
             concurrency=self.channel.concurrency,
         )
-        commands = BotCommands(store, names, self.channel.renderer, self.settings, clock)
+        commands = BotCommands(store, names, self.channel.renderer, self.settings, clock, self.tz)
         self.application = build_application(self.bot, commands, self.channel)
         self.health = HealthWatch(self.settings)
         self.stopping = asyncio.Event()
@@ -156,7 +156,7 @@ class TelegramService:
             raise ConfigError(f"Telegram: cannot start the bot: {redact(error.message)}") from error
         await self.application.start()
         assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=["message"])
+        await self.application.updater.start_polling(allowed_updates=["message", "callback_query"])
         self.ready.set()
         log.info("telegram bot @%s is polling", self.bot.username)
 
