@@ -87,7 +87,7 @@ def run_command(app: AppContext) -> None:
                 level = logging.INFO
             log.log(level, "%s", line)
 
-    with daemon_lock(store.path):
+    with daemon_lock(store.path, before_release=app.close):  # the store closes first
         click.echo(render_start_summary(config, app.env, store))
         asyncio.run(run_watcher(config, store, app.env, classifier_or_none(app), on_report=report))
     click.echo("stopped")
