@@ -21,9 +21,9 @@ pattern is wrong), reported as a ParseError, never taken for "no news".
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -33,20 +33,37 @@ from watcher.core.errors import ParseError
 from watcher.fetch.client import Page
 from watcher.sources.base import Found, SourceKind
 from watcher.sources.registry import register
+from watcher.sources.validate import (
+    check_int,
+    check_selectors,
+    check_url,
+    compile_link_pattern,
+    css_selector,
+    link_matches,
+)
+
+if TYPE_CHECKING:
+    import regex
 
 __all__ = ["ListingOptions", "ListingSource", "listing_links"]
 
 
-def listing_links(page: Page, pattern: re.Pattern[str], scope: str = "") -> list[str]:
-    """Absolute http(s) URLs of the links matching `pattern`, in page order, each once."""
+def listing_links(page: Page, pattern: regex.Pattern[str], scope: str = "") -> list[str]:
+    """Absolute http(s) URLs of the links matching `pattern`, in page order, each once; a
+    match over its time budget (a pathological pattern) is a ParseError, never a hang."""
     soup = BeautifulSoup(page.text, "lxml")
     roots = soup.select(scope) if scope else [soup]
     seen: dict[str, None] = {}
     for root in roots:
         for anchor in root.find_all("a", href=True):
             url = urljoin(page.url, str(anchor["href"]).strip()).split("#")[0]
-            if urlsplit(url).scheme in ("http", "https") and pattern.search(url):
-                seen.setdefault(url, None)
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue
+            try:
+                if link_matches(pattern, url):
+                    seen.setdefault(url, None)
+            except ValueError as error:
+                raise ParseError(f"{page.url}: {error}") from None
     return list(seen)
 
 
@@ -60,12 +77,14 @@ class ListingOptions:
     baseline_items: int = setting(20, "newest items a first cycle stores (never alerted)")
 
     def check(self, source: SourceConfig) -> None:
-        try:
-            re.compile(self.link_pattern)
-        except re.error as error:
-            raise ValueError(f"link_pattern: bad regex: {error}") from None
+        check_url(source.url, placeholder="{page}")
+        compile_link_pattern(self.link_pattern)
         if self.max_pages < 1:
             raise ValueError("max_pages: must be at least 1")
+        check_int(self, "max_pages", 1, 1000)
+        check_int(self, "baseline_items", 0, 100_000)
+        check_selectors(source.selectors)
+        css_selector(self.list_selector, "list_selector")
 
 
 @register("listing")
@@ -105,7 +124,7 @@ class ListingSource(SourceKind):
         return Found(item, item.source_id, history=history) if item is not None else None
 
     async def _new_links(self, first: Page) -> list[str]:
-        pattern = re.compile(self.options.link_pattern)
+        pattern = compile_link_pattern(self.options.link_pattern)
         page: Page | None = first
         new: dict[str, None] = {}
         for number in range(1, self.options.max_pages + 1):

@@ -1,0 +1,122 @@
+"""What a source's config must be, checked when the config loads, for every kind: a value that
+would fail later (a traceback in the first cycle) or hang (a regex that backtracks forever) is
+an error naming its key instead (issue 27). The kinds' `Options.check` call these.
+
+- URLs: http or https with a host (a `file:` or `javascript:` URL is refused).
+- CSS selectors: compiled (soupsieve, what BeautifulSoup's `select` uses).
+- Numbers: integers within stated bounds (an id past SQLite's 64 bits, a gap of a billion).
+- Regexes: compiled with `regex`, whose matching takes a timeout, and tried on probe strings
+  that make a backtracking pattern explode; one that exceeds the budget there is refused, and
+  at run time a match over its budget is an error for that page, never a hang.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from watcher.core.config import SelectorSettings
+
+if TYPE_CHECKING:
+    import regex
+
+__all__ = [
+    "CSS_SELECTOR_KEYS",
+    "MATCH_SECONDS",
+    "MAX_MATCHED_CHARS",
+    "check_int",
+    "check_selectors",
+    "check_url",
+    "compile_link_pattern",
+    "css_selector",
+    "link_matches",
+]
+
+MATCH_SECONDS = 0.1  # one link_pattern search on one URL; a sane pattern takes microseconds
+MAX_MATCHED_CHARS = 4096  # a longer link is never a news item's: not matched at all
+PROBE_CHARS = 40  # exponential backtracking shows well before 2^40 steps
+CSS_SELECTOR_KEYS = ("category", "title", "body", "date", "next_page")
+"""The [selectors] keys that are CSS selectors (the others are plain text)."""
+
+
+def check_url(url: str, key: str = "url", *, placeholder: str | None = None) -> None:
+    """An http(s) URL with a host; `placeholder` (as `{id}`) is filled in before the check."""
+    concrete = url.replace(placeholder, "1") if placeholder else url
+    try:
+        parts = urlsplit(concrete)
+    except ValueError as error:
+        raise ValueError(f"{key}: not a URL ({error}): {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{key}: must be an http(s) URL with a host, got {url[:200]!r}")
+
+
+def css_selector(selector: str, key: str) -> None:
+    """ValueError naming the key when `selector` (non-empty) is not CSS soupsieve can use."""
+    if not selector:
+        return
+    import soupsieve
+
+    try:
+        soupsieve.compile(selector)
+    except (soupsieve.SelectorSyntaxError, ValueError, TypeError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(f"{key}: not a CSS selector ({first}): {selector[:200]!r}") from None
+
+
+def check_selectors(selectors: SelectorSettings) -> None:
+    for name in CSS_SELECTOR_KEYS:
+        css_selector(getattr(selectors, name), f"selectors.{name}")
+
+
+def check_int(options: Any, name: str, low: int, high: int) -> None:
+    value = getattr(options, name)
+    if value is not None and not low <= value <= high:
+        raise ValueError(f"{name}: must be between {low} and {high}, got {value}")
+
+
+@functools.lru_cache(maxsize=64)  # a listing compiles its pattern every cycle
+def compile_link_pattern(pattern: str, key: str = "link_pattern") -> regex.Pattern[str]:
+    """The pattern compiled by `regex` (Python's syntax), refused when it does not compile or
+    when a probe string makes it backtrack past MATCH_SECONDS."""
+    import regex
+
+    try:
+        compiled = regex.compile(pattern)
+    except (regex.error, ValueError, OverflowError) as error:
+        raise ValueError(f"{key}: bad regex: {error}") from None
+    for probe in _probes(pattern):
+        try:
+            compiled.search(probe, timeout=MATCH_SECONDS)
+        except TimeoutError:
+            raise ValueError(
+                f"{key}: the regex backtracks catastrophically (over {MATCH_SECONDS} s on a"
+                f" {len(probe)}-character string): simplify it, e.g. no nested repeats like"
+                f" (a+)+: {pattern[:200]!r}"
+            ) from None
+    return compiled
+
+
+def _probes(pattern: str) -> list[str]:
+    """Runs of each character the pattern names (and of a URL's usual ones), alone and paired
+    with a letter, each ended by one that breaks the run: the strings on which nested or
+    overlapping repeats explode."""
+    chars = dict.fromkeys(c for c in pattern if c in string.ascii_letters + string.digits + "/-._")
+    chars.update(dict.fromkeys("a1/-._ "))
+    runs = [c * PROBE_CHARS for c in chars] + [(c + "a") * (PROBE_CHARS // 2) for c in chars]
+    return [run + end for run in runs for end in ("\x00", "!")]
+
+
+def link_matches(compiled: regex.Pattern[str], url: str, key: str = "link_pattern") -> bool:
+    """`compiled.search(url)` within MATCH_SECONDS; a link over MAX_MATCHED_CHARS never matches.
+    TimeoutError → ValueError naming the key (the page's problem, reported, never a hang)."""
+    if len(url) > MAX_MATCHED_CHARS:
+        return False
+    try:
+        return compiled.search(url, timeout=MATCH_SECONDS) is not None
+    except TimeoutError:
+        raise ValueError(
+            f"{key}: the regex took over {MATCH_SECONDS} s on one link ({url[:100]!r}…):"
+            " simplify it"
+        ) from None
