@@ -49,6 +49,8 @@ CASES = [
      " ':nth-child'): 'p:nth-child(x)'"),
     (LISTING + LIST_URL + 'link_pattern = "/news/"\nlist_selector = "ul >> li"\n',
      "sources[0].list_selector: not a CSS selector"),
+    (SEQUENCE + 'url = "http://127.0.0.1:9/{id}"\ninterval_seconds = 1000000000000000000\n',
+     "sources[0].interval_seconds: must be between 1 and 604800, got 1000000000000000000"),
     (LISTING + LIST_URL + "link_pattern = '(a|aa)+$'\n",
      "sources[0].link_pattern: the regex backtracks catastrophically (over 0.1 s on a"
      " 41-character string): simplify it, e.g. no nested repeats like (a+)+: '(a|aa)+$'"),

@@ -33,7 +33,7 @@ from watcher.core.corpus import Item, source_id_from_url
 from watcher.core.errors import FetchError, ParseError
 from watcher.sources.base import Found, SourceKind, is_source_level
 from watcher.sources.registry import register
-from watcher.sources.validate import check_int, check_selectors, check_url
+from watcher.sources.validate import check_int, check_schedule, check_selectors, check_url
 
 __all__ = ["FeedEntry", "FeedOptions", "FeedSource", "parse_feed"]
 
@@ -56,6 +56,7 @@ class FeedOptions:
         check_int(self, "max_entries", 1, 10_000)
         check_int(self, "baseline_items", 0, 100_000)
         check_selectors(source.selectors)
+        check_schedule(source)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from watcher.sources.base import Found, SourceKind
 from watcher.sources.registry import register
 from watcher.sources.validate import (
     check_int,
+    check_schedule,
     check_selectors,
     check_url,
     compile_link_pattern,
@@ -84,6 +85,7 @@ class ListingOptions:
         check_int(self, "max_pages", 1, 1000)
         check_int(self, "baseline_items", 0, 100_000)
         check_selectors(source.selectors)
+        check_schedule(source)
         css_selector(self.list_selector, "list_selector")
 
 

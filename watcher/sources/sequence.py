@@ -34,7 +34,7 @@ from watcher.core.config import SourceConfig, setting
 from watcher.sources.base import Found, SourceContext, SourceKind
 from watcher.sources.frontier import find_frontier
 from watcher.sources.registry import register
-from watcher.sources.validate import check_int, check_selectors, check_url
+from watcher.sources.validate import check_int, check_schedule, check_selectors, check_url
 
 __all__ = ["RECHECK_LIMIT", "SequenceOptions", "SequenceSource"]
 
@@ -67,6 +67,7 @@ class SequenceOptions:
         check_int(self, "deep_probe_every", 1, 10_000)
         check_int(self, "baseline_items", 0, 100_000)
         check_selectors(source.selectors)
+        check_schedule(source)
 
 
 @register("sequence")

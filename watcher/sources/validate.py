@@ -17,7 +17,7 @@ import string
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from watcher.core.config import SelectorSettings
+from watcher.core.config import SelectorSettings, SourceConfig
 
 if TYPE_CHECKING:
     import regex
@@ -68,6 +68,14 @@ def css_selector(selector: str, key: str) -> None:
 def check_selectors(selectors: SelectorSettings) -> None:
     for name in CSS_SELECTOR_KEYS:
         css_selector(getattr(selectors, name), f"selectors.{name}")
+
+
+def check_schedule(source: SourceConfig) -> None:
+    """The keys every kind shares that a kind's check can see: at most a week between cycles,
+    jitter from 0 to a day (a sleep of 10^18 s is an OverflowError in the scheduler)."""
+    if source.interval_seconds > 7 * 86400:  # under 1: config.py says "at least 1"
+        check_int(source, "interval_seconds", 1, 7 * 86400)
+    check_int(source, "jitter_seconds", 0, 86400)
 
 
 def check_int(options: Any, name: str, low: int, high: int) -> None:
