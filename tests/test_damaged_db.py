@@ -105,6 +105,23 @@ def test_health_backup_and_writers_check_the_file_before_anything_else(damaged: 
     assert digest(damaged) == before  # nothing was written into the damaged file
 
 
+def test_a_passed_check_is_remembered_until_the_file_changes(env: Path, sound_db: Path) -> None:
+    """health every minute on a large history costs a stat, not a full quick_check, and still
+    sees garbage written afterwards: anything that writes the file changes its state."""
+    shutil.copyfile(sound_db, env)
+    first = run("health")
+    assert first.output.startswith(f"ok   database: {env} writable, 400 items\n"), first.output
+    marker = env.parent / "watcher.db.checked"
+    stat = env.stat()
+    assert marker.read_text() == f"{stat.st_dev} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns}\n"
+    with env.open("r+b") as file:
+        file.seek(env.stat().st_size // 2 // 4096 * 4096)
+        file.write(random.Random(27).randbytes(GARBAGE))
+    health = run("health")
+    assert_names_damage(env, health.output.splitlines()[0], prefix="FAIL database: ")
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize(
     "command",
     [["export", "--format", "jsonl", "-"], ["seen", "list"], ["stats"], ["feed"]],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sqlite3
 import sys
 import threading
@@ -369,9 +370,31 @@ class StoreBase:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _file_state(path: str) -> str | None:
+    """What changes when anything writes the file: identity, size, modification time."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_mtime_ns}"
+
+
 def quick_check(conn: sqlite3.Connection, path: str) -> None:
-    """SQLite's quick_check (every page and record, not index-against-table: O(pages), a few
-    seconds a GB) → DamagedDatabase naming the file and the first problem."""
+    """SQLite's quick_check (every page and record, not index-against-table: O(pages), about
+    5 s a GB) → DamagedDatabase naming the file and the first problem.
+
+    A pass is remembered in `<db>.checked` as the file's state (device, inode, size, mtime):
+    while the database file is unchanged since, the check is not run again, so `health` every
+    minute on a large history costs a stat. Anything that writes the file (garbage from a bad
+    disk or a copy, and SQLite's own checkpoints) changes its state, and the next check runs
+    in full. Commits still in the WAL are checked once a checkpoint moves them into the file.
+    """
+    before = _file_state(path)
+    marker = Path(f"{path}.checked")
+    if before is not None:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if marker.read_text("ascii").strip() == before:
+                return
     try:
         rows = conn.execute("PRAGMA quick_check(1)").fetchall()
     except DamagedDatabase:
@@ -381,8 +404,13 @@ def quick_check(conn: sqlite3.Connection, path: str) -> None:
     problems = [line for (text,) in rows for line in str(text).splitlines() if line != "ok"]
     problems = [line for line in problems if not line.startswith("*** in database")]
     if problems or not rows:
+        with contextlib.suppress(OSError):
+            marker.unlink()
         first = problems[0] if problems else "no answer"
         raise DamagedDatabase(damage_message(path, f"quick_check: {first}"))
+    if before is not None and _file_state(path) == before:
+        with contextlib.suppress(OSError):  # a read-only directory: checked each time
+            marker.write_text(before + "\n", "ascii")
 
 
 def describe_db_error(path: str, error: sqlite3.DatabaseError) -> str:
