@@ -6,6 +6,7 @@ middle, as a bad disk or a careless copy leaves it; the commands are the real CL
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import random
@@ -13,11 +14,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from click.testing import CliRunner, Result
 
+from tests.site import LocalSite, local_site
+from tests.test_sources import FAST, news_item, sequence_config
 from watcher.cli import cli
+from watcher.core.config import Config
 from watcher.core.corpus import Item
-from watcher.store import Store
+from watcher.daemon.scheduler import run_daemon
+from watcher.store import DamagedDatabase, Store
+from watcher.store.base import damage_message
+
+__all__ = ["local_site"]
 
 GARBAGE = 256 * 1024
 
@@ -152,3 +161,29 @@ def test_an_empty_file_is_refused_and_stays_empty(env: Path, command: list[str])
     lines = result.output.strip().splitlines()
     assert lines[0].endswith(message)  # health: "FAIL database: …", then the disk's line
     assert env.stat().st_size == 0
+
+
+def test_a_cycle_that_meets_damage_stops_the_daemon(
+    local_site: LocalSite,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Damage met while `watcher run` runs (the file broke under it) stops it: no more writes,
+    the one line in the log and raised to the command (exit 2), the lock released."""
+    local_site.publish(100, news_item(100))
+    path = tmp_path / "w.db"
+    store = Store.open(path)
+    problem = damage_message(str(path), "database disk image is malformed")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise DamagedDatabase(problem)
+
+    monkeypatch.setattr(store, "add_item", broken)
+    source = sequence_config(local_site, interval_seconds=1, jitter_seconds=0)
+    config = Config(fetch=FAST, sources=(source,))
+    with pytest.raises(DamagedDatabase) as stopped:
+        asyncio.run(run_daemon(config, store, None, scheduler=AsyncIOScheduler()))
+    assert str(stopped.value) == problem
+    assert f"source {source.name}: {problem}; the watcher stops" in caplog.messages
+    store.close()
