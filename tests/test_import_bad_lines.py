@@ -59,3 +59,12 @@ def test_classify_rejects_the_same_lines_one_each(tmp_path: Path) -> None:
     ]
     assert result.stderr.splitlines() == rejections
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 1]
+
+
+def test_a_labels_file_names_its_bad_line(tmp_path: Path) -> None:
+    """`watcher eval` stops at a bad labels line (a labels file is hand-made): one line naming
+    it, not "unexpected RecursionError"."""
+    labels = write_jsonl(tmp_path / "labels.jsonl", ['{"id": 1}', "[" * 100_000])
+    result = CliRunner().invoke(cli, ["eval", str(labels)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {labels}:2: not JSON this watcher reads: nested too deep\n"
