@@ -68,3 +68,22 @@ def test_a_labels_file_names_its_bad_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", str(labels)])
     assert result.exit_code == 1
     assert result.output == f"Error: {labels}:2: not JSON this watcher reads: nested too deep\n"
+
+
+def test_a_link_with_a_23_digit_id_is_stored_without_an_id(
+    run_cli: Run, make_text: Callable[..., str], tmp_path: Path
+) -> None:
+    """An id past SQLite's 64 bits raised OverflowError and aborted the whole import: a number
+    of more than 12 digits is no id of the site's, and the item is kept without one."""
+    huge = "9" * 23
+    odd = make_text("ข่าวเลขยาว", ["เนื้อหาข่าวที่มีเลขประจำข่าวยาวผิดปกติ"], item_id=None)
+    url = f"https://www.thaigov.go.th/news/contents/details/{huge}"
+    line = json.dumps({"url": url, "text": odd}, ensure_ascii=False)
+    source = write_jsonl(tmp_path / "c.jsonl", [*two_items(make_text), line])
+    result = CliRunner().invoke(cli, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(
+        "imported: 3 new, 0 duplicate, 0 revision, 0 variant, 0 skipped, 0 rejected"
+    ), result.output
+    listed = json.loads(run_cli("seen", "list", "--format", "json").output)
+    assert url in [row["url"] for row in listed]  # kept, with its link
