@@ -13,8 +13,8 @@ import regex
 from click.testing import CliRunner
 
 from watcher.cli import cli
-from watcher.core.config import load_config
 from watcher.core.errors import ConfigError
+from watcher.sources.settings import load_config
 from watcher.sources.validate import MATCH_SECONDS, link_matches
 
 SEQUENCE = '[[sources]]\nname = "s"\nkind = "sequence"\n'
