@@ -34,7 +34,7 @@ NEEDS_EXISTING_DB = frozenset(
 ONLY_READ = frozenset(
     {
         "seen list", "seen show", "export", "search", "stats", "browse", "subscribers list",
-        "sources", "feed", "serve",
+        "subscribers preview", "sources", "feed", "serve",
     }
 )  # fmt: skip
 """Commands that only read: they name a damaged file when a read meets it. Every other command
