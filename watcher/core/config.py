@@ -92,7 +92,7 @@ class WatcherSettings:
         100,
         "`watcher health` fails when the database's filesystem has less free space",
         low=0,
-        high=10000000,
+        high=10**12,  # a test asks for a petabyte to force the failure
     )
 
     def __post_init__(self) -> None:
