@@ -4,7 +4,6 @@ and the key, from the real loader and from `watcher poll` (exit 2, the config co
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 
@@ -13,9 +12,9 @@ import regex
 from click.testing import CliRunner
 
 from watcher.cli import cli
-from watcher.core.errors import ConfigError
+from watcher.core.errors import ConfigError, ParseError
 from watcher.sources.settings import load_config
-from watcher.sources.validate import MATCH_SECONDS, link_matches
+from watcher.sources.validate import MATCH_SECONDS, LinkPattern
 
 SEQUENCE = '[[sources]]\nname = "s"\nkind = "sequence"\n'
 LISTING = '[[sources]]\nname = "l"\nkind = "listing"\n'
@@ -100,8 +99,14 @@ def test_sane_patterns_and_selectors_still_load(tmp_path: Path) -> None:
 
 def test_a_match_over_budget_at_run_time_is_an_error_not_a_hang() -> None:
     """The backstop for a pattern the probes miss: matching takes a timeout."""
-    slow = regex.compile(r"(a|aa)+$")  # as if it had passed the probes
+    slow = LinkPattern("(a|aa)+$", regex.compile(r"(a|aa)+$"), "link_pattern")  # as if probed
     url = "https://x.example/" + "a" * 60 + "!"
-    with pytest.raises(ValueError, match=re.escape(f"took over {MATCH_SECONDS} s on one link")):
-        link_matches(slow, url)
-    assert link_matches(regex.compile(r"/details/\d+$"), "https://x.example/details/7")
+    with pytest.raises(ParseError) as caught:
+        slow.search(url)
+    assert str(caught.value) == (
+        f"link_pattern: the regex took over {MATCH_SECONDS} s on one link ({url[:100]!r}…):"
+        " simplify it"
+    )
+    sane = LinkPattern("x", regex.compile(r"/details/\d+$"), "link_pattern")
+    assert sane.search("https://x.example/details/7") is not None
+    assert sane.search("https://x.example/details/7" + "0" * 5000) is None  # too long a link

@@ -7,7 +7,7 @@ an error naming its key instead (issue 27). The kinds' `Options.check` call thes
 - Numbers: integers within stated bounds (an id past SQLite's 64 bits, a gap of a billion).
 - Regexes: compiled with `regex`, whose matching takes a timeout, and tried on probe strings
   that make a backtracking pattern explode; one that exceeds the budget there is refused, and
-  at run time a match over its budget is an error for that page, never a hang.
+  at run time a search over its budget is a ParseError for that page, never a hang.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from watcher.core.config import SelectorSettings, SourceConfig
+from watcher.core.errors import ParseError
 
 if TYPE_CHECKING:
     import regex
@@ -26,12 +27,13 @@ __all__ = [
     "CSS_SELECTOR_KEYS",
     "MATCH_SECONDS",
     "MAX_MATCHED_CHARS",
+    "LinkPattern",
     "check_int",
+    "check_listing",
     "check_selectors",
     "check_url",
     "compile_link_pattern",
     "css_selector",
-    "link_matches",
 ]
 
 MATCH_SECONDS = 0.1  # one link_pattern search on one URL; a sane pattern takes microseconds
@@ -84,10 +86,45 @@ def check_int(options: Any, name: str, low: int, high: int) -> None:
         raise ValueError(f"{name}: must be between {low} and {high}, got {value}")
 
 
+class LinkPattern:
+    """A link_pattern compiled by `regex`, with `re.Pattern`'s `search` for a URL: a link over
+    MAX_MATCHED_CHARS never matches, and a search over MATCH_SECONDS is a ParseError naming
+    the key (that page fails, reported; the cycle never hangs)."""
+
+    def __init__(self, pattern: str, compiled: regex.Pattern[str], key: str) -> None:
+        self.pattern, self.compiled, self.key = pattern, compiled, key
+
+    def search(self, url: str) -> Any:
+        try:
+            return (
+                self.compiled.search(url, timeout=MATCH_SECONDS)
+                if len(url) <= MAX_MATCHED_CHARS
+                else None
+            )
+        except TimeoutError:
+            raise ParseError(
+                f"{self.key}: the regex took over {MATCH_SECONDS} s on one link ({url[:100]!r}…):"
+                " simplify it"
+            ) from None
+
+
+def check_listing(options: Any, source: SourceConfig) -> None:
+    """A listing source's keys: its URL (`{page}` may stand for the page number), its
+    link_pattern, every selector (list_selector too) and its counts."""
+    check_url(source.url, placeholder="{page}")
+    compile_link_pattern(options.link_pattern)
+    check_int(options, "max_pages", 1, 1000)
+    check_int(options, "baseline_items", 0, 100_000)
+    check_selectors(source.selectors)
+    check_schedule(source)
+    css_selector(options.list_selector, "list_selector")
+
+
 @functools.lru_cache(maxsize=64)  # a listing compiles its pattern every cycle
-def compile_link_pattern(pattern: str, key: str = "link_pattern") -> regex.Pattern[str]:
-    """The pattern compiled by `regex` (Python's syntax), refused when it does not compile or
-    when a probe string makes it backtrack past MATCH_SECONDS."""
+def compile_link_pattern(pattern: str, key: str = "link_pattern") -> Any:
+    """The pattern compiled by `regex` (Python's syntax) as a LinkPattern, refused when it does
+    not compile or when a probe string makes it backtrack past MATCH_SECONDS. (Typed Any: it
+    stands where an re.Pattern is taken, for its `search`.)"""
     import regex
 
     try:
@@ -103,7 +140,7 @@ def compile_link_pattern(pattern: str, key: str = "link_pattern") -> regex.Patte
                 f" {len(probe)}-character string): simplify it, e.g. no nested repeats like"
                 f" (a+)+: {pattern[:200]!r}"
             ) from None
-    return compiled
+    return LinkPattern(pattern, compiled, key)
 
 
 def _probes(pattern: str) -> list[str]:
@@ -114,17 +151,3 @@ def _probes(pattern: str) -> list[str]:
     chars.update(dict.fromkeys("a1/-._ "))
     runs = [c * PROBE_CHARS for c in chars] + [(c + "a") * (PROBE_CHARS // 2) for c in chars]
     return [run + end for run in runs for end in ("\x00", "!")]
-
-
-def link_matches(compiled: regex.Pattern[str], url: str, key: str = "link_pattern") -> bool:
-    """`compiled.search(url)` within MATCH_SECONDS; a link over MAX_MATCHED_CHARS never matches.
-    TimeoutError → ValueError naming the key (the page's problem, reported, never a hang)."""
-    if len(url) > MAX_MATCHED_CHARS:
-        return False
-    try:
-        return compiled.search(url, timeout=MATCH_SECONDS) is not None
-    except TimeoutError:
-        raise ValueError(
-            f"{key}: the regex took over {MATCH_SECONDS} s on one link ({url[:100]!r}…):"
-            " simplify it"
-        ) from None
