@@ -13,15 +13,13 @@ an error naming its key instead (issue 27). The kinds' `Options.check` call thes
 from __future__ import annotations
 
 import functools
+import importlib
 import string
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from watcher.core.config import SelectorSettings, SourceConfig
 from watcher.core.errors import ParseError
-
-if TYPE_CHECKING:
-    import regex
 
 __all__ = [
     "CSS_SELECTOR_KEYS",
@@ -91,7 +89,7 @@ class LinkPattern:
     MAX_MATCHED_CHARS never matches, and a search over MATCH_SECONDS is a ParseError naming
     the key (that page fails, reported; the cycle never hangs)."""
 
-    def __init__(self, pattern: str, compiled: regex.Pattern[str], key: str) -> None:
+    def __init__(self, pattern: str, compiled: Any, key: str) -> None:  # a regex.Pattern
         self.pattern, self.compiled, self.key = pattern, compiled, key
 
     def search(self, url: str) -> Any:
@@ -125,7 +123,7 @@ def compile_link_pattern(pattern: str, key: str = "link_pattern") -> Any:
     """The pattern compiled by `regex` (Python's syntax) as a LinkPattern, refused when it does
     not compile or when a probe string makes it backtrack past MATCH_SECONDS. (Typed Any: it
     stands where an re.Pattern is taken, for its `search`.)"""
-    import regex
+    regex: Any = importlib.import_module("regex")  # no type stubs; imported when used
 
     try:
         compiled = regex.compile(pattern)
