@@ -66,7 +66,9 @@ def _unsubscribes(app: AppContext) -> Unsubscribes | None:
     one_click = OneClick.from_settings(app.config, app.env)
     if one_click is None:
         return None
-    return Unsubscribes(one_click, lambda: closing(Store.open(app.db_path, create=False)))
+    return Unsubscribes(
+        one_click, lambda: closing(Store.open(app.db_path, create=False, verify=True))
+    )
 
 
 @click.command("serve")

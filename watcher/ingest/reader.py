@@ -8,7 +8,6 @@ read comes out as a record with an error naming it, and reading goes on.
 
 from __future__ import annotations
 
-import json
 import lzma
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from watcher.core.corpus import Item, parse_corpus_text
+from watcher.core.jsonline import parse_json_line, string_field
 
 __all__ = ["ReadRecord", "read_items"]
 
@@ -114,19 +114,15 @@ def _bounded_lines(handle: IO[bytes]) -> Iterator[bytes | None]:
 
 
 def _jsonl_record(where: str, raw: bytes) -> ReadRecord:
+    """One line → one item or one rejection (watcher/core/jsonline.py: what a line may not hold)."""
     try:
-        record = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        return ReadRecord(where, None, f"not UTF-8 text (byte {error.start})")
-    except json.JSONDecodeError as error:
-        return ReadRecord(where, None, f"not JSON: {error.msg}")
-    if not isinstance(record, dict):
-        return ReadRecord(where, None, "not a JSON object")
-    text = record.get("text")
-    if not isinstance(text, str):
+        record = parse_json_line(raw)
+        if not isinstance(record, dict):
+            return ReadRecord(where, None, "not a JSON object")
+        text, url, category = (string_field(record, name) for name in ("text", "url", "category"))
+    except ValueError as error:
+        return ReadRecord(where, None, str(error))
+    if text is None:
         return ReadRecord(where, None, 'no "text" string')
-    url = record.get("url")
-    url = url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
-    category = record.get("category")
-    category = category if isinstance(category, str) and category else None
-    return ReadRecord(where, parse_corpus_text(text, category=category, url=url))
+    url = url if url is not None and url.startswith(("http://", "https://")) else None
+    return ReadRecord(where, parse_corpus_text(text, category=category or None, url=url))

@@ -33,6 +33,7 @@ from watcher.core.corpus import Item, source_id_from_url
 from watcher.core.errors import FetchError, ParseError
 from watcher.sources.base import Found, SourceKind, is_source_level
 from watcher.sources.registry import register
+from watcher.sources.validate import check_int, check_schedule, check_selectors, check_url
 
 __all__ = ["FeedEntry", "FeedOptions", "FeedSource", "parse_feed"]
 
@@ -49,8 +50,13 @@ class FeedOptions:
     def check(self, source: SourceConfig) -> None:
         if urlsplit(source.url).scheme not in ("http", "https"):
             raise ValueError("url: a feed url must be http(s)")
+        check_url(source.url)
         if self.max_entries < 1:
             raise ValueError("max_entries: must be at least 1")
+        check_int(self, "max_entries", 1, 10_000)
+        check_int(self, "baseline_items", 0, 100_000)
+        check_selectors(source.selectors)
+        check_schedule(source)
 
 
 @dataclass(frozen=True)

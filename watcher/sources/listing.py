@@ -33,6 +33,7 @@ from watcher.core.errors import ParseError
 from watcher.fetch.client import Page
 from watcher.sources.base import Found, SourceKind
 from watcher.sources.registry import register
+from watcher.sources.validate import check_listing, compile_link_pattern
 
 __all__ = ["ListingOptions", "ListingSource", "listing_links"]
 
@@ -60,12 +61,9 @@ class ListingOptions:
     baseline_items: int = setting(20, "newest items a first cycle stores (never alerted)")
 
     def check(self, source: SourceConfig) -> None:
-        try:
-            re.compile(self.link_pattern)
-        except re.error as error:
-            raise ValueError(f"link_pattern: bad regex: {error}") from None
         if self.max_pages < 1:
             raise ValueError("max_pages: must be at least 1")
+        check_listing(self, source)  # URL, link_pattern (no hang), selectors, bounds
 
 
 @register("listing")
@@ -105,7 +103,7 @@ class ListingSource(SourceKind):
         return Found(item, item.source_id, history=history) if item is not None else None
 
     async def _new_links(self, first: Page) -> list[str]:
-        pattern = re.compile(self.options.link_pattern)
+        pattern = compile_link_pattern(self.options.link_pattern)  # its search has a timeout
         page: Page | None = first
         new: dict[str, None] = {}
         for number in range(1, self.options.max_pages + 1):
