@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import sqlite3
 import sys
@@ -13,14 +14,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Self
 
 from watcher.core.errors import StoreError
+from watcher.match.language import Term, fold_text, make_term, term_occurs
 from watcher.store.schema import (
     MIGRATIONS,
     SEARCH_FLUSH,
     SEARCH_INDEXED,
-    SEARCH_INSERT,
+    SEARCH_INSERTS,
     SEARCH_PENDING,
     SEARCH_PENDING_ROWS,
-    fold_for_index,
 )
 
 
@@ -57,6 +58,7 @@ class StoreBase:
         self.path = path
         self.conn = conn
         conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils sets it, before any write
+        conn.create_function("watcher_term", 3, _term_in_item, deterministic=True)
         self._db: sqlite_utils.Database | None = None
         self._lock = threading.RLock()
         self._flush_search = False  # until the migrations ran: their schema may predate it
@@ -173,7 +175,8 @@ class StoreBase:
         """Index the rows this transaction added (they commit together); only reads when
         there are none, so a read-only database and a read-only command stay read-only. Rows
         whose text is held are indexed from it; any other (a writer outside the store, a
-        trigger) is read back and folded in SQL, to the same terms."""
+        trigger) is read back and folded in SQL, to the same terms. Each row goes into the
+        trigram index and the word index alike."""
         pending = self.conn.execute(SEARCH_PENDING_ROWS).fetchall()
         if not pending:
             return
@@ -182,10 +185,9 @@ class StoreBase:
             for row, digest, state in pending
             if state == 1 and (texts := self._search_texts.get(digest))
         ]
-        self.conn.executemany(
-            SEARCH_INSERT,
-            ((row, fold_for_index(title), fold_for_index(body)) for row, (title, body) in held),
-        )
+        folded = [(row, fold_text(title), fold_text(body)) for row, (title, body) in held]
+        for insert in SEARCH_INSERTS:  # both indexes, from the same folded text
+            self.conn.executemany(insert, folded)
         if len(held) < len(pending):
             self.conn.executemany(SEARCH_INDEXED, ((row,) for row, _ in held))
             for statement in SEARCH_FLUSH:
@@ -231,6 +233,18 @@ class StoreBase:
     @property
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+@functools.lru_cache(maxsize=64)
+def _term(spec: str) -> Term:
+    return make_term(spec[1:], prefix=spec[0] == "*")
+
+
+def _term_in_item(spec: str, title: str | None, body: str | None) -> bool:
+    """SQL `watcher_term(spec, title, body)`: the exact check of the word rule on the few rows an
+    index preselected (store/search.py); `spec` is the term's text after "*" (a prefix) or " "."""
+    term = _term(spec)
+    return term_occurs(term, fold_text(title or "")) or term_occurs(term, fold_text(body or ""))
 
 
 def describe_db_error(path: str, error: sqlite3.DatabaseError) -> str:

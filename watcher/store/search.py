@@ -1,8 +1,15 @@
-"""Full-text search over items: an FTS5 trigram index kept in step by triggers.
+"""Full-text search over items: two contentless FTS5 indexes kept in step with the items.
 
-The trigram tokenizer indexes every run of three characters, so any substring of a Thai run is
-found without segmenting words, at write or at query time. Terms shorter than three characters
-have no trigram; they are matched with LIKE instead (a scan, still fast at this size).
+- `items_fts`, trigram: every run of three characters, so any substring of a Thai run is found
+  without segmenting words. Terms with no Latin edge (Thai, punctuation) are answered here;
+  shorter than three characters they are matched with LIKE instead (a scan).
+- `items_words`, unicode61 over cased letters and digits: the Latin words. A term that is one
+  Latin word (EV, semiconductor, 2025) or a prefix (semicon*) is answered here, whole words
+  only, without a scan.
+Anything else (a phrase with a Latin edge, "EV charging", "covid-19", Latin beside Thai) is
+preselected by both indexes and checked exactly by `watcher_term` (the query language's own
+word rule, watcher/match/language.py) on those few rows. Results rank by bm25 over the index
+answering most clauses, a title match five times a body match.
 """
 
 from __future__ import annotations
@@ -11,34 +18,55 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from watcher.match.language import Term, TextQuery, is_accent, word_spans
 from watcher.store.base import StoreBase
 from watcher.store.items import filter_sql, items_in_order, published_order
 from watcher.store.records import ItemFilter, StoredItem
-from watcher.store.schema import SEARCH_BACKFILL, fold_for_index
+from watcher.store.schema import SEARCH_CLEAR, SEARCH_FILL, SEARCH_TABLES
 
-__all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TextQuery"]
+__all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TermPlan", "TextQuery", "plan_term"]
 
-TRIGRAM = 3  # the shortest term the index can find
+TRIGRAM = 3  # the shortest term the trigram index can find
 _TITLE_WEIGHT = 5.0  # bm25 weight of a match in the title against one in the body
 _NEWEST = published_order(newest_first=True)
+_IN_INDEX = "s.id IN (SELECT rowid FROM {0} WHERE {0} MATCH ?)"
 
 
 @dataclass(frozen=True)
-class TextQuery:
-    """A parsed search: each clause needs one of its terms; no excluded term may appear."""
+class TermPlan:
+    """How the store finds one term: index conditions (each necessary), and whether they are
+    the whole answer or the rows they select need the exact check."""
 
-    clauses: tuple[tuple[str, ...], ...]
-    excluded: tuple[str, ...] = ()
+    words: str | None = None  # an FTS5 query on items_words
+    trigram: str | None = None  # an FTS5 query on items_fts
+    like: str | None = None  # a LIKE pattern over title and body (a short term, a scan)
+    exact: bool = True
 
-    @property
-    def terms(self) -> tuple[str, ...]:
-        return tuple(term for clause in self.clauses for term in clause)
+
+def plan_term(term: Term) -> TermPlan:
+    text = term.text
+    spans = word_spans(text)
+    one_word = spans == [(0, len(text))]
+    if one_word and all(c.isascii() or c.lower() == c.upper() for c in text):
+        return TermPlan(words=_words_query(text, spans, term.prefix))
+    if not term.whole_word:
+        if len(text) >= TRIGRAM:
+            return TermPlan(trigram=_quoted(text))
+        return TermPlan(like=_like_pattern(text))
+    # The words, in order, are necessary; not when the term opens with an accent, which in
+    # the item may continue a word before it.
+    usable = bool(spans) and not is_accent(text[0])
+    return TermPlan(
+        words=_words_query(text, spans, term.prefix) if usable else None,
+        trigram=_quoted(text) if len(text) >= TRIGRAM else None,
+        exact=False,
+    )
 
 
 @dataclass(frozen=True)
 class SearchHit:
     item: StoredItem
-    score: float | None  # bm25 relevance, higher is better; None when matched by LIKE only
+    score: float | None  # bm25 relevance, higher is better; None when matched by a scan only
 
 
 class SearchTables(StoreBase):
@@ -46,54 +74,16 @@ class SearchTables(StoreBase):
         self, query: TextQuery, where: ItemFilter, *, newest_first: bool = False
     ) -> list[SearchHit]:
         """Items matching `query` and `where`, best first (or newest first)."""
-        sql, params = self._search_sql(query, where, newest_first)
+        sql, params = _search_sql(query, where, newest_first)
         if where.limit is not None:
             sql += f" LIMIT {int(where.limit)}"
         return self._hits(sql, params)
 
     def count_search(self, query: TextQuery, where: ItemFilter) -> int:
         """How many items `search_items` would find without a limit (the "N of M" footer)."""
-        sql, params = self._search_sql(query, where, newest_first=True)
+        sql, params = _search_sql(query, where, newest_first=True)
         with self._lock:
             return int(self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
-
-    def _search_sql(
-        self, query: TextQuery, where: ItemFilter, newest_first: bool
-    ) -> tuple[str, list[Any]]:
-        indexed = [c for c in query.clauses if all(len(t) >= TRIGRAM for t in c)]
-        scanned = [c for c in query.clauses if c not in indexed]
-        clauses, params = filter_sql(where)
-        for clause in scanned:
-            sql, values = _any_term_sql(clause)
-            clauses.append(sql)
-            params += values
-        if indexed:
-            match = " AND ".join(_fts_any(clause) for clause in indexed)
-            long_excluded = [t for t in query.excluded if len(t) >= TRIGRAM]
-            if long_excluded:
-                match += " NOT " + _fts_any(long_excluded)
-            for term in query.excluded:
-                if len(term) < TRIGRAM:
-                    clauses.append(f"NOT {_like_sql()}")
-                    params += [_like_pattern(term)] * 2
-            order = _NEWEST if newest_first else f"search_score, {_NEWEST}"
-            sql = (
-                f"SELECT i.hash, bm25(items_fts, {_TITLE_WEIGHT}, 1.0) AS search_score"
-                " FROM items_fts JOIN search_rows s ON s.id = items_fts.rowid"
-                " JOIN items i ON i.hash = s.hash"
-                f" WHERE items_fts MATCH ? AND {' AND '.join(clauses)} ORDER BY {order}"
-            )
-            params = [match, *params]
-        else:
-            for term in query.excluded:
-                sql, values = _any_term_sql([term])
-                clauses.append(f"NOT {sql}")
-                params += values
-            sql = (
-                "SELECT i.hash, NULL AS search_score FROM items i"
-                f" WHERE {' AND '.join(clauses)} ORDER BY {_NEWEST}"
-            )
-        return sql, params
 
     def _hits(self, sql: str, params: list[Any]) -> list[SearchHit]:
         """Rank on the narrow covering index first, then read the few whole rows shown."""
@@ -114,35 +104,33 @@ class SearchTables(StoreBase):
 
         One transaction, filled in batches of `batch` rows so `on_progress(done, total)` can
         show a long rebuild moving (a corpus of 100,000 items takes minutes)."""
-        *clear, fill = SEARCH_BACKFILL
         with self.transaction() as db:
-            for statement in clear:
+            for statement in SEARCH_CLEAR:
                 db.execute(statement)
             total = int(db.execute("SELECT count(*) FROM search_rows").fetchone()[0])
             last = int(db.execute("SELECT coalesce(max(id), 0) FROM search_rows").fetchone()[0])
             start = int(db.execute("SELECT coalesce(min(id), 1) FROM search_rows").fetchone()[0])
             for low in range(start - 1, last, batch):  # ids are consecutive: just inserted
-                db.execute(f"{fill} WHERE s.id > ? AND s.id <= ?", (low, low + batch))
+                for fill in SEARCH_FILL:
+                    db.execute(f"{fill} WHERE s.id > ? AND s.id <= ?", (low, low + batch))
                 if on_progress is not None:
                     on_progress(min(low + batch - start + 1, total), total)
-            db.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+            for table in SEARCH_TABLES:
+                db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
             return total
 
     def search_index_rows(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM search_rows").fetchone()[0])
 
 
-def _fts_phrase(term: str) -> str:
-    """A term as the index holds text: folded, so Latin letters match whatever their case."""
-    return '"' + fold_for_index(term).replace('"', '""') + '"'
+def _quoted(text: str) -> str:
+    """Text as one FTS5 phrase: whatever the user typed (NEAR, AND, *) is text to find."""
+    return '"' + text.replace('"', '""') + '"'
 
 
-def _fts_any(terms: Sequence[str]) -> str:
-    return "(" + " OR ".join(_fts_phrase(term) for term in terms) + ")"
-
-
-def _like_sql() -> str:
-    return "(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')"
+def _words_query(text: str, spans: Sequence[tuple[int, int]], prefix: bool) -> str:
+    """The term's words as one FTS5 phrase of the word index, the last a prefix for `word*`."""
+    return _quoted(" ".join(text[a:b] for a, b in spans)) + ("*" if prefix else "")
 
 
 def _like_pattern(term: str) -> str:
@@ -150,17 +138,79 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _any_term_sql(terms: Sequence[str]) -> tuple[str, list[Any]]:
-    """One clause outside the ranked match: the index for long terms, LIKE for short ones."""
+def _term_sql(term: Term) -> tuple[str, list[Any]]:
+    """One term as a condition on a row (`s` its search row, `i` its item)."""
+    plan = plan_term(term)
+    parts: list[str] = []
+    params: list[Any] = []
+    for table, query in (("items_words", plan.words), ("items_fts", plan.trigram)):
+        if query is not None:
+            parts.append(_IN_INDEX.format(table))
+            params.append(query)
+    if plan.like is not None:
+        parts.append("(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')")
+        params += [plan.like] * 2
+    if not plan.exact:
+        parts.append("watcher_term(?, i.title, i.body)")
+        params.append(("*" if term.prefix else " ") + term.text)
+    return "(" + " AND ".join(parts) + ")", params
+
+
+def _any_sql(terms: Sequence[Term]) -> tuple[str, list[Any]]:
     parts, params = [], []
     for term in terms:
-        if len(term) >= TRIGRAM:
-            parts.append(
-                "i.hash IN (SELECT hash FROM search_rows WHERE id IN"
-                " (SELECT rowid FROM items_fts WHERE items_fts MATCH ?))"
-            )
-            params.append(_fts_phrase(term))
-        else:
-            parts.append(_like_sql())
-            params += [_like_pattern(term)] * 2
+        sql, values = _term_sql(term)
+        parts.append(sql)
+        params += values
     return "(" + " OR ".join(parts) + ")", params
+
+
+def _driver(query: TextQuery) -> tuple[str, str, list[tuple[Term, ...]]] | None:
+    """The index that ranks: the one able to preselect the most clauses (words on a tie), its
+    MATCH expression over those clauses, and the clauses it answers exactly."""
+    plans = {t: plan_term(t) for t in (*query.terms, *query.excluded)}
+    best: tuple[str, str, list[tuple[Term, ...]]] | None = None
+    for table, field in (("items_words", "words"), ("items_fts", "trigram")):
+        covered = [c for c in query.clauses if all(getattr(plans[t], field) for t in c)]
+        if covered and (best is None or len(covered) > len(best[2])):
+            match = " AND ".join(
+                "(" + " OR ".join(getattr(plans[t], field) for t in c) + ")" for c in covered
+            )
+            best = (table, match, covered)
+    if best is None:
+        return None
+    table, match, covered = best
+    exact = [c for c in covered if all(plans[t].exact for t in c)]
+    return table, match, exact
+
+
+def _search_sql(query: TextQuery, where: ItemFilter, newest_first: bool) -> tuple[str, list[Any]]:
+    driver = _driver(query)
+    answered = driver[2] if driver else []
+    clauses, params = filter_sql(where)
+    for clause in query.clauses:
+        if clause not in answered:
+            sql, values = _any_sql(clause)
+            clauses.append(sql)
+            params += values
+    for term in query.excluded:
+        sql, values = _term_sql(term)
+        clauses.append(f"NOT {sql}")
+        params += values
+    condition = " AND ".join(clauses) or "1"
+    if driver is None:
+        sql = (
+            "SELECT i.hash, NULL AS search_score FROM items i"
+            " JOIN search_rows s ON s.hash = i.hash"
+            f" WHERE {condition} ORDER BY {_NEWEST}"
+        )
+        return sql, params
+    table, match, _ = driver
+    order = _NEWEST if newest_first else f"search_score, {_NEWEST}"
+    sql = (
+        f"SELECT i.hash, bm25({table}, {_TITLE_WEIGHT}, 1.0) AS search_score"
+        f" FROM {table} JOIN search_rows s ON s.id = {table}.rowid"
+        " JOIN items i ON i.hash = s.hash"
+        f" WHERE {table} MATCH ? AND {condition} ORDER BY {order}"
+    )
+    return sql, [match, *params]
