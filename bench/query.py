@@ -252,6 +252,11 @@ def report_size(db: Path) -> None:
         conn.execute("VACUUM")  # in WAL mode this copies the database into the -wal file
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         with_index = file_size(copy)
+        conn.execute("DROP TABLE items_words")  # the word index alone (issue 24)
+        conn.commit()
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        trigram_only = file_size(copy)
         for statement in (
             "DROP TRIGGER items_search_insert", "DROP TRIGGER items_search_update",
             "DROP TRIGGER items_search_delete", "DROP TABLE items_fts", "DROP TABLE search_rows",
@@ -268,6 +273,7 @@ def report_size(db: Path) -> None:
     mb = 1024 * 1024
     say(f"size ({indexed} items indexed; `watcher reindex` took {rebuild:.0f} s):")
     say(f"  with the search index     {with_index / mb:7.1f} MiB")
+    say(f"  of which the word index   {(with_index - trigram_only) / mb:7.1f} MiB")
     say(f"  without the search index  {without / mb:7.1f} MiB")
     say(f"  the index adds            {(with_index - without) / mb:7.1f} MiB"
           f" ({with_index / without:.2f}x)")  # fmt: skip
