@@ -194,7 +194,7 @@ def make_term(text: str, prefix: bool = False) -> Term:
     """A Term from text already folded; `prefix` only where the text ends inside a word."""
     spans = word_spans(text)
     ends_in_word = bool(spans) and spans[-1][1] == len(text)
-    whole_word = is_word_char(text[0]) or ends_in_word
+    whole_word = (bool(text) and is_word_char(text[0])) or ends_in_word
     return Term(text, whole_word, prefix and ends_in_word)
 
 
