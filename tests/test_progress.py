@@ -49,8 +49,8 @@ def test_backfill_shows_progress_on_a_terminal(local_site: LocalSite, tmp_path: 
 def test_reindex_in_batches_reports_each_and_indexes_everything(env: dict[str, str]) -> None:
     from pathlib import Path
 
-    from watcher.store import ItemFilter, Store
     from watcher.match.language import parse_query
+    from watcher.store import ItemFilter, Store
 
     store = Store.open(Path(env["WATCHER_DB"]))
     try:

@@ -12,8 +12,8 @@ import pytest
 
 from watcher.core.corpus import Item
 from watcher.core.errors import InputError
-from watcher.query import search as query
 from watcher.match.language import Term, TextQuery
+from watcher.query import search as query
 from watcher.store import ItemFilter, Store
 from watcher.store.schema import MIGRATIONS
 

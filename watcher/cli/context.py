@@ -46,7 +46,7 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from watcher.core.config import load_config
+            from watcher.sources.settings import load_config
 
             self._config = load_config(self.env.config_path)
         return self._config

@@ -74,7 +74,7 @@ class Term:
     """One thing to find, folded as the index folds (`fold_text`)."""
 
     text: str
-    whole_word: bool  # an end of `text` is a word character: that end must be a word boundary
+    whole_word: bool = False  # an end of `text` is a word character: it must be a word boundary
     prefix: bool = False  # written `word*`: the end boundary is not required
     starts_word: bool = field(init=False, repr=False, compare=False)
     ends_word: bool = field(init=False, repr=False, compare=False)
@@ -199,8 +199,12 @@ def make_term(text: str, prefix: bool = False) -> Term:
 
 
 @lru_cache(maxsize=256)
-def parse_query(text: str, limits: Limits = SEARCH_LIMITS) -> TextQuery:
-    """Parse the query language; InputError with one line naming the problem or the limit."""
+def parse_query(
+    text: str, limits: Limits = SEARCH_LIMITS, *, only_excluded: bool = False
+) -> TextQuery:
+    """Parse the query language; InputError with one line naming the problem or the limit.
+    `only_excluded`: a query of exclusions alone is allowed (words beside a subscription's
+    labels: `industry -งบประมาณ`); else a query must have something to find."""
     shown = _shown(text)
     _check_bounds(text, limits, shown)
     clauses: list[list[Term]] = []
@@ -228,7 +232,7 @@ def parse_query(text: str, limits: Limits = SEARCH_LIMITS) -> TextQuery:
             clauses.append([term])
     if pending_or:
         raise InputError(f"{limits.label} {shown}: OR needs a term on each side")
-    if not clauses:
+    if not clauses and not (only_excluded and excluded):
         raise InputError(f"{limits.label} {shown}: give at least one word or phrase to find")
     if sum(map(len, clauses)) + len(excluded) > limits.max_terms:
         raise InputError(

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from watcher.channels.digest import queue_daily_digests
+from watcher.channels.digest import queue_daily_digests, queue_weekly_digests
 from watcher.channels.email.send import email_zone
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.passes import DeliveryPasses
@@ -100,8 +100,20 @@ class EmailJobs:
         return run
 
     async def drain(self) -> DrainReport:
+        """Deliver what is due, the weekly digests due by now among it (their day and time
+        are each subscriber's own, so they are queued here rather than at digest_time)."""
         async with self.passes.turn() as go:
-            return await self._drain() if go else DrainReport(Counter())
+            if not go:
+                return DrainReport(Counter())
+            await off_loop(
+                queue_weekly_digests,
+                self.store,
+                "email",
+                self.clock(),
+                self.tz,
+                self.config.email.digest_time,
+            )
+            return await self._drain()
 
     async def _drain(self) -> DrainReport:
         async with self.open_email() as channel:

@@ -128,8 +128,9 @@ class EmailRenderer:
         lang = digest.subscriber.lang
         return {
             "kind": kind,
-            "date": digest.day.isoformat(),
-            "date_th": format_thai_date(digest.day),
+            "date": _period(digest, dt.date.isoformat),
+            "date_th": _period(digest, format_thai_date),
+            "weekly": digest.weekly,
             "count": digest.count,
             "countries": self._countries(digest.sections, lang),
             "address": digest.subscriber.address,
@@ -179,14 +180,17 @@ class EmailRenderer:
         )
 
     def _interests(self, digest: Digest, lang: str) -> list[str]:
+        """What the digest's subscriptions ask for (the weekly ones in a weekly digest)."""
         described = []
-        for subscription in digest.subscriber.subscriptions:
+        for subscription in digest.subscriber.at("weekly" if digest.weekly else "daily"):
             if subscription.everything:
                 described.append("all / ทั้งหมด")
                 continue
             names = [self.names("country", c, lang) for c in subscription.countries]
             names += [self.names("bloc", c, lang) for c in subscription.blocs]
             names += [self.names("ministry", m, lang) for m in subscription.ministries]
+            if subscription.query:
+                names.append(f"“{subscription.query}”")
             described.append(", ".join(names))
         return described
 
@@ -232,3 +236,10 @@ def build_message(
     message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
+
+
+def _period(digest: Digest, show: Callable[[dt.date], str]) -> str:
+    """A digest's day, or a weekly digest's first and last day."""
+    if digest.first_day is None:
+        return show(digest.day)
+    return f"{show(digest.first_day)} – {show(digest.day)}"

@@ -175,7 +175,7 @@ class EmailChannel:
             chunks = _chunks(items, count)
             rendered = [
                 self.renderer.digest(
-                    Digest(digest.day, digest.subscriber, group_items(chunk)),
+                    dataclasses.replace(digest, sections=group_items(chunk)),
                     unsubscribe=unsubscribe,
                 )
                 for chunk in chunks

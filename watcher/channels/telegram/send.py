@@ -224,7 +224,7 @@ class TelegramChannel:
 
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None:
         message = self.renderer.alert(item, row.subscriber)
-        await self.deliver(row.subscriber.address, message, plain=row.plain_text)
+        await self.deliver(row.subscriber.address, message, plain=row.plain_text, silent=row.silent)
 
     async def send_digest(self, row: OutboxRow, digest: Digest) -> None:
         parts = self.renderer.digest(digest)
@@ -237,27 +237,31 @@ class TelegramChannel:
         """A plain message outside the outbox (admin health alerts)."""
         await self.deliver(chat_id, Message(text, text), plain=True)
 
-    async def deliver(self, chat_id: str | int, message: Message, *, plain: bool = False) -> None:
+    async def deliver(
+        self, chat_id: str | int, message: Message, *, plain: bool = False, silent: bool = False
+    ) -> None:
         """Send one message; HTML unless `plain`, and plain once more if Telegram refuses the
-        markup. Raises a DeliveryError subclass when Telegram does not accept it."""
+        markup; without a sound when `silent`. Raises a DeliveryError subclass when Telegram
+        does not accept it."""
         try:
-            await self._send(chat_id, message.plain if plain else message.html, not plain)
+            await self._send(chat_id, message.plain if plain else message.html, not plain, silent)
         except BadRequest as error:
             if plain or _PARSE_ERROR not in error.message.lower():
                 raise delivery_error(error) from error
             log.warning("chat %s refused the HTML of a message; resending as plain text", chat_id)
             try:
-                await self._send(chat_id, message.plain, False)
+                await self._send(chat_id, message.plain, False, silent)
             except TelegramError as again:
                 raise delivery_error(again, plain_text=True) from again
         except TelegramError as error:
             raise delivery_error(error) from error
 
-    async def _send(self, chat_id: str | int, text: str, html: bool) -> None:
+    async def _send(self, chat_id: str | int, text: str, html: bool, silent: bool = False) -> None:
         await self.bot.send_message(
             chat_id=chat_id,
             text=text,
             parse_mode="HTML" if html else None,
+            disable_notification=silent,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
 

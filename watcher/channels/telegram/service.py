@@ -27,7 +27,7 @@ from watcher.channels.telegram.send import ChatPacer, TelegramChannel, load_name
 from watcher.core.config import Config, Environment, TelegramSettings
 from watcher.core.errors import ConfigError, DeliveryError
 from watcher.core.logs import redact
-from watcher.daemon.health import WHAT_TO_DO, state_line
+from watcher.sources.state import WHAT_TO_DO, state_line
 from watcher.store import SourceState, Store, off_loop
 
 __all__ = ["HealthWatch", "TelegramService", "telegram_hooks"]
