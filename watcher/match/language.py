@@ -27,9 +27,11 @@ from functools import lru_cache
 from watcher.core.errors import InputError
 
 __all__ = [
+    "ITEM_SEPARATOR",
     "SEARCH_INVISIBLE",
     "SEARCH_LIMITS",
     "SUBSCRIPTION_LIMITS",
+    "THAI_RUN",
     "WORD_CATEGORIES",
     "Limits",
     "Term",
@@ -37,8 +39,10 @@ __all__ = [
     "bounded",
     "fold_item",
     "fold_text",
+    "has_thai",
     "is_accent",
     "is_word_char",
+    "latin_text",
     "make_term",
     "parse_query",
     "query_matches",
@@ -53,6 +57,8 @@ ITEM_SEPARATOR = "\x00"  # between title and body in `fold_item`: no query can h
 _DIACRITIC_MASKS = (0x08029FDF, 0x000361F8)  # SQLite's sqlite3Fts5UnicodeIsdiacritic
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s+")
+_THAI_LETTERS = re.compile("[\u0e00-\u0e4f\u0e5a-\u0e7f]+")  # the Thai block but its digits
+THAI_RUN = "\x01"  # stands for a run of Thai letters in `latin_text`; no query can hold it
 _TOKEN = re.compile(r'(-?)"([^"]*)"(\*?)(?=\s|$)|(\S+)')
 
 
@@ -138,6 +144,18 @@ def fold_text(text: str) -> str:
             text = text.replace(invisible, "")
     text = text.replace("\u0e4d\u0e32", "\u0e33").replace("\r", " ").replace("\n", " ")
     return text.lower() if text.isascii() else text.encode().lower().decode()
+
+
+def latin_text(folded: str) -> str:
+    """`folded` with each run of Thai letters as one THAI_RUN: a twentieth of a Thai item's
+    size, and for a term without Thai letters the very same answers (`has_thai`): no such
+    occurrence spans a Thai letter, and THAI_RUN separates words as a Thai letter does."""
+    return _THAI_LETTERS.sub(THAI_RUN, folded)
+
+
+def has_thai(term: Term) -> bool:
+    """Does the term hold Thai letters (so `latin_text` cannot answer for it)?"""
+    return _THAI_LETTERS.search(term.text) is not None
 
 
 def fold_item(title: str, body: str) -> str:

@@ -14,14 +14,25 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Self
 
 from watcher.core.errors import StoreError
-from watcher.match.language import Term, fold_text, make_term, term_occurs
+from watcher.match.language import (
+    ITEM_SEPARATOR,
+    Term,
+    fold_text,
+    has_thai,
+    latin_text,
+    make_term,
+    term_occurs,
+)
 from watcher.store.schema import (
+    LATIN_INSERT,
+    MIGRATION_STEPS,
     MIGRATIONS,
     SEARCH_FLUSH,
     SEARCH_INDEXED,
     SEARCH_INSERTS,
     SEARCH_PENDING,
     SEARCH_PENDING_ROWS,
+    fill_latin,
 )
 
 
@@ -59,6 +70,7 @@ class StoreBase:
         self.conn = conn
         conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils sets it, before any write
         conn.create_function("watcher_term", 3, _term_in_item, deterministic=True)
+        conn.create_function("watcher_latin", 2, _term_in_latin, deterministic=True)
         self._db: sqlite_utils.Database | None = None
         self._lock = threading.RLock()
         self._flush_search = False  # until the migrations ran: their schema may predate it
@@ -188,8 +200,13 @@ class StoreBase:
         folded = [(row, fold_text(title), fold_text(body)) for row, (title, body) in held]
         for insert in SEARCH_INSERTS:  # both indexes, from the same folded text
             self.conn.executemany(insert, folded)
+        self.conn.executemany(
+            LATIN_INSERT,
+            ((row, latin_text(title + ITEM_SEPARATOR + body)) for row, title, body in folded),
+        )
         if len(held) < len(pending):
             self.conn.executemany(SEARCH_INDEXED, ((row,) for row, _ in held))
+            fill_latin(self.conn, "WHERE s.pending > 0")
             for statement in SEARCH_FLUSH:
                 self.conn.execute(statement)
         else:
@@ -228,6 +245,8 @@ class StoreBase:
             with self.transaction() as db:
                 for statement in statements:
                     db.execute(statement)
+                if number in MIGRATION_STEPS:
+                    MIGRATION_STEPS[number](db.conn)
                 db.execute(f"PRAGMA user_version = {number}")
 
     @property
@@ -245,6 +264,15 @@ def _term_in_item(spec: str, title: str | None, body: str | None) -> bool:
     index preselected (store/search.py); `spec` is the term's text after "*" (a prefix) or " "."""
     term = _term(spec)
     return term_occurs(term, fold_text(title or "")) or term_occurs(term, fold_text(body or ""))
+
+
+def _term_in_latin(spec: str, latin: str | None) -> bool | None:
+    """SQL `watcher_latin(spec, text)`: the same check over the item's `search_latin` text, for a
+    term without Thai letters; NULL where the item has none (the caller then reads the item)."""
+    term = _term(spec)
+    if latin is None or has_thai(term):
+        return None
+    return term_occurs(term, latin)
 
 
 def describe_db_error(path: str, error: sqlite3.DatabaseError) -> str:

@@ -22,7 +22,7 @@ from watcher.match.language import Term, TextQuery, is_accent, word_spans
 from watcher.store.base import StoreBase
 from watcher.store.items import filter_sql, items_in_order, published_order
 from watcher.store.records import ItemFilter, StoredItem
-from watcher.store.schema import SEARCH_CLEAR, SEARCH_FILL, SEARCH_TABLES
+from watcher.store.schema import SEARCH_CLEAR, SEARCH_FILL, SEARCH_TABLES, fill_latin
 
 __all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TermPlan", "TextQuery", "plan_term"]
 
@@ -113,6 +113,7 @@ class SearchTables(StoreBase):
             for low in range(start - 1, last, batch):  # ids are consecutive: just inserted
                 for fill in SEARCH_FILL:
                     db.execute(f"{fill} WHERE s.id > ? AND s.id <= ?", (low, low + batch))
+                fill_latin(db.conn, "WHERE s.id > ? AND s.id <= ?", (low, low + batch))
                 if on_progress is not None:
                     on_progress(min(low + batch - start + 1, total), total)
             for table in SEARCH_TABLES:
@@ -150,9 +151,12 @@ def _term_sql(term: Term) -> tuple[str, list[Any]]:
     if plan.like is not None:
         parts.append("(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')")
         params += [plan.like] * 2
-    if not plan.exact:
-        parts.append("watcher_term(?, i.title, i.body)")
-        params.append(("*" if term.prefix else " ") + term.text)
+    if not plan.exact:  # the item's Latin text where it has one, else the item itself
+        parts.append(
+            "coalesce(watcher_latin(?, (SELECT text FROM search_latin WHERE id = s.id)),"
+            " watcher_term(?, i.title, i.body))"
+        )
+        params += [("*" if term.prefix else " ") + term.text] * 2
     return "(" + " AND ".join(parts) + ")", params
 
 
