@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from watcher.match.language import Term, TextQuery, is_accent, word_spans
+from watcher.match.language import Term, TextQuery, has_thai, is_accent, word_spans
 from watcher.store.base import StoreBase
 from watcher.store.items import filter_sql, items_in_order, published_order
 from watcher.store.records import ItemFilter, StoredItem
@@ -54,11 +54,13 @@ def plan_term(term: Term) -> TermPlan:
             return TermPlan(trigram=_quoted(text))
         return TermPlan(like=_like_pattern(text))
     # The words, in order, are necessary; not when the term opens with an accent, which in
-    # the item may continue a word before it.
+    # the item may continue a word before it. Where they preselect a term without Thai, the
+    # exact check reads the small Latin text: cheaper than narrowing further by trigrams.
     usable = bool(spans) and not is_accent(text[0])
+    narrow = len(text) >= TRIGRAM and (not usable or has_thai(term))
     return TermPlan(
         words=_words_query(text, spans, term.prefix) if usable else None,
-        trigram=_quoted(text) if len(text) >= TRIGRAM else None,
+        trigram=_quoted(text) if narrow else None,
         exact=False,
     )
 
@@ -139,13 +141,14 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _term_sql(term: Term) -> tuple[str, list[Any]]:
-    """One term as a condition on a row (`s` its search row, `i` its item)."""
+def _term_sql(term: Term, preselected: bool = False) -> tuple[str, list[Any]]:
+    """One term as a condition on a row (`s` its search row, `i` its item); `preselected`: the
+    row comes from this term's own index query, only the exact check is left."""
     plan = plan_term(term)
     parts: list[str] = []
     params: list[Any] = []
     for table, query in (("items_words", plan.words), ("items_fts", plan.trigram)):
-        if query is not None:
+        if query is not None and not preselected:
             parts.append(_IN_INDEX.format(table))
             params.append(query)
     if plan.like is not None:
@@ -169,52 +172,99 @@ def _any_sql(terms: Sequence[Term]) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(parts) + ")", params
 
 
-def _driver(query: TextQuery) -> tuple[str, str, list[tuple[Term, ...]]] | None:
-    """The index that ranks: the one able to preselect the most clauses (words on a tie), its
-    MATCH expression over those clauses, and the clauses it answers exactly."""
-    plans = {t: plan_term(t) for t in (*query.terms, *query.excluded)}
-    best: tuple[str, str, list[tuple[Term, ...]]] | None = None
-    for table, field in (("items_words", "words"), ("items_fts", "trigram")):
-        covered = [c for c in query.clauses if all(getattr(plans[t], field) for t in c)]
-        if covered and (best is None or len(covered) > len(best[2])):
+Part = list[tuple[str, str]]  # (index, MATCH expression): rows in any of them
+
+
+def _parts(
+    query: TextQuery,
+) -> tuple[list[Part], list[tuple[Term, ...]], list[tuple[Term, ...]]]:
+    """What the indexes preselect: every clause they can answer, in as few FTS5 queries as may
+    be (clauses of one index share one MATCH; a clause mixing the two, such as
+    `semiconductor OR เซมิคอนดักเตอร์`, is one query on each), the clauses preselected so, and
+    those answered exactly, which need no further check."""
+    plans = {t: plan_term(t) for t in query.terms}
+    by_words = [c for c in query.clauses if all(plans[t].words for t in c)]
+    by_trigram = [
+        c for c in query.clauses if c not in by_words and all(plans[t].trigram for t in c)
+    ]
+    parts: list[Part] = []
+    for table, clauses, field in (
+        ("items_words", by_words, "words"),
+        ("items_fts", by_trigram, "trigram"),
+    ):
+        if clauses:
             match = " AND ".join(
-                "(" + " OR ".join(getattr(plans[t], field) for t in c) + ")" for c in covered
+                "(" + " OR ".join(getattr(plans[t], field) for t in c) + ")" for c in clauses
             )
-            best = (table, match, covered)
-    if best is None:
-        return None
-    table, match, covered = best
-    exact = [c for c in covered if all(plans[t].exact for t in c)]
-    return table, match, exact
+            parts.append([(table, match)])
+    mixed = [
+        c
+        for c in query.clauses
+        if c not in by_words
+        and c not in by_trigram
+        and all(plans[t].words or plans[t].trigram for t in c)
+    ]
+    for clause in mixed:
+        words = [plans[t].words or "" for t in clause if plans[t].words]
+        trigram = [plans[t].trigram or "" for t in clause if not plans[t].words]
+        parts.append([("items_words", " OR ".join(words)), ("items_fts", " OR ".join(trigram))])
+    indexed = [*by_words, *by_trigram, *mixed]
+    return parts, indexed, [c for c in indexed if all(plans[t].exact for t in c)]
+
+
+def _ranked_sql(parts: list[Part]) -> tuple[str, str, str, list[Any]]:
+    """FROM, the score and the MATCH condition of the preselected rows: one FTS5 query joined
+    directly, or several whose rows must be in every part, their bm25 scores added."""
+    if len(parts) == 1 and len(parts[0]) == 1:
+        ((table, match),) = parts[0]
+        source = f"{table} JOIN search_rows s ON s.id = {table}.rowid"
+        return source, f"bm25({table}, {_TITLE_WEIGHT}, 1.0)", f"{table} MATCH ? AND ", [match]
+    selects, params = [], []
+    for number, part in enumerate(parts):
+        for table, match in part:
+            selects.append(
+                f"SELECT rowid AS id, bm25({table}, {_TITLE_WEIGHT}, 1.0) AS score,"
+                f" {number} AS part FROM {table} WHERE {table} MATCH ?"
+            )
+            params.append(match)
+    source = (
+        "(SELECT id, sum(score) AS score FROM (" + " UNION ALL ".join(selects) + ")"
+        f" GROUP BY id HAVING count(DISTINCT part) = {len(parts)}) d"
+        " JOIN search_rows s ON s.id = d.id"
+    )
+    return source, "d.score", "", params
 
 
 def _search_sql(query: TextQuery, where: ItemFilter, newest_first: bool) -> tuple[str, list[Any]]:
-    driver = _driver(query)
-    answered = driver[2] if driver else []
+    """The search as one SELECT of (hash, score), ordered. Counted too as it is: unordered and
+    unscored, SQLite's plan reads every item and asks the index about each (100 times slower)."""
+    parts, preselected, answered = _parts(query)
     clauses, params = filter_sql(where)
     for clause in query.clauses:
-        if clause not in answered:
+        if clause in answered:
+            continue
+        if len(clause) == 1 and clause in preselected:
+            sql, values = _term_sql(clause[0], preselected=True)
+        else:
             sql, values = _any_sql(clause)
-            clauses.append(sql)
-            params += values
+        clauses.append(sql)
+        params += values
     for term in query.excluded:
         sql, values = _term_sql(term)
         clauses.append(f"NOT {sql}")
         params += values
     condition = " AND ".join(clauses) or "1"
-    if driver is None:
+    if not parts:
         sql = (
             "SELECT i.hash, NULL AS search_score FROM items i"
             " JOIN search_rows s ON s.hash = i.hash"
             f" WHERE {condition} ORDER BY {_NEWEST}"
         )
         return sql, params
-    table, match, _ = driver
+    source, score, match_sql, matches = _ranked_sql(parts)
     order = _NEWEST if newest_first else f"search_score, {_NEWEST}"
     sql = (
-        f"SELECT i.hash, bm25({table}, {_TITLE_WEIGHT}, 1.0) AS search_score"
-        f" FROM {table} JOIN search_rows s ON s.id = {table}.rowid"
-        " JOIN items i ON i.hash = s.hash"
-        f" WHERE {table} MATCH ? AND {condition} ORDER BY {order}"
+        f"SELECT i.hash, {score} AS search_score FROM {source}"
+        f" JOIN items i ON i.hash = s.hash WHERE {match_sql}{condition} ORDER BY {order}"
     )
-    return sql, [match, *params]
+    return sql, [*matches, *params]
