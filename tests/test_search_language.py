@@ -21,9 +21,11 @@ from watcher.match.language import (
     Term,
     fold_item,
     fold_text,
+    latin_text,
     parse_query,
     query_matches,
     term_at,
+    term_occurs,
 )
 from watcher.store import ItemFilter, Store
 
@@ -108,6 +110,44 @@ def test_an_updated_item_is_found_by_its_new_words(store: Store, now: dt.datetim
         digest
     ]
     assert store.search_items(parse_query("EV"), EVERY_ITEM) == []
+    # Its Latin text is gone with the change: the exact check of a phrase reads the item.
+    assert store.conn.execute("SELECT count(*) FROM search_latin").fetchone() == (0,)
+    phrase = parse_query('"semiconductor policy"')
+    assert [h.item.hash for h in store.search_items(phrase, EVERY_ITEM)] == [digest]
+
+
+def test_the_latin_text_is_kept_for_every_writer(store: Store, now: dt.datetime) -> None:
+    """Held text, rows a writer outside the store left pending, and a rebuild: all give each
+    search row the Latin text of its item."""
+    add(store, now, 1, "EV ข่าว", "COVID-19 ระลอกใหม่ U.S.")
+    with store.transaction() as db:  # as a writer outside the store: no text held
+        db.execute(
+            "INSERT INTO items (hash, title, body, first_seen, last_seen, origin) VALUES"
+            " ('b2', 'ภาษาไทย', 'prime minister ข่าว', '2024-01-01', '2024-01-01', 'import')"
+        )
+
+    def latin() -> set[tuple[str, str]]:
+        rows = store.conn.execute(
+            "SELECT s.hash, l.text, i.title, i.body FROM search_latin l"
+            " JOIN search_rows s ON s.id = l.id JOIN items i ON i.hash = s.hash"
+        ).fetchall()
+        for _, text, title, body in rows:
+            assert text == latin_text(fold_item(title, body))
+        return {(digest, text) for digest, text, _, _ in rows}
+
+    before = latin()
+    assert len(before) == 2 and ("b2", "\x01\x00prime minister \x01") in before
+    assert store.rebuild_search_index() == 2
+    assert latin() == before
+
+
+@pytest.mark.parametrize("text", ["COVID-19", '"prime minister"', "U.S.", "e-commerce", "in"])
+def test_the_latin_text_answers_as_the_whole_text(
+    demo_store: tuple[Store, list[tuple[str, str]]], text: str
+) -> None:
+    (term,) = parse_query(text).terms
+    for _, folded in demo_store[1]:
+        assert term_occurs(term, latin_text(folded)) == term_occurs(term, folded)
 
 
 # Every shape: Latin words (two letters too), prefixes, phrases, Latin beside Thai, Thai
