@@ -7,7 +7,8 @@ import writes them. The rows are inserted and committed first, untimed; what is 
 the index adds to a batch: folding the text, tokenizing it, and the commit that writes the
 batch's segment and merges older ones. The configurations take turns in each round, medians
 printed. "store" is what the store does since migration 11: the trigram index and the word index
-(unicode61 over Latin words, issue 24) from the same text folded once; "trigram only" is
+(unicode61 over Latin words, issue 24) from the same text folded once, and the Latin text of
+each item (search_latin); "trigram only" is
 migration 10's; "before" is migration 8's way (the text read back from the rows, folded in SQL,
 FTS5 folding case itself); the other rows are levers not taken (docs/perf.md), each with what
 it would cost users.
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from watcher.ingest.reader import read_items  # noqa: E402
+from watcher.match.language import ITEM_SEPARATOR, latin_text  # noqa: E402
 from watcher.store.schema import WORD_TOKENIZER, _searchable, fold_for_index  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
@@ -70,6 +72,7 @@ def index_cost(rows: Rows, setting: Setting) -> float:
             "CREATE VIRTUAL TABLE w USING fts5(title, body, content='', "
             f'tokenize="{WORD_TOKENIZER}")'
         )
+        conn.execute("CREATE TABLE latin (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
         for table in ("f", "w"):
             conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', ?)",
                          (setting.hash_mb * MB,))  # fmt: skip
@@ -97,6 +100,11 @@ def _in_hand(conn: sqlite3.Connection, start: int, batch: Rows, words: bool) -> 
     ]
     for table in ("f", "w") if words else ("f",):
         conn.executemany(f"INSERT INTO {table} (rowid, title, body) VALUES (?, ?, ?)", folded)
+    if words:  # and the Latin text the exact check of a phrase reads
+        conn.executemany(
+            "INSERT INTO latin (id, text) VALUES (?, ?)",
+            ((row, latin_text(title + ITEM_SEPARATOR + body)) for row, title, body in folded),
+        )
 
 
 def _read_back(conn: sqlite3.Connection, start: int, batch: Rows, words: bool) -> None:
