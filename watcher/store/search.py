@@ -141,14 +141,14 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _term_sql(term: Term, preselected: bool = False) -> tuple[str, list[Any]]:
+def _term_sql(term: Term, preselected: str = "") -> tuple[str, list[Any]]:
     """One term as a condition on a row (`s` its search row, `i` its item); `preselected`: the
-    row comes from this term's own index query, only the exact check is left."""
+    index whose query for this very term the row comes from, not to be asked again."""
     plan = plan_term(term)
     parts: list[str] = []
     params: list[Any] = []
     for table, query in (("items_words", plan.words), ("items_fts", plan.trigram)):
-        if query is not None and not preselected:
+        if query is not None and table != preselected:
             parts.append(_IN_INDEX.format(table))
             params.append(query)
     if plan.like is not None:
@@ -177,11 +177,11 @@ Part = list[tuple[str, str]]  # (index, MATCH expression): rows in any of them
 
 def _parts(
     query: TextQuery,
-) -> tuple[list[Part], list[tuple[Term, ...]], list[tuple[Term, ...]]]:
+) -> tuple[list[Part], dict[tuple[Term, ...], str], list[tuple[Term, ...]]]:
     """What the indexes preselect: every clause they can answer, in as few FTS5 queries as may
     be (clauses of one index share one MATCH; a clause mixing the two, such as
-    `semiconductor OR เซมิคอนดักเตอร์`, is one query on each), the clauses preselected so, and
-    those answered exactly, which need no further check."""
+    `semiconductor OR เซมิคอนดักเตอร์`, is one query on each), the one-index clauses with their
+    index, and the clauses answered exactly, which need no further check."""
     plans = {t: plan_term(t) for t in query.terms}
     by_words = [c for c in query.clauses if all(plans[t].words for t in c)]
     by_trigram = [
@@ -209,7 +209,8 @@ def _parts(
         trigram = [plans[t].trigram or "" for t in clause if not plans[t].words]
         parts.append([("items_words", " OR ".join(words)), ("items_fts", " OR ".join(trigram))])
     indexed = [*by_words, *by_trigram, *mixed]
-    return parts, indexed, [c for c in indexed if all(plans[t].exact for t in c)]
+    by_index = {c: "items_words" for c in by_words} | {c: "items_fts" for c in by_trigram}
+    return parts, by_index, [c for c in indexed if all(plans[t].exact for t in c)]
 
 
 def _ranked_sql(parts: list[Part]) -> tuple[str, str, str, list[Any]]:
@@ -244,7 +245,7 @@ def _search_sql(query: TextQuery, where: ItemFilter, newest_first: bool) -> tupl
         if clause in answered:
             continue
         if len(clause) == 1 and clause in preselected:
-            sql, values = _term_sql(clause[0], preselected=True)
+            sql, values = _term_sql(clause[0], preselected[clause])
         else:
             sql, values = _any_sql(clause)
         clauses.append(sql)
