@@ -57,7 +57,10 @@ ITEM_SEPARATOR = "\x00"  # between title and body in `fold_item`: no query can h
 _DIACRITIC_MASKS = (0x08029FDF, 0x000361F8)  # SQLite's sqlite3Fts5UnicodeIsdiacritic
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s+")
-_THAI_LETTERS = re.compile("[\u0e00-\u0e4f\u0e5a-\u0e7f]+")  # the Thai block but its digits
+_THAI = "\u0e00-\u0e4f\u0e5a-\u0e7f"  # the Thai block but its digits
+_THAI_LETTERS = re.compile(f"[{_THAI}]")
+# Thai letters, and what lies between them when it is only spaces and common punctuation
+_THAI_RUNS = re.compile(f"[{_THAI}](?:[{_THAI}\\s,.()“”\"'\\-–/:;]*[{_THAI}])?")
 THAI_RUN = "\x01"  # stands for a run of Thai letters in `latin_text`; no query can hold it
 _TOKEN = re.compile(r'(-?)"([^"]*)"(\*?)(?=\s|$)|(\S+)')
 
@@ -147,10 +150,12 @@ def fold_text(text: str) -> str:
 
 
 def latin_text(folded: str) -> str:
-    """`folded` with each run of Thai letters as one THAI_RUN: a twentieth of a Thai item's
-    size, and for a term without Thai letters the very same answers (`has_thai`): no such
-    occurrence spans a Thai letter, and THAI_RUN separates words as a Thai letter does."""
-    return _THAI_LETTERS.sub(THAI_RUN, folded)
+    """`folded` with each stretch from a Thai letter to a Thai letter, with only spaces and
+    punctuation between, as one THAI_RUN: a fortieth of a Thai item's size, and for a term
+    without Thai letters (`has_thai`) that has a word character the very same answers. Such
+    an occurrence cannot overlap a stretch (it would hold a Thai letter or lie within the
+    punctuation, where no word character is), and THAI_RUN separates words as Thai does."""
+    return _THAI_RUNS.sub(THAI_RUN, folded)
 
 
 def has_thai(term: Term) -> bool:
