@@ -27,6 +27,7 @@ __all__ = [
     "group_items",
     "local_day",
     "queue_daily_digests",
+    "queue_digests",
     "queue_due_digests",
     "queue_weekly_digests",
 ]
@@ -125,10 +126,26 @@ def queue_daily_digests(
 ) -> int:
     """The one digest queuer: a row per daily subscriber of `channel` for `day` (those `due`);
     how many were new. Idempotent (one digest per subscriber and day) unless `force`."""
+    return queue_digests(store, channel, day, now, force=force, due=due)
+
+
+def queue_digests(
+    store: Store,
+    channel: str,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    frequency: str = "daily",
+    force: bool = False,
+    due: Callable[[Subscriber], bool] = lambda subscriber: True,
+) -> int:
+    """A row per subscriber of `channel` sent a digest at `frequency` ("daily", or "weekly":
+    the week ending on `day`); how many were new. Idempotent unless `force`."""
+    kind = "weekly" if frequency == "weekly" else "digest"
     return sum(
-        store.queue_digest(subscriber.id, day.isoformat(), now, force=force)
+        store.queue_digest(subscriber.id, day.isoformat(), now, force=force, kind=kind)
         for subscriber in store.subscribers(channel)
-        if subscriber.wants_daily and due(subscriber)
+        if subscriber.at(frequency) and due(subscriber)
     )
 
 

@@ -81,7 +81,11 @@ class DrainReport:
     counts: Counter[str]
 
     def line(self) -> str:
-        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "nothing due"
+        shown = sorted((what, n) for what, n in self.counts.items() if n > 0)
+        return ", ".join(f"{n} {_SAID.get(what, what)}" for what, n in shown) or "nothing due"
+
+
+_SAID = {"skipped": "skipped (nothing matched)"}  # a drain skips only digests with no item
 
 
 def retry_delay(attempts: int, base: float = 2.0, cap: float = 600.0) -> float:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from watcher.core.environment import Environment, load_environment
+from watcher.core.environment import Environment, load_environment, secrets_of
 from watcher.core.errors import StoreError
 
 if TYPE_CHECKING:
@@ -80,15 +80,14 @@ class AppContext:
         """The environment's secrets are masked in every log line and error printed."""
         from watcher.core.redaction import add_secrets
 
-        add_secrets((self.env.telegram_token, self.env.smtp_password))
+        add_secrets(secrets_of(self.env))
 
     def setup_logging(self, level: str | None = None) -> None:
         """Logging as configured, with this environment's secrets redacted from every line."""
         from watcher.core.logs import configure_logging
 
         settings = self.config.watcher
-        secrets = (self.env.telegram_token, self.env.smtp_password)
-        configure_logging(level or settings.log_level, settings.log_format, secrets)
+        configure_logging(level or settings.log_level, settings.log_format, secrets_of(self.env))
         self._logging = True
 
     def _upgrading(self, old: int, new: int) -> None:

@@ -1,5 +1,5 @@
-"""`watcher subscribers add|list|edit|resume|preview|remove` and `watcher digest`: the
-operator's side of alerts."""
+"""`watcher subscribers add|list|edit|resume|preview|remove`: the operator's side of alerts
+(`watcher digest` is watcher/cli/digest.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any
 
 import click
 
-from watcher.channels.digest import queue_daily_digests
-from watcher.channels.registry import CHANNELS, channel_class, channel_settings, digest_zone
+from watcher.channels.registry import CHANNELS, channel_class
 from watcher.cli.context import AppContext, pass_app
 from watcher.cli.options import DATE_HELP, iso_date, output_options
 from watcher.cli.output import print_rows
@@ -23,10 +22,11 @@ from watcher.match.subscriptions import (
     QuietHours,
     Subscriber,
     Subscription,
+    parse_quiet_hours,
     parse_words,
 )
 
-__all__ = ["digest_command", "subscribers_group"]
+__all__ = ["subscribers_group"]
 
 
 @click.group("subscribers")
@@ -252,20 +252,10 @@ def _clock(text: str, option: str, parse: Callable[[str], str]) -> str:
 
 
 def _quiet_hours(text: str, mode: str) -> QuietHours | None:
-    from watcher.core.config import time_of_day
-
-    if text.strip().lower() == "off":
-        return None
-    start, sep, end = text.partition("-")
-    if not sep:
-        raise click.BadParameter(
-            f"{text!r}: give HH:MM-HH:MM, e.g. 22:00-07:00", param_hint="--quiet"
-        )
-    first = _clock(start.strip(), "--quiet", time_of_day)
-    last = _clock(end.strip(), "--quiet", time_of_day)
-    if first == last:
-        raise click.BadParameter(f"{text!r}: the window is empty", param_hint="--quiet")
-    return QuietHours(first, last, mode)
+    try:
+        return parse_quiet_hours(text, mode)
+    except InputError as error:
+        raise click.BadParameter(str(error), param_hint="--quiet") from None
 
 
 @subscribers_group.command("list")
@@ -459,40 +449,3 @@ def remove_command(app: AppContext, subscriber_id: int | None, **addresses: str 
     if not app.store.remove_subscriber(subscriber_id):
         raise click.ClickException(f"no subscriber {subscriber_id}")
     click.echo(f"removed subscriber {subscriber_id}")
-
-
-@click.command("digest")
-@click.option(
-    "--channel",
-    type=click.Choice(list(CHANNELS)),
-    required=True,
-    help="Which subscribers' digest to send.",
-)
-@click.option(
-    "--date",
-    "day",
-    callback=iso_date,
-    default=None,
-    help=f"The day (in the configured zone), {DATE_HELP} [default: today].",
-)
-@click.option("--force", is_flag=True, help="Send again even if that day's digest was sent.")
-@pass_app
-def digest_command(app: AppContext, channel: str, day: str | None, force: bool) -> None:
-    """Build and send the daily digest now to every daily subscriber of a channel."""
-    from watcher.channels.outbox import OutboxSender
-    from watcher.channels.registry import open_channel
-
-    tz = digest_zone(app.config, channel)
-    now = dt.datetime.now(dt.UTC)
-    the_day = dt.date.fromisoformat(day) if day else now.astimezone(tz).date()
-    queued = queue_daily_digests(app.store, channel, the_day, now, force=force)
-    send_empty = channel_settings(app.config, channel).send_empty_digest
-
-    import asyncio
-
-    async def send() -> str:
-        async with open_channel(channel, app.config, app.env) as opened:
-            sender = OutboxSender(app.store, opened, tz=tz, send_empty_digest=send_empty)
-            return (await sender.drain(limit=10_000)).line()
-
-    click.echo(f"{channel} digest for {the_day}: {queued} queued; {asyncio.run(send())}")

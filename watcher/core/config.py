@@ -12,6 +12,7 @@ import re
 import tomllib
 import types
 import typing
+import urllib.parse
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = [
     "FetchSettings",
     "NotifySettings",
     "SelectorSettings",
+    "ServeSettings",
     "SourceConfig",
     "TelegramSettings",
     "WatcherSettings",
@@ -234,6 +236,34 @@ class NotifySettings:
             raise ValueError("timeout_seconds, drain_interval: must be positive")
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """`watcher serve` as the world reaches it (behind a reverse proxy, usually)."""
+
+    public_url: str = setting(
+        "",
+        "the https:// address people reach `watcher serve` at; with WATCHER_SECRET set, e-mails"
+        " carry one-click unsubscribe links (RFC 8058) that serve honours; empty = none",
+    )
+
+    def __post_init__(self) -> None:
+        url = self.public_url.strip().rstrip("/")
+        if url:
+            parts = urllib.parse.urlsplit(url)
+            local = parts.scheme == "http" and parts.hostname in _LOOPBACK
+            if not (parts.scheme == "https" or local) or not parts.hostname:
+                raise ValueError(
+                    f"public_url: must be an https:// URL (http:// only on localhost),"
+                    f" not {self.public_url!r}"
+                )
+            if parts.query or parts.fragment:
+                raise ValueError(f"public_url: no query or fragment, not {self.public_url!r}")
+        object.__setattr__(self, "public_url", url)
+
+
 @dataclass(frozen=True)
 class DedupeSettings:
     near_duplicate_days: int = setting(
@@ -287,6 +317,7 @@ class Config:
     email: EmailSettings = field(default_factory=EmailSettings)
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     sources: tuple[SourceConfig, ...] = ()
 
     @property
@@ -302,6 +333,7 @@ SECTIONS: dict[str, type] = {
     "email": EmailSettings,
     "dedupe": DedupeSettings,
     "notify": NotifySettings,
+    "serve": ServeSettings,
 }
 
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from watcher.core.config import time_of_day
+from watcher.core.errors import InputError
 from watcher.match.language import SUBSCRIPTION_LIMITS, TextQuery, parse_query, query_matches
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "QuietHours",
     "Subscriber",
     "Subscription",
+    "parse_quiet_hours",
     "parse_words",
 ]
 
@@ -119,6 +122,24 @@ class Subscription:
         return " ".join((*self.countries, *self.blocs, *self.ministries, *lead, *words))
 
 
+def parse_quiet_hours(text: str, mode: str = "hold") -> QuietHours | None:
+    """`22:00-07:00` → QuietHours (None for `off`); a one-line InputError otherwise."""
+    if mode not in QUIET_MODES:
+        raise InputError(f"{mode!r}: quiet hours are {' or '.join(QUIET_MODES)}")
+    if text.strip().lower() == "off":
+        return None
+    start, sep, end = text.replace("–", "-").partition("-")
+    if not sep:
+        raise InputError(f"{text!r}: give HH:MM-HH:MM, e.g. 22:00-07:00")
+    try:
+        first, last = time_of_day(start), time_of_day(end)
+    except ValueError as error:
+        raise InputError(f"{text!r}: {error}") from None
+    if first == last:
+        raise InputError(f"{text!r}: the window is empty")
+    return QuietHours(first, last, mode)
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """A window such as 22:00–07:00 in the configured zone; `hold` delays instant alerts to
@@ -164,17 +185,26 @@ class Subscriber:
             return ()
         return tuple(s for s in self.subscriptions if frequency in s.sent(self.mode))
 
+    def wants(self, frequency: str) -> bool:
+        """Whether anything is sent at `frequency`: a subscription sent then, or, with no
+        subscription yet, the subscriber's own mode (an empty digest when so configured)."""
+        if self.paused_reason is not None:
+            return False
+        if not self.subscriptions:
+            return frequency in _SENT_BY[self.mode]
+        return bool(self.at(frequency))
+
     @property
     def wants_instant(self) -> bool:
-        return bool(self.at("instant"))
+        return self.wants("instant")
 
     @property
     def wants_daily(self) -> bool:
-        return bool(self.at("daily"))
+        return self.wants("daily")
 
     @property
     def wants_weekly(self) -> bool:
-        return bool(self.at("weekly"))
+        return self.wants("weekly")
 
     def matches(
         self,

@@ -159,3 +159,13 @@ class OutboxTables(SubscriberTables):
             ).fetchone()
             is not None
         )
+
+    def digest_statuses(self, channel: str, kind: str, day: str) -> dict[int, str]:
+        """The status (pending, sent, skipped, failed) of each `channel` subscriber's digest
+        row of `kind` ("digest" or "weekly") for `day`, by subscriber id."""
+        rows = self.conn.execute(
+            "SELECT o.subscriber_id, o.status FROM outbox o JOIN subscribers s"
+            " ON s.id = o.subscriber_id WHERE s.channel = ? AND o.kind = ? AND o.digest_date = ?",
+            [channel, kind, day],
+        )
+        return {int(subscriber_id): str(status) for subscriber_id, status in rows}

@@ -27,6 +27,7 @@ from watcher.store import StoredItem
 
 __all__ = [
     "MESSAGE_LIMIT",
+    "Buttons",
     "CodeNames",
     "Message",
     "Names",
@@ -73,10 +74,14 @@ class CodeNames:
         return ministry_id
 
 
+Buttons = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+
+
 @dataclass(frozen=True)
 class Message:
     html: str
     plain: str
+    buttons: Buttons = ()  # an inline keyboard under the message
 
 
 def default_templates_dir() -> Path:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from telegram.error import NetworkError, TelegramError
 
 from watcher.channels.digest import queue_due_digests
+from watcher.channels.digest_runs import paused_note
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.telegram.commands import BotCommands, build_application
 from watcher.channels.telegram.render import TelegramRenderer, Terms
@@ -114,7 +115,7 @@ class TelegramService:
             clock=clock,
             concurrency=self.channel.concurrency,
         )
-        commands = BotCommands(store, names, self.channel.renderer, self.settings, clock)
+        commands = BotCommands(store, names, self.channel.renderer, self.settings, clock, self.tz)
         self.application = build_application(self.bot, commands, self.channel)
         self.health = HealthWatch(self.settings)
         self.stopping = asyncio.Event()
@@ -155,7 +156,7 @@ class TelegramService:
             raise ConfigError(f"Telegram: cannot start the bot: {redact(error.message)}") from error
         await self.application.start()
         assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=["message"])
+        await self.application.updater.start_polling(allowed_updates=["message", "callback_query"])
         self.ready.set()
         log.info("telegram bot @%s is polling", self.bot.username)
 
@@ -197,7 +198,8 @@ class TelegramService:
             self.settings.digest_time,
         )  # fmt: skip
         if queued:
-            log.info("telegram: %d daily digest(s) queued", queued)
+            note = await off_loop(paused_note, self.store, "telegram")
+            log.info("telegram: %d digest(s) queued%s", queued, note)
         return queued
 
     async def check_health(self) -> int:
