@@ -157,6 +157,8 @@ SAMPLE_QUERIES = [
     "co*", "a", "1", "2562", '"prime minister"', '"ministry of"', "นายกรัฐมนตรี", "ไทย",
     "ไฟ", "รัฐมนตรี -นายก", "ญี่ปุ่น OR จีน", "ASEAN OR อาเซียน", "ยานยนต์ EV", "EV -ไฟฟ้า",
     "นร.", "(EV)", "ฯ", "ศ.", "e-commerce", "U.S.", "Development", "ment*", "in",
+    '"prime minister" OR นายก', "covid-19 -วัคซีน", "e-commerce OR ASEAN OR ไทย",
+    "ไทย -covid-19", '"รัฐมนตรี COVID"', "ASEAN* ญี่ปุ่น OR จีน -EV",
 ]  # fmt: skip
 
 
