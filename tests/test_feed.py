@@ -102,6 +102,14 @@ def test_entries_are_newest_first_with_stable_ids_and_first_seen_when_undated(
     assert undated.get("links", []) == [] and undated.content[0].value.startswith("เนื้อหาประกาศ")
 
 
+def test_a_query_keeps_the_items_the_search_finds(run_cli: RunCli, stories: dict[str, str]) -> None:
+    feed = parse(run_cli("feed", "--query", "ยานยนต์ไฟฟ้า OR เกาหลีใต้"))
+    assert [e.id.rsplit(":", 1)[1] for e in feed.entries] == [stories["kr"], stories["jp"]]
+    refused = run_cli("feed", "--query", "-ญี่ปุ่น")
+    assert refused.exit_code == 1
+    assert refused.output == "Error: search '-ญี่ปุ่น': give at least one word or phrase to find\n"
+
+
 def test_an_empty_result_is_still_a_valid_feed(run_cli: RunCli, stories: dict[str, str]) -> None:
     feed = parse(run_cli("feed", "--since", "2030-01-01"))
     assert feed.entries == [] and feed.feed.title == "thaigov.go.th: since 2030-01-01"

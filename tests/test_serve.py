@@ -107,6 +107,9 @@ def test_the_feed_is_the_cli_feed_and_json_the_same_items(served: Served, run_cl
     assert items["items"][0]["countries"] == ["JP"] and items["items"][0]["evidence"] == []
     index = served.get("/")
     assert index.status_code == 200 and "/feed.atom?country=JP&ministry=industry" in index.text
+    searched = served.get("/items.json?q=3%20OR%205&country=JP").json()  # numbers: whole words
+    assert [i["title"] for i in searched["items"]] == ["ข่าวที่ 5", "ข่าวที่ 3"]
+    assert served.get("/feed.atom?q=5").content == run_cli("feed", "--query", "5").stdout_bytes
     assert served.stop() == (0, "")
 
 
@@ -139,6 +142,7 @@ BAD_REQUESTS = [
     ("/feed.atom?country=ZZ", 400,
      "Invalid value for 'country': unknown country 'ZZ'; `watcher codes countries` lists them all"),
     ("/feed.xml", 404, "no such page '/feed.xml'; try /feed.atom or /items.json"),
+    ("/items.json?q=EV%20OR", 400, "search 'EV OR': OR needs a term on each side"),
 ]  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import sqlite3
@@ -14,14 +15,25 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Self
 
 from watcher.core.errors import StoreError
+from watcher.match.language import (
+    ITEM_SEPARATOR,
+    Term,
+    fold_text,
+    has_thai,
+    latin_text,
+    make_term,
+    term_occurs,
+)
 from watcher.store.schema import (
+    LATIN_INSERT,
+    MIGRATION_STEPS,
     MIGRATIONS,
     SEARCH_FLUSH,
     SEARCH_INDEXED,
-    SEARCH_INSERT,
+    SEARCH_INSERTS,
     SEARCH_PENDING,
     SEARCH_PENDING_ROWS,
-    fold_for_index,
+    fill_latin,
 )
 
 
@@ -181,6 +193,8 @@ class StoreBase:
         self.path = path
         self.conn = conn
         conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils sets it, before any write
+        conn.create_function("watcher_term", 3, _term_in_item, deterministic=True)
+        conn.create_function("watcher_latin", 2, _term_in_latin, deterministic=True)
         self._db: sqlite_utils.Database | None = None
         self._lock = threading.RLock()
         self._flush_search = False  # until the migrations ran: their schema may predate it
@@ -308,7 +322,8 @@ class StoreBase:
         """Index the rows this transaction added (they commit together); only reads when
         there are none, so a read-only database and a read-only command stay read-only. Rows
         whose text is held are indexed from it; any other (a writer outside the store, a
-        trigger) is read back and folded in SQL, to the same terms."""
+        trigger) is read back and folded in SQL, to the same terms. Each row goes into the
+        trigram index and the word index alike."""
         pending = self.conn.execute(SEARCH_PENDING_ROWS).fetchall()
         if not pending:
             return
@@ -317,12 +332,16 @@ class StoreBase:
             for row, digest, state in pending
             if state == 1 and (texts := self._search_texts.get(digest))
         ]
+        folded = [(row, fold_text(title), fold_text(body)) for row, (title, body) in held]
+        for insert in SEARCH_INSERTS:  # both indexes, from the same folded text
+            self.conn.executemany(insert, folded)
         self.conn.executemany(
-            SEARCH_INSERT,
-            ((row, fold_for_index(title), fold_for_index(body)) for row, (title, body) in held),
+            LATIN_INSERT,
+            ((row, latin_text(title + ITEM_SEPARATOR + body)) for row, title, body in folded),
         )
         if len(held) < len(pending):
             self.conn.executemany(SEARCH_INDEXED, ((row,) for row, _ in held))
+            fill_latin(self.conn, "WHERE s.pending > 0")
             for statement in SEARCH_FLUSH:
                 self.conn.execute(statement)
         else:
@@ -363,6 +382,8 @@ class StoreBase:
             with self.transaction() as db:
                 for statement in statements:
                     db.execute(statement)
+                if number in MIGRATION_STEPS:
+                    MIGRATION_STEPS[number](db.conn)
                 db.execute(f"PRAGMA user_version = {number}")
 
     @property
@@ -411,6 +432,27 @@ def quick_check(conn: sqlite3.Connection, path: str) -> None:
     if before is not None and _file_state(path) == before:
         with contextlib.suppress(OSError):  # a read-only directory: checked each time
             marker.write_text(before + "\n", "ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def _term(spec: str) -> Term:
+    return make_term(spec[1:], prefix=spec[0] == "*")
+
+
+def _term_in_item(spec: str, title: str | None, body: str | None) -> bool:
+    """SQL `watcher_term(spec, title, body)`: the exact check of the word rule on the few rows an
+    index preselected (store/search.py); `spec` is the term's text after "*" (a prefix) or " "."""
+    term = _term(spec)
+    return term_occurs(term, fold_text(title or "")) or term_occurs(term, fold_text(body or ""))
+
+
+def _term_in_latin(spec: str, latin: str | None) -> bool | None:
+    """SQL `watcher_latin(spec, text)`: the same check over the item's `search_latin` text, for a
+    term without Thai letters; NULL where the item has none (the caller then reads the item)."""
+    term = _term(spec)
+    if latin is None or has_thai(term):
+        return None
+    return term_occurs(term, latin)
 
 
 def describe_db_error(path: str, error: sqlite3.DatabaseError) -> str:

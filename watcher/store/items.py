@@ -148,14 +148,14 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         if not len(audience):
             return 0
         from watcher.match.audience import ItemFacts
-        from watcher.match.language import fold_text
+        from watcher.match.language import fold_item
 
         facts = ItemFacts(
             countries=tuple(labels.get("countries", ())),
             blocs=tuple(labels.get("blocs", ())),
             ministries=tuple(labels.get("ministries", ())),
             lead_ministry=labels.get("lead_ministry"),
-            folded_text=fold_text(f"{title}\n{body}") if audience.reads_text else "",
+            folded_text=fold_item(title, body) if audience.reads_text else "",
         )
         return sum(
             self._enqueue(subscriber.id, "alert", digest, "", now)
