@@ -153,9 +153,13 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         try:
             params = parse_qs(url.query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
-            answer = self.server.answer(url.path, params)
-        except ValueError:  # more fields than MAX_QUERY_FIELDS
-            answer = _text(400, f"at most {MAX_QUERY_FIELDS} query parameters")
+        except ValueError:  # more fields than MAX_QUERY_FIELDS: the only ValueError parse_qs has
+            params = None
+        try:
+            if params is None:
+                answer = _text(400, f"at most {MAX_QUERY_FIELDS} query parameters")
+            else:
+                answer = self.server.answer(url.path, params)
         except Exception:  # a bug or a broken database: said in one line, logged in full
             log.exception("GET %s failed", self.path[:200])
             answer = _text(500, "internal error; the server log says more")
