@@ -346,9 +346,12 @@ def _label_columns(labels: Labels, now: str) -> dict[str, Any]:
 
 def _xml_safe_item(item: Item) -> Item:
     """`item` without the characters XML cannot carry (itself when it has none: the usual case)."""
-    fields: dict[str, Any] = {"title": item.title, "body": item.body, "url": item.url, "category": item.category,
-              "published": item.published}  # fmt: skip
+    fields: dict[str, Any] = {
+        "title": item.title, "body": item.body, "url": item.url, "category": item.category,
+        "published": item.published,
+    }  # fmt: skip
     dirty = {k: v for k, v in fields.items() if v is not None and XML_ILLEGAL.search(v)}
     if not dirty:
         return item
-    return dataclasses.replace(item, **{k: xml_safe(v) for k, v in dirty.items()})
+    cleaned: dict[str, Any] = {k: xml_safe(v) for k, v in dirty.items()}
+    return dataclasses.replace(item, **cleaned)
