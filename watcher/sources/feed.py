@@ -10,7 +10,8 @@ entries as history and gives up the older ones.
 What a feed cannot do to the watcher: declare XML entities (refused before parsing, so nothing
 is ever expanded: no billion laughs, no XXE), be HTML or cut short (a ParseError, nothing
 stored, the feed read again next cycle), list 10,000 entries (only the newest `max_entries`
-are considered), link to javascript:, file:, data: or another host (recorded, never followed).
+are considered), repeat one link in many entries (read once, the newest entry's facts), link to
+javascript:, file:, data: or another host or port (recorded, never followed).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class FeedSource(SourceKind):
             return
         if page.status != 200:
             raise ParseError(f"{url}: feed answers {page.status}")
-        entries = parse_feed(page.body, url)[: self.options.max_entries]
+        entries = _one_per_link(parse_feed(page.body, url)[: self.options.max_entries])
         fresh = [e for e in entries if not (e.link and await memory.known(e.link))]
         for entry in fresh:
             if not entry.link or urlsplit(entry.link).scheme not in ("http", "https"):
@@ -155,6 +156,18 @@ class FeedSource(SourceKind):
             source_id=source_id_from_url(entry.link), category=entry.category,
             published=entry.published.isoformat() if entry.published else None,
         )  # fmt: skip
+
+
+def _one_per_link(entries: list[FeedEntry]) -> list[FeedEntry]:
+    """The first (newest) entry of each link: fifty entries with one link are one page read."""
+    seen: set[str] = set()
+    kept = []
+    for entry in entries:
+        if entry.link is None or entry.link not in seen:
+            kept.append(entry)
+            if entry.link is not None:
+                seen.add(entry.link)
+    return kept
 
 
 def _with_entry_facts(item: Item, entry: FeedEntry) -> Item:
