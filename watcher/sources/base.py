@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from watcher.core.config import SourceConfig
+from watcher.core.config import LimitSettings, SourceConfig
 from watcher.core.corpus import Item
 from watcher.core.errors import (
     BlockedByBotProtection,
@@ -18,7 +19,7 @@ from watcher.core.errors import (
     RobotsUnreadable,
 )
 from watcher.fetch.client import Fetcher, FetchScope, Page
-from watcher.sources.memory import SKIP_LIMIT, SourceMemory
+from watcher.sources.memory import SourceMemory
 from watcher.sources.pages import read_page
 
 __all__ = ["FAILURES_IN_ROW", "Found", "SourceContext", "SourceKind", "SourceStats",
@@ -36,6 +37,8 @@ class SourceContext:
     memory: SourceMemory
     clock: Callable[[], dt.datetime]
     first_cycle: bool = False  # the source never completed a cycle: a baseline, not a walk
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    stop: asyncio.Event | None = None  # set on SIGTERM: a parse in hand is abandoned at once
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,16 @@ class SourceKind(ABC):
                         ) -> tuple[Page, Item | None]:  # fmt: skip
         """Fetch and parse one item page; (page, None) when it is empty or unchanged."""
         page = await self.context.fetcher.get(url, self.context.scope, validators=validators)
-        self._failures_in_row = 0
         self.stats.pages += 1
         if page.status != 200:
+            self._failures_in_row = 0
             self.stats.empty += 1
             return page, None
-        reading = await read_page(page.text, page.url, self.config.parser, self.config.selectors)
+        reading = await read_page(
+            page.text, page.url, self.config.parser, self.config.selectors,
+            budget=self.context.limits.parse_budget_seconds, stop=self.context.stop,
+        )  # fmt: skip
+        self._failures_in_row = 0  # read whole: a page that fetches but never parses is a failure
         if reading.stale:
             self.stats.stale = reading.stale
         elif reading.item is not None:
@@ -133,7 +140,7 @@ class SourceKind(ABC):
             await self.context.memory.clear_skip(key)
 
     async def skip_failed(self, key: str, error: Exception) -> None:
-        """Record a failed id or link (given up after SKIP_LIMIT tries) and go on past it.
+        """Record a failed id or link (given up after `give_up_after` tries) and go on past it.
 
         Re-raised instead: a refusal or block (the whole source), a bug, and the
         FAILURES_IN_ROW-th failure in a row (the site is down; the cycle ends, retried later).
@@ -145,5 +152,6 @@ class SourceKind(ABC):
             raise error
         skip = await self.context.memory.record_skip(key, str(error))
         self._pending.add(key)
-        note = "given up" if skip.given_up else f"try {skip.tries} of {SKIP_LIMIT}"
+        limit = self.context.limits.give_up_after
+        note = "given up" if skip.given_up else f"try {skip.tries} of {limit}"
         self.stats.skipped.append(f"{key}: {error} ({note})")

@@ -35,6 +35,7 @@ from watcher.fetch.client import Fetcher, FetchStats, make_client
 from watcher.ingest.pipeline import Classifies, ItemResult, Pipeline, utc_now
 from watcher.sources import Found, SourceContext, SourceStats, make_source
 from watcher.sources.memory import StoreMemory
+from watcher.sources.pages import Stopped
 from watcher.store import SourceState, Store, off_loop
 
 __all__ = [
@@ -227,12 +228,18 @@ class Poller:
                 source.url.replace("{id}", "0"), respect_robots=not source.ignore_robots
             )
             fetch_stats = scope.stats
-            memory = StoreMemory(self.store, source.name, source.url.split("{")[0], self.clock)
+            limits = self.config.limits
+            memory = StoreMemory(
+                self.store, source.name, source.url.split("{")[0], self.clock,
+                give_up_after=limits.give_up_after,
+            )  # fmt: skip
             # A first cycle stores history, unless the operator asked for alerts from a start_id
             history_first = baseline or (
                 first_cycle and getattr(source.options, "start_id", 0) is None
             )
-            context = SourceContext(self.fetcher, scope, memory, self.clock, history_first)
+            context = SourceContext(
+                self.fetcher, scope, memory, self.clock, history_first, limits, self.stop
+            )
             kind = make_source(source, context)
             stats = kind.stats
             async with contextlib.aclosing(kind.discover()) as found_items:
@@ -247,6 +254,8 @@ class Poller:
                         break
         except StoreError:
             raise
+        except Stopped:  # SIGTERM during a parse: abandoned, read again next time
+            error = STOPPED
         except Exception as failure:
             error, outcome = self._failure(source, failure, state, started)
         if error is None and stats is not None:

@@ -32,6 +32,7 @@ from watcher.core.config import SourceConfig, required, setting
 from watcher.core.errors import ParseError
 from watcher.fetch.client import Page
 from watcher.sources.base import Found, SourceKind
+from watcher.sources.pages import parse_off_loop
 from watcher.sources.registry import register
 
 __all__ = ["ListingOptions", "ListingSource", "listing_links"]
@@ -39,15 +40,28 @@ __all__ = ["ListingOptions", "ListingSource", "listing_links"]
 
 def listing_links(page: Page, pattern: re.Pattern[str], scope: str = "") -> list[str]:
     """Absolute http(s) URLs of the links matching `pattern`, in page order, each once."""
-    soup = BeautifulSoup(page.text, "lxml")
+    return _links_in(BeautifulSoup(page.text, "lxml"), page.url, pattern, scope)
+
+
+def _links_in(soup: BeautifulSoup, base: str, pattern: re.Pattern[str], scope: str) -> list[str]:
     roots = soup.select(scope) if scope else [soup]
     seen: dict[str, None] = {}
     for root in roots:
         for anchor in root.find_all("a", href=True):
-            url = urljoin(page.url, str(anchor["href"]).strip()).split("#")[0]
+            url = urljoin(base, str(anchor["href"]).strip()).split("#")[0]
             if urlsplit(url).scheme in ("http", "https") and pattern.search(url):
                 seen.setdefault(url, None)
     return list(seen)
+
+
+def _links_and_next(
+    page: Page, pattern: re.Pattern[str], scope: str, next_page: str
+) -> tuple[list[str], str | None]:
+    """listing_links and the next-page link's href, from one parse (run off the event loop)."""
+    soup = BeautifulSoup(page.text, "lxml")
+    node = soup.select_one(next_page) if next_page else None
+    href = node.get("href") if node is not None else None
+    return _links_in(soup, page.url, pattern, scope), (str(href) if href else None)
 
 
 @dataclass(frozen=True)
@@ -111,7 +125,11 @@ class ListingSource(SourceKind):
         for number in range(1, self.options.max_pages + 1):
             if page is None:
                 break
-            links = listing_links(page, pattern, self.options.list_selector)
+            links, next_href = await parse_off_loop(
+                _links_and_next, page, pattern, self.options.list_selector,
+                self.config.selectors.next_page, budget=self.context.limits.parse_budget_seconds,
+                what=page.url, stop=self.context.stop,
+            )  # fmt: skip
             if number == 1 and not links:
                 raise ParseError(
                     f"{page.url}: listing has no link matching {self.options.link_pattern!r}"
@@ -126,18 +144,17 @@ class ListingSource(SourceKind):
                     new[url] = None
             if reached_known:
                 break
-            next_url = self._page_url(number + 1, page)
+            next_url = self._page_url(number + 1, page, next_href)
             page = await self._fetch_listing(next_url) if next_url else None
         return list(new)
 
-    def _page_url(self, number: int, page: Page | None) -> str | None:
+    def _page_url(self, number: int, page: Page | None, next_href: str | None = None
+                  ) -> str | None:  # fmt: skip
         if "{page}" in self.config.url:
             return self.config.url.replace("{page}", str(number))
         if page is None:
             return self.config.url
-        node = BeautifulSoup(page.text, "lxml").select_one(self.config.selectors.next_page)
-        href = node.get("href") if node is not None else None
-        return urljoin(page.url, str(href)) if href else None
+        return urljoin(page.url, next_href) if next_href else None
 
     async def _fetch_listing(
         self, url: str | None, validators: tuple[str | None, str | None] = (None, None)
