@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from watcher.core.config import LimitSettings, SourceConfig
 from watcher.core.corpus import Item
@@ -20,10 +21,10 @@ from watcher.core.errors import (
 )
 from watcher.fetch.client import Fetcher, FetchScope, Page
 from watcher.sources.memory import SourceMemory
-from watcher.sources.pages import read_page
+from watcher.sources.pages import Stopped, read_page
 
-__all__ = ["FAILURES_IN_ROW", "Found", "SourceContext", "SourceKind", "SourceStats",
-           "is_source_level"]  # fmt: skip
+__all__ = ["FAILURES_IN_ROW", "BudgetReached", "Found", "SourceContext", "SourceKind",
+           "SourceStats", "is_source_level"]  # fmt: skip
 
 FAILURES_IN_ROW = 3  # failed reads in a row that end a cycle: the site is down, not one page
 
@@ -62,6 +63,15 @@ class SourceStats:
     fitted: int = 0  # item pages the source's own parser read (the selectors fit)
     skipped: list[str] = field(default_factory=list)  # ids/links that failed this cycle
     from_summary: int = 0  # feed entries stored from their summary (page unreadable)
+    budget: str | None = None  # the [limits] budget that ended the cycle, when one did
+
+
+class BudgetReached(Exception):
+    """The cycle has spent a [limits] budget: it ends here, says so, the next goes on."""
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/") or "/"
 
 
 def is_source_level(error: Exception) -> bool:
@@ -99,9 +109,24 @@ class SourceKind(ABC):
 
     async def read_item(self, url: str, validators: tuple[str | None, str | None] = (None, None)
                         ) -> tuple[Page, Item | None]:  # fmt: skip
-        """Fetch and parse one item page; (page, None) when it is empty or unchanged."""
+        """Fetch and parse one item page; (page, None) when it is empty or unchanged.
+
+        Stopped once the watcher stops; BudgetReached when the cycle has sent its
+        [limits] cycle_requests; ParseError when the page redirects to another path (a login
+        page, the home page, a soft 404: another page, never this item).
+        """
+        if self.context.stop is not None and self.context.stop.is_set():
+            raise Stopped(f"{url}: not read, the watcher is stopping")
+        spent, budget = self.context.scope.stats.requests, self.context.limits.cycle_requests
+        if spent >= budget:
+            raise BudgetReached(f"{spent} requests, the [limits] cycle_requests budget")
         page = await self.context.fetcher.get(url, self.context.scope, validators=validators)
         self.stats.pages += 1
+        if page.status == 200 and _path(page.url) != _path(url):
+            raise ParseError(
+                f"{url}: redirected to {page.url}: another page (a login or error page?),"
+                " not this item"
+            )
         if page.status != 200:
             self._failures_in_row = 0
             self.stats.empty += 1

@@ -34,6 +34,7 @@ from watcher.core.errors import (
 from watcher.fetch.client import Fetcher, FetchStats, make_client
 from watcher.ingest.pipeline import Classifies, ItemResult, Pipeline, utc_now
 from watcher.sources import Found, SourceContext, SourceStats, make_source
+from watcher.sources.base import BudgetReached
 from watcher.sources.memory import StoreMemory
 from watcher.sources.pages import Stopped
 from watcher.store import SourceState, Store, off_loop
@@ -76,6 +77,11 @@ class SiteOutcome:
         if not stats.stale and not stats.fitted and before.state == "stale":
             return cls("stale", before.state_detail)
         notes = []
+        if stats.budget:
+            notes.append(
+                f"cycle ended at its budget ({stats.budget}); the next cycle goes on from there"
+                " (every cycle ending so: the site may answer every id or link)"
+            )
         if stats.from_summary:
             notes.append(f"{stats.from_summary} feed entries stored from their summary")
         if stats.skipped:
@@ -252,8 +258,14 @@ class Poller:
                     if self.stop.is_set():
                         error = STOPPED
                         break
+                    if len(items) >= limits.cycle_new_items:
+                        stats.budget = f"{len(items)} items, the [limits] cycle_new_items budget"
+                        break
         except StoreError:
             raise
+        except BudgetReached as reached:
+            if stats is not None:
+                stats.budget = str(reached)
         except Stopped:  # SIGTERM during a parse: abandoned, read again next time
             error = STOPPED
         except Exception as failure:
