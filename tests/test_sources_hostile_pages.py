@@ -62,6 +62,19 @@ def test_list_selector_keeps_an_old_item_in_a_sidebar_from_ending_the_walk(
     assert [i.source_id for i in burst.items] == list(range(205, 230))
 
 
+def test_an_old_item_in_a_sidebar_on_every_page_never_ends_the_walk_without_list_selector(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.add_items([news_item(n) for n in range(10)], start_id=200)
+    serve_listing(local_site, list(range(200, 210)), sidebar=[])
+    cycles(store, [listing_config(local_site)])  # the baseline: 200–209
+    local_site.clear_faults()
+    local_site.add_items([news_item(n) for n in range(10, 25)], start_id=210)
+    serve_listing(local_site, list(range(200, 225)), sidebar=[201, 203])  # old, "popular"
+    [[burst]] = cycles(store, [listing_config(local_site)])
+    assert [i.source_id for i in burst.items] == list(range(210, 225))  # pages 1 and 2
+
+
 def test_links_that_are_not_http_or_lead_elsewhere_never_block_the_items_after_them(
     local_site: LocalSite, store: Store
 ) -> None:
