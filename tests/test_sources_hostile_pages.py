@@ -107,3 +107,11 @@ def test_a_page_of_too_many_tags_is_refused() -> None:
 
 def test_an_ordinary_page_passes_the_guards() -> None:
     check_page_shape(render_item_page(news_item(1)), "https://x/1")
+
+
+def test_a_listing_page_built_to_freeze_a_parser_is_refused_in_one_line(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.serve(LISTING_PATH, nested_page(100_000))
+    [[report]] = cycles(store, [listing_config(local_site)])
+    assert report.state == "failing" and "nested over" in (report.error or "")

@@ -33,7 +33,7 @@ from watcher.core.config import SourceConfig, required, setting
 from watcher.core.errors import ParseError
 from watcher.fetch.client import Page
 from watcher.sources.base import Found, SourceKind
-from watcher.sources.pages import parse_off_loop
+from watcher.sources.pages import check_page_shape, parse_off_loop
 from watcher.sources.registry import register
 
 __all__ = ["ListingOptions", "ListingSource", "listing_links"]
@@ -58,7 +58,9 @@ def _links_in(soup: BeautifulSoup, base: str, pattern: re.Pattern[str], scope: s
 def _links_and_next(
     page: Page, pattern: re.Pattern[str], scope: str, next_page: str
 ) -> tuple[list[str], str | None]:
-    """listing_links and the next-page link's href, from one parse (run off the event loop)."""
+    """listing_links and the next-page link's href, from one parse (run off the event loop),
+    after the page guards every item page goes through (tags, nesting)."""
+    check_page_shape(page.text, page.url)
     soup = BeautifulSoup(page.text, "lxml")
     node = soup.select_one(next_page) if next_page else None
     href = node.get("href") if node is not None else None
