@@ -62,9 +62,9 @@ def test_a_feed_is_parsed_off_the_event_loop_and_its_br_flood_read_whole(
     threads = []
     parse = feed_kind.parse_feed
 
-    def watched(body: bytes, url: str) -> Any:
+    def watched(body: bytes, url: str, max_entries: int | None = None) -> Any:
         threads.append(threading.current_thread() is threading.main_thread())
-        return parse(body, url)
+        return parse(body, url, max_entries)
 
     monkeypatch.setattr(feed_kind, "parse_feed", watched)
     summary = "ต้น" + "&lt;br&gt;" * 50_000 + "ปลาย"
@@ -83,7 +83,7 @@ def test_a_feed_over_the_budget_fails_the_cycle_in_one_line(
     local_site: LocalSite, store: Store, monkeypatch: pytest.MonkeyPatch,
     release: threading.Event,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(feed_kind, "parse_feed", lambda body, url: release.wait())
+    monkeypatch.setattr(feed_kind, "parse_feed", lambda *_args: release.wait())
     local_site.serve(FEED, rss_feed(local_site, [100]), "application/rss+xml")
     source = source_from_table({"name": "prd", "kind": "feed", "url": local_site.base_url + FEED})
     [[report]] = cycles(store, [source], config=SHORT)
