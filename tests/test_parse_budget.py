@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.conftest import ROOT
 from tests.feeds import rss_feed
 from tests.site import LocalSite, local_site
+from tests.test_crash import write_config
 from tests.test_sources import FAST, cycles, news_item, sequence_config
 from watcher.core.config import Config, LimitSettings, SelectorSettings, source_from_table
 from watcher.core.errors import ParseError
@@ -171,3 +179,29 @@ def test_page_lines_reads_the_tree_without_rewriting_it() -> None:
     assert sum(1 for _ in node.descendants) == before  # no mark inserted: one linear walk
     assert lines[:3] == ["ย่อหน้า 0", "บรรทัด", "ย่อหน้า 1"] and lines[-1] == "ท้าย"
     assert len(lines) == 40_001
+
+
+def test_sigterm_ends_watcher_run_without_waiting_for_a_parse_in_hand(
+    local_site: LocalSite, tmp_path: Path
+) -> None:
+    local_site.add_items([news_item(0)], start_id=100)
+    config, marker, log = tmp_path / "watcher.toml", tmp_path / "parsing", tmp_path / "run.log"
+    write_config(config, local_site)
+    env = {**os.environ, "WATCHER_DB": str(tmp_path / "watcher.db"),
+           "WATCHER_CONFIG": str(config), "PYTHONPATH": str(ROOT)}  # fmt: skip
+    with log.open("ab") as out:
+        run = subprocess.Popen([sys.executable, "-m", "tests.stuck_parse", str(marker)],
+                               env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        for _ in range(600):  # until the parse is in hand (a deadline, polled)
+            if marker.exists() or run.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), log.read_text()
+        run.send_signal(signal.SIGTERM)
+        # stop_grace_seconds is 5 and the parse never ends: exiting at all proves nobody waits
+        assert run.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
