@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from click.testing import Result
 from watcher.core.corpus import Item
 from watcher.ingest.neardup import NearDuplicates
 from watcher.ingest.pipeline import Pipeline
-from watcher.store import Store
+from watcher.store import ItemFilter, Store
 
 RunCli = Callable[..., Result]
 URL = "https://www.thaigov.go.th/news/contents/details/{}"
@@ -157,3 +158,26 @@ def test_thai_names_and_buddhist_era_dates_filter_as_in_seen_list(
     feed = parse(run_cli("feed", "--country", "ญี่ปุ่น", "--since", "2567-06-01"))
     assert [entry.id.rsplit(":", 1)[1] for entry in feed.entries] == [stories["jp"]]
     assert feed.feed.title == "thaigov.go.th: country JP; since 2024-06-01"
+
+
+HOSTILE_TITLE = "นายกฯ\x08 หารือ\x00ญี่ปุ่น\ufffe\x1f"
+
+
+def test_characters_xml_cannot_carry_are_dropped_on_the_way_in(
+    store: Store, now: dt.datetime
+) -> None:
+    item = Item(HOSTILE_TITLE, "เนื้อหา\x0b\x00ข่าว\uffff", URL.format(9), category="a\x01b")
+    stored = store.add_item(item, origin="import", seen_at=now)
+    [row] = store.list_items(ItemFilter())
+    assert (row.title, row.body, row.category) == ("นายกฯ หารือญี่ปุ่น", "เนื้อหาข่าว", "ab")
+    assert row.hash == stored.hash == item.hash  # the hash of the text as received
+
+
+def test_a_stored_control_character_never_breaks_the_feed(
+    run_cli: RunCli, stories: dict[str, str], db_path: Path
+) -> None:
+    with sqlite3.connect(db_path) as db:  # written before the store dropped them
+        db.execute("UPDATE items SET title = ?, body = body || ? WHERE hash = ?",
+                   [HOSTILE_TITLE, "\x00\ufffe", stories["jp"]])  # fmt: skip
+    feed = parse(run_cli("feed", "--country", "JP"))
+    assert [entry.title for entry in feed.entries] == ["นายกฯ หารือญี่ปุ่น"]

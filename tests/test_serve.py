@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -211,3 +212,17 @@ def test_stopped_the_moment_it_announces_itself_it_still_stops_cleanly(
     for _ in range(3):
         code, err = Served(db_path).stop()
         assert code == 0, err
+
+
+def test_a_stored_control_character_is_no_bad_request(db_path: Path, now: dt.datetime) -> None:
+    fill(db_path, now, 2)
+    with sqlite3.connect(db_path) as db:  # written before the store dropped such characters
+        db.execute("UPDATE items SET title = ?", ["ข่าว\x08ที่ 1\x00"])
+    server = Served(db_path)
+    try:
+        answer = server.get("/feed.atom")
+        assert answer.status_code == 200, answer.text
+        assert [e.title for e in feedparser.parse(answer.content).entries] == ["ข่าวที่ 1"] * 2
+        assert server.get("/feed.atom?" + "&".join(["limit=1"] * 65)).status_code == 400
+    finally:
+        assert server.stop() == (0, "")

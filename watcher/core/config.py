@@ -38,6 +38,7 @@ __all__ = [
     "EmailSettings",
     "Environment",
     "FetchSettings",
+    "LimitSettings",
     "NotifySettings",
     "SelectorSettings",
     "ServeSettings",
@@ -337,6 +338,42 @@ class DedupeSettings:
             raise ValueError("near_duplicate_threshold: must be between 0.5 and 1")
 
 
+@dataclass(frozen=True)
+class LimitSettings:
+    """Budgets that end work on outside input, whatever the input does (issue 27)."""
+
+    parse_budget_seconds: float = setting(
+        20.0, "seconds one page, feed or listing may take to parse (in a worker thread, off the"
+        " event loop); past it the page counts as a failed try of its id or link"
+    )  # fmt: skip
+    give_up_after: int = setting(
+        3, "failed tries (fetch or parse) after which an id or link is given up, shown in"
+        " `watcher sources`"
+    )  # fmt: skip
+    cycle_requests: int = setting(
+        600, "requests one cycle of one source may send; past it the cycle ends and says so"
+        " (the next cycle goes on from where it stopped)"
+    )  # fmt: skip
+    cycle_new_items: int = setting(
+        200, "items one cycle of one source may find; past it the cycle ends and says so"
+    )
+    discovery_requests: int = setting(
+        400, "requests a sequence's frontier discovery may send (~75 find a frontier 100,000 ids"
+        " away); past it: 'the site answers every id: no frontier'"
+    )  # fmt: skip
+    id_range: int = setting(
+        16_777_216, "ids a sequence may look beyond its start or its newest item in one cycle"
+    )
+
+    def __post_init__(self) -> None:
+        if not 0 < self.parse_budget_seconds <= 3600:
+            raise ValueError("parse_budget_seconds: must be above 0 and at most 3600")
+        for name in ("give_up_after", "cycle_requests", "cycle_new_items",
+                     "discovery_requests", "id_range"):  # fmt: skip
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1")
+
+
 SOURCE_COMMON = {
     "name", "kind", "url", "parser", "selectors", "interval_seconds", "jitter_seconds", "enabled",
     "ignore_robots",
@@ -375,6 +412,7 @@ class Config:
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     sources: tuple[SourceConfig, ...] = ()
 
     @property
@@ -391,6 +429,7 @@ SECTIONS: dict[str, type] = {
     "dedupe": DedupeSettings,
     "notify": NotifySettings,
     "serve": ServeSettings,
+    "limits": LimitSettings,
 }
 
 

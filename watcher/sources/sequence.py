@@ -125,9 +125,11 @@ class SequenceSource(SourceKind):
             return something
 
         options = self.options
+        limits = self.context.limits
         newest = await find_frontier(
-            holds, start, width=options.probe_width, max_gap=options.max_gap
-        )
+            holds, start, width=options.probe_width, max_gap=options.max_gap,
+            max_requests=limits.discovery_requests, id_range=limits.id_range,
+        )  # fmt: skip
         if newest is None:
             return
         wanted: list[Found] = []

@@ -261,9 +261,10 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
     def _answer(self, query: str, answer: Callable[[Mapping[str, list[str]]], Answer]) -> Answer:
         try:
             params = parse_qs(query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
-            return answer(params)
-        except ValueError:  # more fields than MAX_QUERY_FIELDS
+        except ValueError:  # more fields than MAX_QUERY_FIELDS: the only ValueError parse_qs has
             return _text(400, f"at most {MAX_QUERY_FIELDS} query parameters")
+        try:
+            return answer(params)
         except Exception:  # a bug or a broken database: said in one line, logged in full
             log.exception("%s %s failed", self.command, _hide_tokens(self.path[:200]))
             return _text(500, "internal error; the server log says more")
