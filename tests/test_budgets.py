@@ -9,9 +9,10 @@ import datetime as dt
 
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
-from watcher.core.config import Config, LimitSettings, source_from_table
+from watcher.core.config import Config, LimitSettings
 from watcher.daemon.health import check_health, state_line
 from watcher.demo.site import ITEM_PATH
+from watcher.sources.settings import source_from_table
 from watcher.store import Store
 
 __all__ = ["local_site"]

@@ -28,13 +28,14 @@ from tests.feeds import rss_feed
 from tests.site import LocalSite, local_site
 from tests.test_crash import write_config
 from tests.test_sources import FAST, cycles, news_item, sequence_config
-from watcher.core.config import Config, LimitSettings, SelectorSettings, source_from_table
+from watcher.core.config import Config, LimitSettings, SelectorSettings
 from watcher.core.errors import ParseError
 from watcher.demo.site import render_item_page
 from watcher.sources import feed as feed_kind
 from watcher.sources import pages
 from watcher.sources.cycle import STOPPED, open_poller
 from watcher.sources.pages import check_page_shape, parse_page
+from watcher.sources.settings import source_from_table
 from watcher.sources.thaigov_page import page_lines
 from watcher.store import ItemFilter, Store
 
