@@ -129,6 +129,16 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def _raw_utf8(path: str) -> str:
+    """The request target as the client wrote it: http.server reads the request line as
+    Latin-1, so a query string sent as raw UTF-8 (`?country=ญี่ปุ่น`, as curl sends it) is put back
+    together; a percent-encoded one is ASCII and comes through as it was."""
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return path
+
+
 def _names_etag(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -150,7 +160,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         self._reply(with_body=False)
 
     def _reply(self, *, with_body: bool) -> None:
-        url = urlsplit(self.path)
+        url = urlsplit(_raw_utf8(self.path))
         try:
             params = parse_qs(url.query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
             answer = self.server.answer(url.path, params)
