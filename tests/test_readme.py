@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 from watcher.cli import cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-DOCS = {path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*.md"))}
+DOCS = {p.name: p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md"))}
 MAX_README_LINES = 250
 SAMPLE = ROOT / "watcher" / "data" / "demo-sample.jsonl.xz"
 
