@@ -85,8 +85,10 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path) -> None:
     env = dict(os.environ, WATCHER_DB=str(db), PYTHONPATH=str(ROOT),
                WATCHER_CONFIG=str(ROOT / "config" / "watcher.toml"))  # fmt: skip
     command = [sys.executable, "-m", "watcher", "import", str(source)]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         try:
