@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from watcher.core.corpus import SHORT_PREFIX, Item, parse_corpus_text
 from watcher.core.errors import InputError
@@ -163,7 +163,7 @@ def _open_jsonl(path: Path) -> IO[bytes]:
     if path.name.endswith(".jsonl.xz"):
         return lzma.open(path, "rb")
     if path.name.endswith(".jsonl.gz"):
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
