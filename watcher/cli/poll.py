@@ -94,6 +94,11 @@ def run_command(app: AppContext) -> None:
         click.echo(render_start_summary(config, app.env, store))
         asyncio.run(run_watcher(config, store, app.env, classifier_or_none(app), on_report=report))
     click.echo("stopped")
+    # The interpreter's last garbage collection would walk the classifier's millions of objects
+    # (seconds on a busy machine) before the process may end: they are left to the exit.
+    import gc
+
+    gc.freeze()
 
 
 @click.command("demo")

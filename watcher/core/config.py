@@ -71,7 +71,7 @@ class WatcherSettings:
         True, "a source's first cycle on an empty database stores items without alerting"
     )
     stop_grace_seconds: float = setting(
-        10.0, "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled"
+        1.0, "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled"
     )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
