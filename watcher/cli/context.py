@@ -37,6 +37,7 @@ def missing_database_message(path: Path) -> str:
 class AppContext:
     env: Environment = field(default_factory=lambda: load_environment(os.environ))
     db_override: Path | None = None
+    log_level: str | None = None  # `watcher --log-level`: the one switch, over any default
     read_only: bool = False
     _config: Config | None = None
     _store: Store | None = None
@@ -88,7 +89,8 @@ class AppContext:
 
         settings = self.config.watcher
         secrets = (self.env.telegram_token, self.env.smtp_password)
-        configure_logging(level or settings.log_level, settings.log_format, secrets)
+        chosen = self.log_level or level or settings.log_level
+        configure_logging(chosen, settings.log_format, secrets)
         self._logging = True
 
     def _upgrading(self, old: int, new: int) -> None:
