@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.test_apprise import Clock, drain, jobs, subscribe
 from tests.telegram_kit import store_item
+from tests.test_apprise import Clock, drain, jobs, subscribe
 from tests.webhook import WebhookReceiver, webhook
 from watcher.cli import cli
 from watcher.core.logs import configure_logging
