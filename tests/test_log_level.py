@@ -50,9 +50,7 @@ def test_an_apprise_send_at_info_logs_no_payload(
         assert "DEBUG apprise" in err and "a library's INFO line" in err
 
 
-def test_log_level_is_one_switch_over_every_command(
-    tmp_path: Path, restore_logging: None
-) -> None:
+def test_log_level_is_one_switch_over_every_command(tmp_path: Path, restore_logging: None) -> None:
     env = {"WATCHER_DB": str(tmp_path / "w.db")}
     result = CliRunner().invoke(cli, ["--log-level", "warning", "codes", "blocs"], env=env)
     assert result.exit_code == 0, result.output
