@@ -196,25 +196,17 @@ def _may_break(run: str, index: int) -> bool:
 
 @functools.cache
 def _thai_words() -> frozenset[str]:
-    """pythainlp's Thai word list, read as a file (importing pythainlp would cost a listing its
-    cold start) and kept parsed in the user's cache. Empty without pythainlp: Thai then wraps
+    """pythainlp's Thai word list, read as a file: importing pythainlp would cost a listing its
+    cold start (reading the file costs about 30 ms). Empty without pythainlp: Thai then wraps
     between clusters."""
-    from watcher.classify.gazetteer_cache import cached_load
-
     spec = importlib.util.find_spec("pythainlp")
     if spec is None or spec.origin is None:
         return frozenset()
-    path = Path(spec.origin).parent / "corpus" / "words_th.txt"
-
-    def load() -> frozenset[str]:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
-            return frozenset()
-        lines = map(str.strip, text.splitlines())
-        return frozenset(w for w in lines if _MIN_THAI_WORD <= len(w) <= _MAX_THAI_WORD)
-
-    return cached_load("thai-words", [path], load)
+    try:
+        text = (Path(spec.origin).parent / "corpus" / "words_th.txt").read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    return frozenset(w for w in text.split() if _MIN_THAI_WORD <= len(w) <= _MAX_THAI_WORD)
 
 
 def _longest_line(text: str) -> int:
