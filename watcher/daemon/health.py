@@ -30,7 +30,7 @@ __all__ = ["HealthCheck", "check_health", "disk_check", "source_problem", "state
 WHAT_TO_DO = {
     "refused": (
         "the site's robots.txt does not allow this source; nothing else is requested. Add an"
-        ' official feed instead (README "Sources"); override only with the site\'s permission'
+        ' official feed instead (README, "Going live"); override only with the site\'s permission'
         " (ignore_robots = true)"
     ),
     "blocked": "the site's bot protection answered; the watcher backs off and retries by itself",
