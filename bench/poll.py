@@ -33,11 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.readme_block import recorded
 from tests.site import GrowingSite
-from watcher.core.config import Config, FetchSettings, SourceConfig, source_from_table
+from watcher.core.config import Config, FetchSettings, SourceConfig
 from watcher.daemon.scheduler import run_daemon
 from watcher.demo.run import load_sample
 from watcher.demo.server import SiteServer
 from watcher.sources.cycle import CycleReport, ItemReport, open_poller
+from watcher.sources.settings import source_from_table
 from watcher.store import Store
 
 FAST = FetchSettings(per_host_interval=0.0, backoff_seconds=0.05, retries=1)

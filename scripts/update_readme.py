@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from watcher.core.config import reference_markdown
+from watcher.sources.settings import config_reference
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 BLOCK = re.compile(r"(<!-- config-reference:start -->\n).*?(<!-- config-reference:end -->)", re.S)
 
 
 def render(text: str) -> str:
-    return BLOCK.sub(lambda m: m.group(1) + reference_markdown() + "\n" + m.group(2), text)
+    return BLOCK.sub(lambda m: m.group(1) + config_reference() + "\n" + m.group(2), text)
 
 
 if __name__ == "__main__":

@@ -44,10 +44,17 @@ def test_multi_word_names_resolve(commands: BotCommands, store: Store) -> None:
     assert subscriber.subscriptions[0].countries == ("JP", "KR")
 
 
-def test_unknown_terms_store_nothing(commands: BotCommands, store: Store) -> None:
-    reply = say(commands, 7, "/subscribe JP Atlantis")
-    assert "Atlantis" in reply
-    assert store.subscribers("telegram") == []
+def test_a_word_that_is_no_code_is_a_word_but_a_near_miss_is_refused(
+    commands: BotCommands, store: Store
+) -> None:
+    """`JP Atlantis` follows the word Atlantis about Japan; `JPN` is a typo of JP (nothing
+    stored, the reply says what it probably meant and how to follow it as a word)."""
+    assert say(commands, 7, "/subscribe JP Atlantis").startswith(
+        "รับข่าวแล้ว #1: JP ญี่ปุ่น + คำ: Atlantis (instant)"
+    )
+    reply = say(commands, 8, "/subscribe JPN")
+    assert reply.startswith("ไม่รู้จัก: JPN (JP?)") and reply.endswith('"JPN"')
+    assert store.find_subscriber("telegram", "8") is None
 
 
 def test_subscribe_all_and_the_cap(commands: BotCommands, store: Store) -> None:

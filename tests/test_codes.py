@@ -106,7 +106,8 @@ def test_the_bot_answers_an_unknown_code_with_the_closest(store: Store) -> None:
     commands = BotCommands(store, gazetteer, TelegramRenderer(gazetteer), settings, clock)
     (reply,) = commands.answer("subscribe", 7, "/subscribe JPN industri")
     assert reply.plain == (
-        "ไม่รู้จัก: JPN (JP / PN?), industri (industry / interior / IN?) — ใช้รหัสประเทศ (JP),"
-        " กลุ่มประเทศ (ASEAN), กระทรวง (industry) หรือชื่อ"
+        "ไม่รู้จัก: JPN (JP / PN?), industri (industry?) — ใช้รหัสประเทศ (JP),"
+        " กลุ่มประเทศ (ASEAN), กระทรวง (industry) หรือชื่อ; ถ้าต้องการติดตามเป็นคำ"
+        ' ให้ใส่ในเครื่องหมายคำพูด: "JPN"'
     )
     assert store.subscribers("telegram") == []

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from watcher.core.config import load_config, load_environment, parse_config
+from watcher.core.config import load_environment
 from watcher.core.errors import ConfigError
+from watcher.sources.settings import load_config, parse_config
 
 GOOD_SOURCE = {"name": "news", "kind": "sequence", "url": "http://x/{id}"}
 

@@ -64,7 +64,8 @@ def test_typed_commands_get_the_bots_replies_and_the_items_arrive_as_alerts(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999:real-token-not-for-the-demo")
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
     commands = (
-        "/start\n/subscribe JP\n/subscribe JPN\n/digest_time 7:30\n/digest_time 25:00\n/list\n"
+        "/start\n/subscribe JP\n/subscribe JPN\n/digest_time 7:30\n/digest_time 25:00\n"
+        '/subscribe "รถยนต์ไฟฟ้า" weekly\n/list\n'
     )
     commands += "/lang en\n/subscribe all\n"
     result = run_cli("demo", "--telegram", "--items", "3", "--publish-every", "0.3",
@@ -76,8 +77,11 @@ def test_typed_commands_get_the_bots_replies_and_the_items_arrive_as_alerts(
     assert "you ▸ /subscribe JPN bot ▸ ไม่รู้จัก: JPN" in out
     assert "you ▸ /digest_time 7:30 bot ▸ ส่งสรุปรายวันเวลา 07:30 (เวลาประเทศไทย)" in out
     assert "you ▸ /digest_time 25:00 bot ▸ ใช้: /digest_time 07:30" in out
-    assert "bot ▸ การรับข่าวของคุณ (โหมด instant, สรุปเวลา 07:30): 1. JP ญี่ปุ่น" in out
-    assert "you ▸ /subscribe all bot ▸ Subscribed #2: all" in out
+    assert "bot ▸ รับข่าวแล้ว #2: คำ: รถยนต์ไฟฟ้า (weekly)" in out
+    assert "bot ▸ การรับข่าวของคุณ (โหมด instant, สรุปเวลา 07:30):" in out
+    assert "สรุปรายสัปดาห์: ทุกวันจันทร์ เวลา 07:30 bot ▸ 1. JP ญี่ปุ่น (instant)" in out
+    assert "2. คำ: รถยนต์ไฟฟ้า (weekly) [ทันที] [รายวัน] [• รายสัปดาห์] [⏸ หยุด] [✖ ลบ]" in out
+    assert "you ▸ /subscribe all bot ▸ Subscribed #3: all" in out
     assert "<b>" not in result.output and "&amp;" not in result.output
     alerts = out.split("you ▸ /subscribe all", 1)[1]
     for item in load_sample(3):  # every item arrives as an alert: title, then its address
@@ -143,7 +147,7 @@ def test_the_readmes_scripted_demo_command_runs_as_documented() -> None:
     assert "you ▸ /start bot ▸ บอทนี้ติดตามข่าว" in out
     assert "รหัสแชตนี้: 5550001" in out
     assert "you ▸ /subscribe all bot ▸ รับข่าวแล้ว #1: all" in out
-    assert "you ▸ /list bot ▸ การรับข่าวของคุณ (โหมด instant, สรุปเวลา 07:30): 1. all" in out
+    assert "you ▸ /list bot ▸ การรับข่าวของคุณ (โหมด instant, สรุปเวลา 07:30): bot ▸ 1. all" in out
     for item in load_sample(3):
         assert re.search(re.escape(" ".join(item.title.split())) + r" \(http://127\.0\.0\.1:", out)
     assert "demo: 3 items published, 3 picked up" in out

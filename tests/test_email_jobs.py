@@ -22,8 +22,9 @@ from watcher.channels.email.jobs import (
     add_email_jobs,
     digest_clock_time,
 )
-from watcher.core.config import Config, EmailSettings, parse_config
+from watcher.core.config import Config, EmailSettings
 from watcher.core.errors import ConfigError
+from watcher.sources.settings import parse_config
 from watcher.store import Store
 
 NEXT_MORNING = dt.datetime(2026, 11, 20, 7, 0, tzinfo=BANGKOK)

@@ -18,9 +18,10 @@ import pytest
 from tests.hostile import FAULT_FETCH, FAULTS
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
-from watcher.core.config import Config, SourceConfig, source_from_table
+from watcher.core.config import Config, SourceConfig
 from watcher.core.errors import StoreError
 from watcher.sources.cycle import open_poller
+from watcher.sources.settings import source_from_table
 from watcher.store import Store
 
 __all__ = ["local_site"]

@@ -15,10 +15,11 @@ from tests.hostile import FAULT_FETCH, FAULTS
 from tests.site import LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item, sequence_config
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.core.config import Config, parse_config
+from watcher.core.config import Config
 from watcher.ingest.pipeline import Pipeline
 from watcher.match.subscriptions import Subscription
 from watcher.sources.cycle import STOPPED, open_poller
+from watcher.sources.settings import parse_config
 from watcher.store import ItemFilter, Store
 
 __all__ = ["local_site"]

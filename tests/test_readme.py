@@ -88,15 +88,14 @@ def test_config_reference_is_current() -> None:
 
 
 def test_the_layout_map_is_the_packages() -> None:
-    """docs/architecture.md opens with watcher/__init__.py's map, one line a folder of watcher/."""
+    """docs/architecture.md opens with watcher/__init__.py's map, one line a package."""
     import watcher
 
     mapped = [line[4:] for line in (watcher.__doc__ or "").splitlines() if line.startswith("    ")]
     block = re.search(r"## Layout\n.*?```text\n(.*?)```", DOCS["architecture.md"], re.S)
     assert block and block.group(1).splitlines() == mapped
-    folders = sorted(p.name + "/" for p in (ROOT / "watcher").iterdir()
-                     if p.is_dir() and p.name != "__pycache__")  # fmt: skip
-    assert sorted(line.split()[0] for line in mapped) == folders
+    packages = sorted(p.parent.name + "/" for p in (ROOT / "watcher").glob("*/__init__.py"))
+    assert sorted(line.split()[0] for line in mapped) == packages
 
 
 def test_readme_queries_return_rows_on_the_shipped_sample(

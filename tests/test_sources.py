@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from tests.site import LocalSite, local_site
-from watcher.core.config import Config, FetchSettings, SourceConfig, source_from_table
+from watcher.core.config import Config, FetchSettings, SourceConfig
 from watcher.core.corpus import Item
 from watcher.sources import REGISTRY
 from watcher.sources.cycle import CycleReport, ItemReport, open_poller
 from watcher.sources.sequence import RECHECK_LIMIT
+from watcher.sources.settings import source_from_table
 from watcher.store import ItemFilter, Store
 
 __all__ = ["FAST", "cycles", "local_site", "news_item", "sequence_config"]

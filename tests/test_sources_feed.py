@@ -7,11 +7,12 @@ import pytest
 from tests.feeds import atom_feed, rss_feed
 from tests.site import LocalSite, local_site
 from tests.test_sources import cycles, news_item
-from watcher.core.config import SelectorSettings, SourceConfig, source_from_table
+from watcher.core.config import SelectorSettings, SourceConfig
 from watcher.core.errors import ParseError
 from watcher.demo.site import render_item_page
 from watcher.sources.article_page import parse_article_page
 from watcher.sources.feed import parse_feed
+from watcher.sources.settings import source_from_table
 from watcher.store import ItemFilter, Store
 
 __all__ = ["local_site"]

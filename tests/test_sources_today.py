@@ -18,10 +18,11 @@ from tests.site import GrowingSite, LocalSite, local_site
 from tests.test_sources import FAST, cycles, news_item
 from watcher.channels.telegram.service import HealthWatch
 from watcher.cli import cli
-from watcher.core.config import Config, SourceConfig, TelegramSettings, source_from_table
+from watcher.core.config import Config, SourceConfig, TelegramSettings
 from watcher.fetch.client import Fetcher
 from watcher.sources import SourceContext, make_source
 from watcher.sources.cycle import open_poller
+from watcher.sources.settings import source_from_table
 from watcher.store import ItemFilter, SourceSkip, Store
 
 __all__ = ["local_site"]

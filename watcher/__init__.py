@@ -1,22 +1,23 @@
 """thaigov-watcher: watch thaigov.go.th, label what concerns a country or ministry, alert.
 
-The package by floor; imports only point down (a floor imports from floors below it):
+The map, one line a folder, top (the command line) to bottom (the core). Imports only point
+down the floors, never up, and never in a circle (tests/test_layers.py holds the floors):
 
-    core/       1  config, environment, errors, logs + redaction, Thai dates, the corpus format
-    fetch/      2  polite httpx client: size caps, inflation bounds, robots.txt, pacing, addresses
-    classify/   2  gazetteers, matcher, ranking, labels with evidence, evaluation
-    match/      2  subscriptions: which item a subscriber's filters and words match
-    store/      2  the only SQL: schema, migrations, items, search index, sources, outbox
-    ingest/     3  the way in: corpus readers, the one-item pipeline, workers, near-duplicates
-    query/      3  search, export, stats, charts (+ the shipped Thai font), filter codes
-    sources/    3  source kinds (sequence, listing, feed), frontier, page parsers, backfill
-    channels/   4  registry, outbox sender, digests, rendering; telegram/, email/, apprise, atom/
-    daemon/     5  `watcher run`: assembly, scheduler, run summary, health, the daemon lock
-    cli/        6  click commands, thin: parse, call, print (tables in cli/table.py)
-    demo/       6  `watcher demo`: the offline replay site and Bot API stand-in
-    browse/     6  `watcher browse`: the Datasette plugin and its app
-    data/          the demo's sample of the public-domain corpus (300 items)
-    templates/     e-mail templates
+    cli/        7  the `watcher` command: thin click commands over the floors below
+    demo/       7  `watcher demo`: a local replay of the site, offline, from data shipped here
+    browse/     7  `watcher browse`: Datasette over the database, with the CLI's search
+    daemon/     6  `watcher run`: one scheduler for every job, start summary, health, the lock
+    sources/    5  source kinds (sequence, listing, feed), page parsers, frontier, one cycle
+    channels/   5  delivery: registry, outbox sender, digests; telegram/, email/, apprise, atom/
+    ingest/     4  the way in: corpus readers, pipeline (dedupe, classify, near-duplicates)
+    query/      4  asking the history: search, filters, export, counts, charts, codes
+    store/      3  SQLite through sqlite-utils: the only SQL (schema, items, search, outbox)
+    match/      2  what a query or a subscription means: the search language, matching
+    classify/   2  countries, blocs and ministries with their evidence (gazetteers in config/)
+    fetch/      2  polite HTTP: size caps, bounded decompression, robots.txt, pacing
+    core/       1  settings, environment, errors, logs and redaction, Thai dates, item format
+
+Beside the code: templates/ (every message a person reads) and data/ (the demo's sample).
 """
 
 __version__ = "0.1.0"

@@ -29,6 +29,7 @@ import apprise
 
 from watcher.channels.digest import Digest
 from watcher.channels.outbox import PartsRecorder, no_parts_recorder
+from watcher.channels.rendered import TextPreviewer
 from watcher.channels.telegram.render import Message, Names, TelegramRenderer
 from watcher.core.config import Config, Environment
 from watcher.core.errors import (
@@ -128,6 +129,13 @@ class AppriseChannel:
         return cls(
             renderer, timeout=settings.timeout_seconds, pause_after=settings.pause_after_failures
         )
+
+    @classmethod
+    def previewer(cls, config: Config, env: Environment) -> TextPreviewer:
+        """Digests as this channel sends them (plain text), for `watcher digest --preview`."""
+        from watcher.classify import default_gazetteer_dir, load_gazetteer
+
+        return TextPreviewer(TelegramRenderer(load_gazetteer(default_gazetteer_dir())))
 
     async def __aenter__(self) -> Self:
         return self

@@ -1,9 +1,11 @@
-"""What a subscriber's daily digest holds and how it is grouped: one implementation behind the
-Telegram and the e-mail digest, so both channels agree on every day's content.
+"""What a subscriber's daily or weekly digest holds and how it is grouped: one implementation
+behind the Telegram, e-mail and Apprise digests, so every channel agrees on the content.
 
-A day is a calendar day in the configured zone (Asia/Bangkok by default). A digest holds the
-items first seen that day by polling (imports, backfills and baselines are history, never
-digested) that match the subscriber, grouped by primary partner country, then by lead ministry.
+A day is a calendar day in the configured zone (Asia/Bangkok by default). A daily digest holds
+the items first seen that day by polling (imports, backfills and baselines are history, never
+digested) that match the subscriber's daily subscriptions; a weekly digest, the seven days
+ending on its day, for the weekly subscriptions. Items are grouped by primary partner country,
+then by lead ministry.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from watcher.match.language import fold_text
 from watcher.match.subscriptions import Subscriber
 from watcher.store import HISTORY_ORIGINS, ItemFilter, Store, StoredItem, utc_iso
 
@@ -24,8 +27,12 @@ __all__ = [
     "group_items",
     "local_day",
     "queue_daily_digests",
+    "queue_digests",
     "queue_due_digests",
+    "queue_weekly_digests",
 ]
+
+WEEK = 7
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,14 @@ class DigestSection:
 
 @dataclass(frozen=True)
 class Digest:
-    day: dt.date
+    day: dt.date  # the (last) day it covers
     subscriber: Subscriber
     sections: tuple[DigestSection, ...]
+    first_day: dt.date | None = None  # a weekly digest's first day; None for a daily one
+
+    @property
+    def weekly(self) -> bool:
+        return self.first_day is not None
 
     @property
     def count(self) -> int:
@@ -77,15 +89,30 @@ def group_items(items: Iterable[StoredItem]) -> tuple[DigestSection, ...]:
     )
 
 
-def build_digest(store: Store, subscriber: Subscriber, day: dt.date, tz: ZoneInfo) -> Digest:
-    start, end = day_window(day, tz)
+def build_digest(
+    store: Store, subscriber: Subscriber, day: dt.date, tz: ZoneInfo, frequency: str = "daily"
+) -> Digest:
+    """The items of `day` (or of the week ending on it) for the subscriptions sent then."""
+    first = day - dt.timedelta(days=WEEK - 1) if frequency == "weekly" else day
+    start, end = day_window(first, tz)[0], day_window(day, tz)[1]
     where = ItemFilter(seen_from=start, seen_to=end, exclude_origins=HISTORY_ORIGINS)
+    wanted = subscriber.at(frequency)
+    reads_text = any(s.query for s in wanted)
     matching = [
         item
         for item in store.iter_items(where, newest_first=False)
-        if subscriber.matches(item.countries, item.blocs, item.ministries, item.lead_ministry)
+        if any(
+            s.matches(
+                item.countries,
+                item.blocs,
+                item.ministries,
+                item.lead_ministry,
+                fold_text(f"{item.title}\n{item.body}") if reads_text else None,
+            )
+            for s in wanted
+        )
     ]
-    return Digest(day, subscriber, group_items(matching))
+    return Digest(day, subscriber, group_items(matching), first if frequency == "weekly" else None)
 
 
 def queue_daily_digests(
@@ -99,10 +126,26 @@ def queue_daily_digests(
 ) -> int:
     """The one digest queuer: a row per daily subscriber of `channel` for `day` (those `due`);
     how many were new. Idempotent (one digest per subscriber and day) unless `force`."""
+    return queue_digests(store, channel, day, now, force=force, due=due)
+
+
+def queue_digests(
+    store: Store,
+    channel: str,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    frequency: str = "daily",
+    force: bool = False,
+    due: Callable[[Subscriber], bool] = lambda subscriber: True,
+) -> int:
+    """A row per subscriber of `channel` sent a digest at `frequency` ("daily", or "weekly":
+    the week ending on `day`); how many were new. Idempotent unless `force`."""
+    kind = "weekly" if frequency == "weekly" else "digest"
     return sum(
-        store.queue_digest(subscriber.id, day.isoformat(), now, force=force)
+        store.queue_digest(subscriber.id, day.isoformat(), now, force=force, kind=kind)
         for subscriber in store.subscribers(channel)
-        if subscriber.wants_daily and due(subscriber)
+        if subscriber.at(frequency) and due(subscriber)
     )
 
 
@@ -110,7 +153,8 @@ def queue_due_digests(
     store: Store, channel: str, now: dt.datetime, tz: ZoneInfo, default_time: str
 ) -> int:
     """Yesterday's digest for every daily subscriber whose digest time (theirs, else
-    `default_time`, both HH:MM) has passed today; a missed minute is caught up later."""
+    `default_time`, both HH:MM) has passed today; a missed minute is caught up later. The
+    weekly digests due today are queued with them."""
     local = now.astimezone(tz)
     clock = local.strftime("%H:%M")
     yesterday = local.date() - dt.timedelta(days=1)
@@ -120,4 +164,21 @@ def queue_due_digests(
         yesterday,
         now,
         due=lambda subscriber: clock >= (subscriber.digest_time or default_time),
+    ) + queue_weekly_digests(store, channel, now, tz, default_time)
+
+
+def queue_weekly_digests(
+    store: Store, channel: str, now: dt.datetime, tz: ZoneInfo, default_time: str
+) -> int:
+    """The past week's digest for every weekly subscriber whose weekday it is and whose time
+    (theirs, else their digest time, else `default_time`) has passed; one per week."""
+    local = now.astimezone(tz)
+    clock = local.strftime("%H:%M")
+    last_day = local.date() - dt.timedelta(days=1)
+    return sum(
+        store.queue_digest(subscriber.id, last_day.isoformat(), now, kind="weekly")
+        for subscriber in store.subscribers(channel)
+        if subscriber.wants_weekly
+        and subscriber.weekly_day == local.weekday()
+        and clock >= (subscriber.weekly_time or subscriber.digest_time or default_time)
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from watcher.channels.digest import queue_due_digests
+from watcher.channels.digest_runs import paused_note
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.passes import DeliveryPasses
 from watcher.channels.registry import OpenableChannel, channel_settings, digest_zone, open_channel
@@ -76,7 +77,8 @@ class ChannelJobs:
             self.settings.digest_time,
         )  # fmt: skip
         if queued:
-            log.info("%s: %d daily digest(s) queued", self.name, queued)
+            note = await off_loop(paused_note, self.store, self.name)
+            log.info("%s: %d digest(s) queued%s", self.name, queued, note)
         return queued
 
     async def drain(self) -> DrainReport | None:

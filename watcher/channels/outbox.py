@@ -14,6 +14,7 @@ A set `stop` event lets rows already being sent finish and be marked, and starts
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -81,7 +82,11 @@ class DrainReport:
     counts: Counter[str]
 
     def line(self) -> str:
-        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "nothing due"
+        shown = sorted((what, n) for what, n in self.counts.items() if n > 0)
+        return ", ".join(f"{n} {_SAID.get(what, what)}" for what, n in shown) or "nothing due"
+
+
+_SAID = {"skipped": "skipped (nothing matched)"}  # a drain skips only digests with no item
 
 
 def retry_delay(attempts: int, base: float = 2.0, cap: float = 600.0) -> float:
@@ -149,6 +154,14 @@ class OutboxSender:
         return DrainReport(counts)
 
     async def send_row(self, row: OutboxRow) -> str:
+        quiet = row.subscriber.quiet
+        if row.kind == "alert" and quiet is not None:
+            local = self.clock().astimezone(self.tz)
+            if quiet.contains(local.time()):
+                if quiet.mode == "hold":
+                    await off_loop(self.store.hold, row.id, quiet.ends_after(local))
+                    return "held"
+                row = dataclasses.replace(row, silent=True)
         try:
             if row.kind == "alert":
                 item = await off_loop(self.store.get_item, row.item_hash)
@@ -158,9 +171,13 @@ class OutboxSender:
                 await self.channel.send_alert(row, item)
             else:
                 day = dt.date.fromisoformat(row.digest_date)
-                digest = await off_loop(build_digest, self.store, row.subscriber, day, self.tz)
+                frequency = "weekly" if row.kind == "weekly" else "daily"
+                digest = await off_loop(
+                    build_digest, self.store, row.subscriber, day, self.tz, frequency
+                )
                 if digest.count == 0 and not self.send_empty_digest:
-                    await off_loop(self.store.mark_skipped, row.id, "no matching item that day")
+                    what = "that week" if digest.weekly else "that day"
+                    await off_loop(self.store.mark_skipped, row.id, f"no matching item {what}")
                     return "skipped"
                 await self.channel.send_digest(row, digest)
         except TransientDeliveryError as error:

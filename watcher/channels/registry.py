@@ -7,6 +7,8 @@ A channel is one module with one class that declares what the rest of the watche
 - `validate_address(text) -> str` (InputError in one line) and `shown_address(address)` (what
   `subscribers list` prints: a secret address is masked);
 - `from_settings(config, env)` → an instance, `async with` opens and closes it;
+- `previewer(config, env)` → what renders its digests without sending (no server, no token),
+  for `watcher digest --preview`;
 - `send_alert(row, item)` and `send_digest(row, digest)`, raising the outbox's three error
   kinds: TransientDeliveryError (retry), PermanentDeliveryError (pause this subscriber),
   ChannelError (the channel is down: stop, pause no one); a bare DeliveryError fails one row.
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from watcher.channels.outbox import Channel
+from watcher.channels.rendered import Previews
 from watcher.core.config import Config, Environment
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "channel_settings",
     "digest_zone",
     "open_channel",
+    "open_previewer",
 ]
 
 
@@ -74,6 +78,8 @@ class ChannelClass(Protocol):
 
     def shown_address(self, address: str) -> str: ...
 
+    def previewer(self, config: Config, env: Environment) -> Previews: ...
+
 
 def channel_class(name: str) -> ChannelClass:
     """The class of channel `name` (KeyError for a name not in CHANNELS)."""
@@ -85,6 +91,11 @@ def channel_class(name: str) -> ChannelClass:
 def open_channel(name: str, config: Config, env: Environment) -> OpenableChannel:
     """Build the channel `name` (ConfigError when its environment is missing)."""
     return channel_class(name).from_settings(config, env)
+
+
+def open_previewer(name: str, config: Config, env: Environment) -> Previews:
+    """What renders channel `name`'s digests without sending them."""
+    return channel_class(name).previewer(config, env)
 
 
 def channel_settings(config: Config, name: str) -> Any:

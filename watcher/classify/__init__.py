@@ -1,14 +1,26 @@
 """Label an item with partner countries, blocs and Thai ministries, each with its evidence.
 
-Floor 1: imports nothing from watcher but watcher.core.errors.
+Floor 2: imports nothing from watcher but watcher.core.errors.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .classifier import Classifier
     from .gazetteer import Gazetteer, default_gazetteer_dir, load_gazetteer
     from .labels import Evidence, Labels
+
+
+class LabelsLike(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class Classifies(Protocol):
+    """What the way in needs of a classifier: the pipeline, its workers and the daemon take
+    any object with this method (tests hand in small fakes)."""
+
+    def classify(self, title: str, body: str, category: str | None = None) -> LabelsLike: ...
+
 
 _HOME = {
     "Classifier": "classifier",
@@ -34,6 +46,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Classifier",
+    "Classifies",
     "Evidence",
     "Gazetteer",
     "Labels",

@@ -155,7 +155,7 @@ cli.commands = _CommandsTakingDb(
         "eval": "watcher.cli.classify:eval_command",
         "reclassify": "watcher.cli.items:reclassify_command",
         "subscribers": "watcher.cli.subscribers:subscribers_group",
-        "digest": "watcher.cli.subscribers:digest_command",
+        "digest": "watcher.cli.digest:digest_command",
         "health": "watcher.cli.ops:health_command",
         "backup": "watcher.cli.ops:backup_command",
         "poll": "watcher.cli.poll:poll_command",

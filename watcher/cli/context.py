@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from watcher.core.environment import Environment, load_environment
+from watcher.core.environment import Environment, load_environment, secrets_of
 from watcher.core.errors import StoreError
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from watcher.core.config import load_config
+            from watcher.sources.settings import load_config
 
             self._config = load_config(self.env.config_path)
         return self._config
@@ -81,16 +81,15 @@ class AppContext:
         """The environment's secrets are masked in every log line and error printed."""
         from watcher.core.redaction import add_secrets
 
-        add_secrets((self.env.telegram_token, self.env.smtp_password))
+        add_secrets(secrets_of(self.env))
 
     def setup_logging(self, level: str | None = None) -> None:
         """Logging as configured, with this environment's secrets redacted from every line."""
         from watcher.core.logs import configure_logging
 
         settings = self.config.watcher
-        secrets = (self.env.telegram_token, self.env.smtp_password)
         chosen = self.log_level or level or settings.log_level
-        configure_logging(chosen, settings.log_format, secrets)
+        configure_logging(chosen, settings.log_format, secrets_of(self.env))
         self._logging = True
 
     def _upgrading(self, old: int, new: int) -> None:

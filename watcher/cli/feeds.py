@@ -12,6 +12,7 @@ from watcher.cli.options import filter_from_options, filter_options
 from watcher.core.errors import StoreError
 
 if TYPE_CHECKING:
+    from watcher.channels.atom.serve import Unsubscribes
     from watcher.channels.telegram.render import Names
 
 __all__ = ["feed_command", "serve_command"]
@@ -54,6 +55,20 @@ def feed_command(app: AppContext, output: Path | None, **options: object) -> Non
     click.echo(f"wrote {output} ({len(items)} entries)")
 
 
+def _unsubscribes(app: AppContext) -> Unsubscribes | None:
+    """One-click unsubscribe when [serve] public_url is set (ConfigError without the secret)."""
+    from contextlib import closing
+
+    from watcher.channels.atom.serve import Unsubscribes
+    from watcher.channels.email.unsubscribe import OneClick
+    from watcher.store import Store
+
+    one_click = OneClick.from_settings(app.config, app.env)
+    if one_click is None:
+        return None
+    return Unsubscribes(one_click, lambda: closing(Store.open(app.db_path, create=False)))
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0: all; read-only, but public).")  # fmt: skip
@@ -66,6 +81,8 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     Both take the CLI's filters as query parameters (/feed.atom?country=JP&ministry=industry),
     newest 50 items by default, `limit` at most 1000 (more is capped, and the answer says so).
     ETag and If-None-Match let feed readers poll cheaply. The database is opened read-only.
+    With [serve] public_url and WATCHER_SECRET set, POST /unsubscribe?token=… honours the
+    one-click unsubscribe links of e-mails (the one write, opening the database for it).
     """
     from watcher.channels.atom.serve import FeedServer, serve_until_stopped
     from watcher.cli.options import FILTER_PARAMETERS, filter_from_query
@@ -74,10 +91,13 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
 
     if not app.db_path.is_file():
         raise StoreError(missing_database_message(app.db_path))
+    unsubscribes = _unsubscribes(app)
     store = Store.open_read_only(app.db_path)
     try:
         names = _code_names()
-        server = FeedServer((host, port), store, filter_from_query, names, FILTER_PARAMETERS)
+        server = FeedServer(
+            (host, port), store, filter_from_query, names, FILTER_PARAMETERS, unsubscribes
+        )
     except OSError as error:
         store.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None

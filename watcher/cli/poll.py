@@ -12,7 +12,7 @@ import click
 from watcher.cli.context import AppContext, pass_app
 
 if TYPE_CHECKING:
-    from watcher.ingest.pipeline import Classifies
+    from watcher.classify import Classifies
     from watcher.sources.cycle import CycleReport
 
 __all__ = ["ConfigOrDatabaseError", "demo_command", "poll_command", "run_command"]

@@ -23,7 +23,7 @@ COLUMNS = ("name", "kind", "parser", "enabled", "robots", "last_success", "state
 def sources_command(app: AppContext, output_format: str) -> None:
     """Each configured source: kind, parser, last success, and its state (ok, refused by
     robots.txt: RULE, blocked: bot protection, selectors stale, or the last failure)."""
-    from watcher.daemon.health import state_line
+    from watcher.sources.state import state_line
 
     store = app.store
     rows: list[dict[str, Any]] = []

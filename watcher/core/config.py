@@ -12,6 +12,7 @@ import re
 import tomllib
 import types
 import typing
+import urllib.parse
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,18 +39,22 @@ __all__ = [
     "FetchSettings",
     "NotifySettings",
     "SelectorSettings",
+    "ServeSettings",
     "SourceConfig",
     "TelegramSettings",
     "WatcherSettings",
+    "build_section",
     "default_config_path",
-    "load_config",
+    "fits_type",
     "load_environment",
+    "parse_sections",
+    "read_toml",
     "reference_markdown",
     "repo_config_dir",
     "required",
     "setting",
-    "source_from_table",
     "time_of_day",
+    "type_name",
 ]
 
 
@@ -231,6 +236,34 @@ class NotifySettings:
             raise ValueError("timeout_seconds, drain_interval: must be positive")
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """`watcher serve` as the world reaches it (behind a reverse proxy, usually)."""
+
+    public_url: str = setting(
+        "",
+        "the https:// address people reach `watcher serve` at; with WATCHER_SECRET set, e-mails"
+        " carry one-click unsubscribe links (RFC 8058) that serve honours; empty = none",
+    )
+
+    def __post_init__(self) -> None:
+        url = self.public_url.strip().rstrip("/")
+        if url:
+            parts = urllib.parse.urlsplit(url)
+            local = parts.scheme == "http" and parts.hostname in _LOOPBACK
+            if not (parts.scheme == "https" or local) or not parts.hostname:
+                raise ValueError(
+                    f"public_url: must be an https:// URL (http:// only on localhost),"
+                    f" not {self.public_url!r}"
+                )
+            if parts.query or parts.fragment:
+                raise ValueError(f"public_url: no query or fragment, not {self.public_url!r}")
+        object.__setattr__(self, "public_url", url)
+
+
 @dataclass(frozen=True)
 class DedupeSettings:
     near_duplicate_days: int = setting(
@@ -284,6 +317,7 @@ class Config:
     email: EmailSettings = field(default_factory=EmailSettings)
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     sources: tuple[SourceConfig, ...] = ()
 
     @property
@@ -299,11 +333,12 @@ SECTIONS: dict[str, type] = {
     "email": EmailSettings,
     "dedupe": DedupeSettings,
     "notify": NotifySettings,
+    "serve": ServeSettings,
 }
 
 
 def reference_markdown() -> str:
-    """The README's configuration reference, generated from the declarations above."""
+    """The configuration reference of the sections, generated from the declarations above."""
     lines = []
     for section, cls in SECTIONS.items():
         lines += [f"**[{section}]**", "", "| key | default | meaning |", "|---|---|---|"]
@@ -312,123 +347,41 @@ def reference_markdown() -> str:
             default = (
                 f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
             )
-            kind = _type_name(hints[f.name])
+            kind = type_name(hints[f.name])
             lines.append(f"| `{f.name}` ({kind}) | `{default!r}` | {f.metadata['help']} |")
-        lines.append("")
-    from watcher.sources import kind_options  # the kinds declare their own keys
-
-    lines += [
-        "**[[sources]]** (every kind): `name`, `kind`, `url`, `parser` (`thaigov` | `article`,"
-        " default `thaigov`), `selectors` (a table of [selectors] keys for this source),"
-        " `interval_seconds` (900), `jitter_seconds` (30), `enabled` (true), `ignore_robots`"
-        " (false: see Sources).",
-        "",
-    ]
-    for kind, cls in kind_options().items():
-        lines += [f'**kind = "{kind}"**', "", "| key | default | meaning |", "|---|---|---|"]
-        hints = typing.get_type_hints(cls)
-        for f in dataclasses.fields(cls):
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                default = "required"
-            else:
-                default = f"`{f.default!r}`"
-            kind_name = _type_name(hints[f.name]).replace(" | ", " or ")
-            lines.append(f"| `{f.name}` ({kind_name}) | {default} | {f.metadata['help']} |")
         lines.append("")
     return "\n".join(lines)
 
 
-def load_config(path: Path) -> Config:
+def read_toml(path: Path) -> dict[str, Any]:
+    """The config file as TOML data; every way it can fail is one ConfigError naming the file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise ConfigError(f"{path}: config file not found") from error
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read config: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
-    return parse_config(data, path)
 
 
-def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
+def parse_sections(
+    data: Mapping[str, Any], path: Path | None = None, sources: tuple[SourceConfig, ...] = ()
+) -> Config:
+    """Every [section] of the file; the [[sources]] tables are the source kinds' to read
+    (watcher.sources.settings), so this floor needs no registry of kinds."""
     where = str(path or "<config>")
     unknown = set(data) - set(SECTIONS) - {"sources"}
     if unknown:
         raise ConfigError(f"{where}: unknown section [{sorted(unknown)[0]}]")
     sections = {
-        name: _build(cls, data.get(name, {}), where, name) for name, cls in SECTIONS.items()
+        name: build_section(cls, data.get(name, {}), where, name) for name, cls in SECTIONS.items()
     }
-    raw_sources = data.get("sources", [])
-    if not isinstance(raw_sources, list):
-        raise ConfigError(f"{where}: sources: must be an array of tables ([[sources]])")
-    selectors = sections["selectors"]
-    sources = tuple(
-        source_from_table(raw, where, i, selectors) for i, raw in enumerate(raw_sources)
-    )
-    names = [s.name for s in sources]
-    for name in names:
-        if names.count(name) > 1:
-            raise ConfigError(f"{where}: sources: name {name!r} is used twice")
     return Config(path=path, sources=sources, **sections)
 
 
-def source_from_table(
-    raw: Any, where: str = "<config>", index: int = 0,
-    selectors: SelectorSettings | None = None,
-) -> SourceConfig:  # fmt: skip
-    """A [[sources]] table → SourceConfig; the kind's keys are checked against its Options."""
-    from watcher.sources import kind_options  # the kinds own their keys (runtime-only import)
-
-    key = f"sources[{index}]"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: {key}: must be a table")
-    kinds = kind_options()
-    kind = raw.get("kind")
-    if kind not in kinds:
-        raise ConfigError(f"{where}: {key}.kind: must be one of {', '.join(kinds)}")
-    for name in ("name", "url"):
-        if name not in raw:
-            raise ConfigError(f"{where}: {key}.{name}: required for a {kind} source")
-    own = {name: value for name, value in raw.items() if name not in SOURCE_COMMON}
-    option_fields = {f.name for f in dataclasses.fields(kinds[kind])}
-    for name in own:
-        if name not in option_fields:
-            raise ConfigError(f"{where}: {key}.{name}: unknown key for a {kind} source")
-    for f in dataclasses.fields(kinds[kind]):
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if required and f.name not in own:
-            raise ConfigError(f"{where}: {key}.{f.name}: required for a {kind} source")
-    common = {name: value for name, value in raw.items() if name in SOURCE_COMMON}
-    base = selectors or SelectorSettings()
-    overrides = common.pop("selectors", {})
-    merged = _build(SelectorSettings, overrides, where, f"{key}.selectors")
-    common["selectors"] = dataclasses.replace(
-        base, **{name: getattr(merged, name) for name in overrides}
-    )
-    hints = typing.get_type_hints(SourceConfig)
-    for name, value in common.items():
-        if name != "selectors" and not _fits(value, hints[name]):
-            raise ConfigError(
-                f"{where}: {key}.{name}: expected {_type_name(hints[name])},"
-                f" got {type(value).__name__} {value!r}"
-            )
-    common.setdefault("parser", getattr(kinds[kind], "DEFAULT_PARSER", "thaigov"))
-    if common["parser"] not in PARSERS:
-        raise ConfigError(f"{where}: {key}.parser: must be one of {', '.join(PARSERS)}")
-    options = _build(kinds[kind], own, where, key)
-    source = SourceConfig(**common, options=options)
-    check = getattr(options, "check", None)
-    if check is not None:
-        try:
-            check(source)
-        except ValueError as error:
-            raise ConfigError(f"{where}: {key}.{error}") from None
-    if source.interval_seconds < 1:
-        raise ConfigError(f"{where}: {key}.interval_seconds: must be at least 1")
-    return source
-
-
-def _build(cls: type, raw: Any, where: str, section: str) -> Any:
+def build_section(cls: type, raw: Any, where: str, section: str) -> Any:
+    """A table → the dataclass `cls` declares: unknown keys and wrong types name file and key."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: {section}: must be a table")
     hints = typing.get_type_hints(cls)
@@ -437,9 +390,9 @@ def _build(cls: type, raw: Any, where: str, section: str) -> Any:
     for name, value in raw.items():
         if name not in fields:
             raise ConfigError(f"{where}: {section}.{name}: unknown key")
-        if not _fits(value, hints[name]):
+        if not fits_type(value, hints[name]):
             raise ConfigError(
-                f"{where}: {section}.{name}: expected {_type_name(hints[name])},"
+                f"{where}: {section}.{name}: expected {type_name(hints[name])},"
                 f" got {type(value).__name__} {value!r}"
             )
         values[name] = float(value) if hints[name] is float else value
@@ -449,15 +402,15 @@ def _build(cls: type, raw: Any, where: str, section: str) -> Any:
         raise ConfigError(f"{where}: {section}.{error}") from None
 
 
-def _fits(value: Any, hint: Any) -> bool:
+def fits_type(value: Any, hint: Any) -> bool:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, arg) for arg in typing.get_args(hint))
+        return any(fits_type(value, arg) for arg in typing.get_args(hint))
     if hint is type(None):
         return value is None
     if origin is list:
         (inner,) = typing.get_args(hint)
-        return isinstance(value, list) and all(_fits(v, inner) for v in value)
+        return isinstance(value, list) and all(fits_type(v, inner) for v in value)
     if hint is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if hint is int:
@@ -465,5 +418,5 @@ def _fits(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
-def _type_name(hint: Any) -> str:
+def type_name(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")

@@ -17,14 +17,17 @@ from watcher.core.errors import ConfigError
 __all__ = [
     "DEFAULT_CONFIG",
     "DEFAULT_DB",
+    "MIN_SECRET",
     "Environment",
     "default_config_path",
     "load_environment",
     "repo_config_dir",
+    "secrets_of",
 ]
 
 DEFAULT_CONFIG = Path("config/watcher.toml")
 DEFAULT_DB = Path("state/watcher.db")
+MIN_SECRET = 16  # WATCHER_SECRET signs unsubscribe links: too short is guessable
 
 
 def repo_config_dir() -> Path:
@@ -54,6 +57,12 @@ class Environment:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str | None = None
     smtp_tls: str = "none"
+    secret: str | None = field(default=None, repr=False)  # WATCHER_SECRET: signs links
+
+
+def secrets_of(env: Environment) -> tuple[str | None, ...]:
+    """The environment's secrets, for the redactor: never printed, never logged."""
+    return (env.telegram_token, env.smtp_password, env.secret)
 
 
 def load_environment(environ: Mapping[str, str] = os.environ) -> Environment:
@@ -63,6 +72,12 @@ def load_environment(environ: Mapping[str, str] = os.environ) -> Environment:
     port_text = environ.get("SMTP_PORT") or None
     if port_text is not None and not port_text.isdigit():
         raise ConfigError(f"environment: SMTP_PORT: must be a port number, not {port_text!r}")
+    secret = environ.get("WATCHER_SECRET") or None
+    if secret is not None and len(secret) < MIN_SECRET:
+        raise ConfigError(
+            f"environment: WATCHER_SECRET: at least {MIN_SECRET} characters (make one with"
+            " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
     base_url = environ.get("TELEGRAM_API_BASE_URL") or None
     if base_url is not None:
         _check_base_url(base_url)
@@ -77,6 +92,7 @@ def load_environment(environ: Mapping[str, str] = os.environ) -> Environment:
         smtp_password=environ.get("SMTP_PASSWORD") or None,
         smtp_from=environ.get("SMTP_FROM") or None,
         smtp_tls=tls,
+        secret=secret,
     )
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from watcher.channels.registry import CHANNELS
 from watcher.channels.status import ChannelStatus
+from watcher.classify import Classifies
 from watcher.core.config import Config, Environment
 from watcher.daemon.scheduler import ExtraJob, Service, run_daemon
-from watcher.ingest.pipeline import Classifies
 from watcher.sources.cycle import CycleReport
 from watcher.store import Store
 

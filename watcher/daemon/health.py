@@ -23,31 +23,10 @@ from pathlib import Path
 from watcher.channels.status import channels_down
 from watcher.core.config import Config, SourceConfig
 from watcher.core.errors import StoreError
+from watcher.sources.state import WHAT_TO_DO, state_line
 from watcher.store import SourceState, Store
 
-__all__ = ["HealthCheck", "check_health", "disk_check", "source_problem", "state_line"]
-
-WHAT_TO_DO = {
-    "refused": (
-        "the site's robots.txt does not allow this source; nothing else is requested. Add an"
-        ' official feed instead (README, "Going live"); override only with the site\'s permission'
-        " (ignore_robots = true)"
-    ),
-    "blocked": "the site's bot protection answered; the watcher backs off and retries by itself",
-    "stale": (
-        "the site changed its layout: items are still stored (article extractor); update"
-        " [selectors] or the source's [sources.selectors]"
-    ),
-}
-
-
-def state_line(state: SourceState) -> str:
-    """The source's state as `watcher sources` shows it: ok, or what the site said."""
-    if state.cycles == 0:
-        return "not polled yet"
-    if state.state == "ok":
-        return "ok" + (f" ({state.state_detail})" if state.state_detail else "")
-    return state.state_detail or state.last_error or state.state
+__all__ = ["HealthCheck", "check_health", "disk_check", "source_problem"]
 
 
 def source_problem(source: SourceConfig, state: SourceState, now: dt.datetime) -> str | None:

@@ -28,9 +28,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from watcher.classify import Classifies
 from watcher.core.config import Config, SourceConfig
 from watcher.core.errors import StoreError
-from watcher.ingest.pipeline import Classifies
 from watcher.sources.cycle import CycleReport, ItemReport, Poller, open_poller, stop_on_signals
 from watcher.store import Store
 

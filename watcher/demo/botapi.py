@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 __all__ = [
@@ -56,6 +56,8 @@ class SentMessage:
     parse_mode: str | None
     at: float  # time.monotonic() when accepted
     message_id: int
+    disable_notification: bool = False  # sent without a sound
+    reply_markup: dict[str, Any] | None = None  # an inline keyboard, as Telegram takes it
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ class BotApiServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
 
-    def __enter__(self) -> BotApiServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -333,7 +335,11 @@ class BotApiServer:
         )  # fmt: skip
         if refusal is not None:
             return (*api_error(400, f"Bad Request: {refusal}"), None)
-        message = SentMessage(chat_id, text, parse_mode, time.monotonic(), self._next_message)
+        message = SentMessage(
+            chat_id, text, parse_mode, time.monotonic(), self._next_message,
+            disable_notification=_flag(params.get("disable_notification")),
+            reply_markup=_json_field(params.get("reply_markup")),
+        )  # fmt: skip
         self._next_message += 1
         self.sent.append(message)
         result = {
@@ -352,6 +358,18 @@ _SIMPLE_RESULTS: dict[str, Any] = {
     "close": True,
     "logOut": True,
 }
+
+
+def _flag(value: Any) -> bool:
+    """A boolean parameter, sent as JSON (true) or as form text ("true", "True")."""
+    return value is True or str(value).lower() == "true"
+
+
+def _json_field(value: Any) -> dict[str, Any] | None:
+    """An object parameter (reply_markup), sent as JSON or as JSON text inside a form."""
+    if isinstance(value, str) and value:
+        value = json.loads(value)
+    return value if isinstance(value, dict) else None
 
 
 def _handler_for(api: BotApiServer) -> type[BaseHTTPRequestHandler]:

@@ -116,7 +116,8 @@ class DemoChat:
         self.console.print(
             f"[bold]chat[/]: you are chat {DEMO_CHAT_ID} with @{self.service.bot.username} on a"
             f" local Bot API ({self.api.base_url.rsplit('/', 1)[0]}); try /start, /subscribe all,"
-            " /subscribe JP, /list, /latest all, /digest_time 7:30"
+            ' /subscribe JP, /subscribe "รถยนต์ไฟฟ้า" weekly, /preview JP, /list, /latest all,'
+            " /digest_time 7:30"
             + (
                 "; the replay site starts publishing once you have subscribed"
                 if self.interactive
@@ -140,7 +141,12 @@ class DemoChat:
         """Print what the bot sent to the demo chat (called from the stand-in's thread)."""
         if message.chat_id != DEMO_CHAT_ID:
             return
-        self.console.print(_beside(self.console, Text(BOT, "bold green"), shown_text(message)))
+        shown = shown_text(message)
+        if message.reply_markup:  # an inline keyboard: its buttons, which a terminal cannot tap
+            rows = message.reply_markup.get("inline_keyboard") or []
+            labels = " ".join(f"[{key.get('text', '')}]" for row in rows for key in row)
+            shown = Text.assemble(shown, "\n", (labels, "dim"))
+        self.console.print(_beside(self.console, Text(BOT, "bold green"), shown))
 
     # --- the reader thread ---------------------------------------------------------------
 

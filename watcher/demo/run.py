@@ -25,13 +25,14 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from watcher.core.config import Config, FetchSettings, source_from_table
+from watcher.classify import Classifies
+from watcher.core.config import Config, FetchSettings
 from watcher.core.corpus import Item
 from watcher.daemon.scheduler import run_daemon
 from watcher.demo.server import SiteServer
-from watcher.ingest.pipeline import Classifies
 from watcher.ingest.reader import read_items
 from watcher.sources.cycle import CycleReport, ItemReport
+from watcher.sources.settings import source_from_table
 from watcher.store import Store
 
 if TYPE_CHECKING:

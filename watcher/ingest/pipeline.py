@@ -12,8 +12,9 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from watcher.classify import Classifies
 from watcher.core.corpus import Item, rejection_reason
 from watcher.core.errors import StoreError
 from watcher.ingest.read_ahead import read_ahead
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from watcher.ingest.prepare import Prepared
 
 __all__ = [
-    "Classifies",
     "ImportInterrupted",
     "ImportSummary",
     "ItemResult",
@@ -38,14 +38,6 @@ IMPORT_BATCH = 500  # items per transaction on import: one commit per batch, not
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class _Labels(Protocol):
-    def to_json(self) -> dict[str, Any]: ...
-
-
-class Classifies(Protocol):
-    def classify(self, title: str, body: str, category: str | None = None) -> _Labels: ...
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from watcher.core.corpus import Item
 
 if TYPE_CHECKING:
+    from watcher.classify import Classifies
     from watcher.ingest.neardup import Fingerprint
-    from watcher.ingest.pipeline import Classifies
 
 __all__ = ["Prepared", "Preparer", "default_workers"]
 

@@ -1,6 +1,6 @@
 """Source kinds, by name: one module each (sequence, listing, feed), registered with
 `@register("kind")`. Each kind declares its config keys once, as its `Options` dataclass:
-config.py validates a [[sources]] table against it and the README's reference is generated
+settings.py validates a [[sources]] table against it and the configuration reference is generated
 from it. Adding a kind is one module here plus its tests.
 """
 

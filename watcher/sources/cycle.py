@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from watcher.classify import Classifies
 from watcher.core.config import Config, SourceConfig
 from watcher.core.errors import (
     BlockedByBotProtection,
@@ -32,7 +33,7 @@ from watcher.core.errors import (
     StoreError,
 )
 from watcher.fetch.client import Fetcher, FetchStats, make_client
-from watcher.ingest.pipeline import Classifies, ItemResult, Pipeline, utc_now
+from watcher.ingest.pipeline import ItemResult, Pipeline, utc_now
 from watcher.sources import Found, SourceContext, SourceStats, make_source
 from watcher.sources.memory import StoreMemory
 from watcher.store import SourceState, Store, off_loop

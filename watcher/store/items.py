@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from watcher.core.corpus import Item
+    from watcher.match.audience import Audience
 from watcher.store.near import NearDuplicateTables
 from watcher.store.outbox import OutboxTables
 from watcher.store.records import (
@@ -27,6 +28,8 @@ _CODE_KINDS = (("country", "countries"), ("bloc", "blocs"), ("ministry", "minist
 
 
 class ItemTables(NearDuplicateTables, OutboxTables):
+    _audience: tuple[int, Audience] | None = None  # (audience_version, index) of this process
+
     def add_item(
         self,
         item: Item,
@@ -97,7 +100,11 @@ class ItemTables(NearDuplicateTables, OutboxTables):
                 return AddOutcome("revision", digest)
             if story is not None:
                 return AddOutcome("variant", digest)
-            queued = self._queue_alerts(digest, labels, now) if alert and labels else 0
+            queued = (
+                self._queue_alerts(digest, item.title, item.body, labels, now)
+                if alert and labels
+                else 0
+            )
             return AddOutcome("new", digest, queued)
 
     def _record_url(self, digest: str, url: str | None, now: str) -> None:
@@ -135,16 +142,34 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         with self.transaction():
             self._write_labels(digest, labels, utc_iso(at))
 
-    def _queue_alerts(self, digest: str, labels: Labels, now: str) -> int:
-        countries, blocs, ministries = (
-            tuple(labels.get(k, ())) for k in ("countries", "blocs", "ministries")
+    def _queue_alerts(self, digest: str, title: str, body: str, labels: Labels, now: str) -> int:
+        """An alert row for every subscriber with an instant subscription matching the item."""
+        audience = self.instant_audience()
+        if not len(audience):
+            return 0
+        from watcher.match.audience import ItemFacts
+        from watcher.match.language import fold_text
+
+        facts = ItemFacts(
+            countries=tuple(labels.get("countries", ())),
+            blocs=tuple(labels.get("blocs", ())),
+            ministries=tuple(labels.get("ministries", ())),
+            lead_ministry=labels.get("lead_ministry"),
+            folded_text=fold_text(f"{title}\n{body}") if audience.reads_text else "",
         )
-        lead = labels.get("lead_ministry")
-        queued = 0
-        for subscriber in self.subscribers():
-            if subscriber.wants_instant and subscriber.matches(countries, blocs, ministries, lead):
-                queued += self._enqueue(subscriber.id, "alert", digest, "", now)
-        return queued
+        return sum(
+            self._enqueue(subscriber.id, "alert", digest, "", now)
+            for subscriber in audience.subscribers_for(facts)
+        )
+
+    def instant_audience(self) -> Audience:
+        """The instant subscriptions, indexed; rebuilt only when a subscription changed."""
+        from watcher.match.audience import Audience
+
+        version = self.audience_version()
+        if self._audience is None or self._audience[0] != version:
+            self._audience = (version, Audience(self.subscribers(), "instant"))
+        return self._audience[1]
 
     def has_item(self, digest: str) -> bool:
         return (

@@ -23,17 +23,23 @@ class OutboxTables(SubscriberTables):
         return cursor.rowcount
 
     def queue_digest(
-        self, subscriber_id: int, day: str, at: dt.datetime, *, force: bool = False
+        self,
+        subscriber_id: int,
+        day: str,
+        at: dt.datetime,
+        *,
+        force: bool = False,
+        kind: str = "digest",
     ) -> bool:
-        """Queue one digest per subscriber and day; False when that day's is already queued."""
+        """Queue one digest per subscriber and day (`kind` "digest" daily, "weekly" for the
+        week ending that day); False when it is already queued."""
         with self.transaction() as db:
             if force:
                 db.execute(
-                    "DELETE FROM outbox WHERE subscriber_id = ? AND kind = 'digest'"
-                    " AND digest_date = ?",
-                    [subscriber_id, day],
+                    "DELETE FROM outbox WHERE subscriber_id = ? AND kind = ? AND digest_date = ?",
+                    [subscriber_id, kind, day],
                 )
-            return self._enqueue(subscriber_id, "digest", "", day, utc_iso(at)) > 0
+            return self._enqueue(subscriber_id, kind, "", day, utc_iso(at)) > 0
 
     def due_outbox(
         self,
@@ -95,6 +101,11 @@ class OutboxTables(SubscriberTables):
                 [error, utc_iso(not_before), int(plain_text), outbox_id],
             )
 
+    def hold(self, outbox_id: int, until: dt.datetime) -> None:
+        """Not before `until` (quiet hours): no attempt is counted, nothing is lost."""
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET not_before = ? WHERE id = ?", [utc_iso(until), outbox_id])
+
     def mark_failed(self, outbox_id: int, error: str) -> None:
         with self.transaction() as db:
             db.execute(
@@ -120,6 +131,14 @@ class OutboxTables(SubscriberTables):
                 [reason, outbox_id],
             )
 
+    def pending_count(self, subscriber_id: int) -> int:
+        """Messages queued for a subscriber and not yet sent (what a resume releases)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM outbox WHERE subscriber_id = ? AND status = 'pending'",
+            [subscriber_id],
+        ).fetchone()
+        return int(row[0])
+
     def pause_subscriber(self, subscriber_id: int, reason: str) -> None:
         self.update_subscriber(subscriber_id, paused_reason=reason)
 
@@ -140,3 +159,13 @@ class OutboxTables(SubscriberTables):
             ).fetchone()
             is not None
         )
+
+    def digest_statuses(self, channel: str, kind: str, day: str) -> dict[int, str]:
+        """The status (pending, sent, skipped, failed) of each `channel` subscriber's digest
+        row of `kind` ("digest" or "weekly") for `day`, by subscriber id."""
+        rows = self.conn.execute(
+            "SELECT o.subscriber_id, o.status FROM outbox o JOIN subscribers s"
+            " ON s.id = o.subscriber_id WHERE s.channel = ? AND o.kind = ? AND o.digest_date = ?",
+            [channel, kind, day],
+        )
+        return {int(subscriber_id): str(status) for subscriber_id, status in rows}

@@ -182,10 +182,11 @@ class SourceSkip:
 class OutboxRow:
     id: int
     subscriber: Subscriber
-    kind: str  # "alert" | "digest"
+    kind: str  # "alert" | "digest" | "weekly"
     item_hash: str
     digest_date: str
     attempts: int
     plain_text: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
     parts_sent: int = 0  # messages of a multi-message digest already accepted
+    silent: bool = False  # inside the subscriber's quiet hours: send without a sound

@@ -370,6 +370,29 @@ SEARCH_FLUSH = (
     "UPDATE search_rows SET pending = 0 WHERE pending > 0",
 )
 
+# Word subscriptions and self-service: a subscription's words (the search language), its own
+# frequency (instant, daily, weekly; NULL = the subscriber's mode) and pause; a subscriber's
+# quiet hours and weekly digest day and time. `audience_version` moves with every change to
+# either table (from any process), so the store knows when its matching index is stale.
+_SUBSCRIPTION_WORDS = (
+    "ALTER TABLE subscriptions ADD COLUMN query TEXT",
+    "ALTER TABLE subscriptions ADD COLUMN mode TEXT",
+    "ALTER TABLE subscriptions ADD COLUMN paused INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE subscribers ADD COLUMN quiet_start TEXT",
+    "ALTER TABLE subscribers ADD COLUMN quiet_end TEXT",
+    "ALTER TABLE subscribers ADD COLUMN quiet_mode TEXT",
+    "ALTER TABLE subscribers ADD COLUMN weekly_day INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE subscribers ADD COLUMN weekly_time TEXT",
+    "CREATE TABLE audience_version (n INTEGER NOT NULL)",
+    "INSERT INTO audience_version VALUES (0)",
+    *(
+        f"CREATE TRIGGER audience_{table}_{event.lower()} AFTER {event} ON {table}"
+        " BEGIN UPDATE audience_version SET n = n + 1; END"
+        for table in ("subscribers", "subscriptions")
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ),
+)
+
 MIGRATIONS: list[tuple[str, ...]] = [
     _V1,
     _V2_DIGEST_PARTS,
@@ -381,4 +404,5 @@ MIGRATIONS: list[tuple[str, ...]] = [
     _SEARCH_SEGMENTS,
     _LISTING_BY_CODE,
     _SEARCH_CASE_FOLDED,
+    _SUBSCRIPTION_WORDS,
 ]

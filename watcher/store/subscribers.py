@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from watcher.match.subscriptions import Subscriber, Subscription
+from watcher.match.subscriptions import QuietHours, Subscriber, Subscription
 from watcher.store.base import StoreBase
 from watcher.store.records import (
     utc_iso,
@@ -40,17 +40,36 @@ class SubscriberTables(StoreBase):
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO subscriptions (subscriber_id, countries, blocs, ministries,"
-                " everything, lead_only) VALUES (?,?,?,?,?,?)",
-                [
-                    subscriber_id,
-                    " ".join(subscription.countries),
-                    " ".join(subscription.blocs),
-                    " ".join(subscription.ministries),
-                    int(subscription.everything),
-                    int(subscription.lead_only),
-                ],
+                " everything, lead_only, query, mode, paused) VALUES (?,?,?,?,?,?,?,?,?)",
+                [subscriber_id, *_subscription_columns(subscription)],
             )
             return int(cursor.lastrowid or 0)
+
+    def replace_subscription(self, subscriber_id: int, subscription: Subscription) -> bool:
+        """Store a changed subscription (same id, same subscriber); False when there is none."""
+        with self.transaction() as db:
+            return (
+                db.execute(
+                    "UPDATE subscriptions SET countries = ?, blocs = ?, ministries = ?,"
+                    " everything = ?, lead_only = ?, query = ?, mode = ?, paused = ?"
+                    " WHERE id = ? AND subscriber_id = ?",
+                    [*_subscription_columns(subscription), subscription.id, subscriber_id],
+                ).rowcount
+                > 0
+            )
+
+    def set_quiet_hours(self, subscriber_id: int, quiet: QuietHours | None) -> None:
+        values = [quiet.start, quiet.end, quiet.mode] if quiet else [None, None, None]
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE subscribers SET quiet_start = ?, quiet_end = ?, quiet_mode = ?"
+                " WHERE id = ?",
+                [*values, subscriber_id],
+            )
+
+    def audience_version(self) -> int:
+        """Moves whenever any process changes a subscriber or a subscription."""
+        return int(self.conn.execute("SELECT n FROM audience_version").fetchone()[0])
 
     def remove_subscription(self, subscriber_id: int, subscription_id: int | None) -> int:
         """Remove one subscription, or all of them with subscription_id=None."""
@@ -69,7 +88,7 @@ class SubscriberTables(StoreBase):
             return db.execute("DELETE FROM subscribers WHERE id = ?", [subscriber_id]).rowcount > 0
 
     def update_subscriber(self, subscriber_id: int, **changes: Any) -> None:
-        allowed = {"mode", "lang", "digest_time", "paused_reason"}
+        allowed = {"mode", "lang", "digest_time", "paused_reason", "weekly_day", "weekly_time"}
         if not changes or set(changes) - allowed:
             raise ValueError(f"cannot update {sorted(set(changes) - allowed)}")
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -94,24 +113,27 @@ class SubscriberTables(StoreBase):
 
     def _subscribers(self, where: str, params: Sequence[Any]) -> list[Subscriber]:
         rows = self.db.execute(
-            "SELECT id, channel, address, mode, lang, digest_time, paused_reason"
-            f" FROM subscribers {where} ORDER BY id",
+            "SELECT id, channel, address, mode, lang, digest_time, paused_reason, quiet_start,"
+            f" quiet_end, quiet_mode, weekly_day, weekly_time FROM subscribers {where} ORDER BY id",
             params,
         ).fetchall()
         by_subscriber: dict[int, list[Subscription]] = {row[0]: [] for row in rows}
-        for sid, sub_id, countries, blocs, ministries, everything, lead_only in self.db.execute(
-            "SELECT subscriber_id, id, countries, blocs, ministries, everything, lead_only"
-            " FROM subscriptions ORDER BY id"
+        for row in self.db.execute(
+            "SELECT subscriber_id, id, countries, blocs, ministries, everything, lead_only,"
+            " query, mode, paused FROM subscriptions ORDER BY id"
         ):
-            if sid in by_subscriber:
-                by_subscriber[sid].append(
+            if row[0] in by_subscriber:
+                by_subscriber[row[0]].append(
                     Subscription(
-                        tuple(countries.split()),
-                        tuple(blocs.split()),
-                        tuple(ministries.split()),
-                        bool(everything),
-                        sub_id,
-                        bool(lead_only),
+                        countries=tuple(row[2].split()),
+                        blocs=tuple(row[3].split()),
+                        ministries=tuple(row[4].split()),
+                        everything=bool(row[5]),
+                        id=row[1],
+                        lead_only=bool(row[6]),
+                        query=row[7],
+                        mode=row[8],
+                        paused=bool(row[9]),
                     )
                 )
         return [
@@ -124,6 +146,22 @@ class SubscriberTables(StoreBase):
                 digest_time=row[5],
                 paused_reason=row[6],
                 subscriptions=tuple(by_subscriber[row[0]]),
+                quiet=QuietHours(row[7], row[8], row[9] or "hold") if row[7] and row[8] else None,
+                weekly_day=row[10],
+                weekly_time=row[11],
             )
             for row in rows
         ]
+
+
+def _subscription_columns(subscription: Subscription) -> list[Any]:
+    return [
+        " ".join(subscription.countries),
+        " ".join(subscription.blocs),
+        " ".join(subscription.ministries),
+        int(subscription.everything),
+        int(subscription.lead_only),
+        subscription.query,
+        subscription.mode,
+        int(subscription.paused),
+    ]

@@ -16,10 +16,10 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from watcher.channels.digest import queue_daily_digests
+from watcher.channels.digest import queue_weekly_digests
+from watcher.channels.digest_runs import DigestRun, run_digests
 from watcher.channels.email.send import email_zone
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.passes import DeliveryPasses
@@ -37,16 +37,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DigestRun:
-    day: dt.date
-    queued: int
-    report: DrainReport
-
-    def line(self) -> str:
-        return f"e-mail digest for {self.day}: {self.queued} queued; {self.report.line()}"
 
 
 def digest_clock_time(text: str) -> dt.time:
@@ -93,18 +83,29 @@ class EmailJobs:
         the_day = day or self.last_complete_day()
         async with self.passes.turn() as go:
             if not go:
-                return DigestRun(the_day, 0, DrainReport(Counter()))
-            queued = await off_loop(
-                queue_daily_digests, self.store, "email", the_day, self.clock(), force=force
-            )
-            report = await self._drain()
-        run = DigestRun(the_day, queued, report)
+                return DigestRun("e-mail", the_day, 0, DrainReport(Counter()))
+            run = await run_digests(
+                self.store, "email", the_day, self.clock(), self._drain, force=force,
+                label="e-mail",
+            )  # fmt: skip
         log.info("%s", run.line())
         return run
 
     async def drain(self) -> DrainReport:
+        """Deliver what is due, the weekly digests due by now among it (their day and time
+        are each subscriber's own, so they are queued here rather than at digest_time)."""
         async with self.passes.turn() as go:
-            return await self._drain() if go else DrainReport(Counter())
+            if not go:
+                return DrainReport(Counter())
+            await off_loop(
+                queue_weekly_digests,
+                self.store,
+                "email",
+                self.clock(),
+                self.tz,
+                self.config.email.digest_time,
+            )
+            return await self._drain()
 
     async def _drain(self) -> DrainReport:
         async with self.open_email() as channel:

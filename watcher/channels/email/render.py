@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import cast
 
 import jinja2
 
 from watcher.channels.digest import Digest, DigestSection
+from watcher.channels.email.unsubscribe import ONE_CLICK
 from watcher.channels.render import excerpt, flag
 from watcher.core.errors import ConfigError
 from watcher.core.thaidate import format_thai_date
@@ -41,6 +44,22 @@ _SPACES = re.compile(r"\s+")
 _MSGID_UNSAFE = re.compile(r"[^A-Za-z0-9.+_-]")
 _WEB_LINK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 SUBJECT_FIELDS = ("count", "date", "date_th", "address")
+LINK_LIMIT = 900  # a link is never shortened (cut, it would lead nowhere); lines stay < 998
+
+
+class _LinksHeader(UnstructuredHeader):
+    """List-Unsubscribe written as is, one target a line: the default folding would turn a
+    long link into RFC 2047 encoded-words, which no mail client reads as a link."""
+
+    def fold(self, *, policy: policy.Policy) -> str:
+        targets = str(self).split(", ")
+        name = getattr(self, "name")  # noqa: B009 - BaseHeader's, mixed in by the registry
+        return f"{name}: " + f",{policy.linesep} ".join(targets) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", cast("type[BaseHeader]", _LinksHeader))
+_POLICY = policy.SMTP.clone(header_factory=_HEADERS)
 
 
 def code_names(kind: str, code: str, lang: str) -> str:
@@ -128,8 +147,9 @@ class EmailRenderer:
         lang = digest.subscriber.lang
         return {
             "kind": kind,
-            "date": digest.day.isoformat(),
-            "date_th": format_thai_date(digest.day),
+            "date": _period(digest, dt.date.isoformat),
+            "date_th": _period(digest, format_thai_date),
+            "weekly": digest.weekly,
             "count": digest.count,
             "countries": self._countries(digest.sections, lang),
             "address": digest.subscriber.address,
@@ -179,14 +199,17 @@ class EmailRenderer:
         )
 
     def _interests(self, digest: Digest, lang: str) -> list[str]:
+        """What the digest's subscriptions ask for (the weekly ones in a weekly digest)."""
         described = []
-        for subscription in digest.subscriber.subscriptions:
+        for subscription in digest.subscriber.at("weekly" if digest.weekly else "daily"):
             if subscription.everything:
                 described.append("all / ทั้งหมด")
                 continue
             names = [self.names("country", c, lang) for c in subscription.countries]
             names += [self.names("bloc", c, lang) for c in subscription.blocs]
             names += [self.names("ministry", m, lang) for m in subscription.ministries]
+            if subscription.query:
+                names.append(f"“{subscription.query}”")
             described.append(", ".join(names))
         return described
 
@@ -211,24 +234,39 @@ def build_message(
     *,
     sender: str,
     recipient: str,
-    unsubscribe: str,
+    unsubscribe: str | Sequence[str],
     message_key: str,
     now: dt.datetime,
+    one_click: bool = False,
 ) -> EmailMessage:
     """multipart/alternative (text, then HTML) with RFC 2047 headers for Thai subjects.
 
     `message_key` goes into the Message-ID (which stays unique per send) so a message found in
-    a mailbox can be traced to its outbox row.
+    a mailbox can be traced to its outbox row. `unsubscribe` is the List-Unsubscribe target(s);
+    `one_click` adds List-Unsubscribe-Post (RFC 8058: the first target is an https:// link that
+    unsubscribes on a POST).
     """
-    message = EmailMessage(policy=policy.SMTP)
+    targets = [unsubscribe] if isinstance(unsubscribe, str) else list(unsubscribe)
+    message = EmailMessage(policy=_POLICY)
     message["Subject"] = header_text(rendered.subject)
     message["From"] = sender
     message["To"] = recipient
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(idstring=_MSGID_UNSAFE.sub("-", message_key), domain=domain)
-    message["List-Unsubscribe"] = f"<{header_text(unsubscribe)}>"
+    message["List-Unsubscribe"] = ", ".join(
+        f"<{header_text(target, limit=LINK_LIMIT)}>" for target in targets
+    )
+    if one_click:
+        message["List-Unsubscribe-Post"] = ONE_CLICK
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
+
+
+def _period(digest: Digest, show: Callable[[dt.date], str]) -> str:
+    """A digest's day, or a weekly digest's first and last day."""
+    if digest.first_day is None:
+        return show(digest.day)
+    return f"{show(digest.first_day)} – {show(digest.day)}"

@@ -37,7 +37,9 @@ from watcher.channels.email.render import (
     RenderedEmail,
     build_message,
 )
+from watcher.channels.email.unsubscribe import OneClick
 from watcher.channels.outbox import PartsRecorder, no_parts_recorder
+from watcher.channels.rendered import Rendered
 from watcher.classify import Gazetteer, default_gazetteer_dir, load_gazetteer
 from watcher.core.config import Config, Environment
 from watcher.core.errors import (
@@ -48,6 +50,7 @@ from watcher.core.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from watcher.match.subscriptions import Subscriber
 from watcher.store import OutboxRow, StoredItem
 
 __all__ = ["DEFAULT_PORTS", "EmailChannel", "SmtpSettings", "email_zone", "gazetteer_names"]
@@ -88,8 +91,10 @@ class EmailChannel:
         unsubscribe: str,
         tz: ZoneInfo,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        one_click: OneClick | None = None,
     ) -> None:
         self.smtp = smtp
+        self.one_click = one_click
         self.renderer = renderer
         self.sender = sender
         self.sender_address = parseaddr(sender)[1]
@@ -114,12 +119,23 @@ class EmailChannel:
     def from_settings(cls, config: Config, env: Environment) -> EmailChannel:
         if not env.smtp_host:
             raise ConfigError("environment: SMTP_HOST: not set; e-mail needs an SMTP server")
+        return cls._built(config, env, env.smtp_host)
+
+    @classmethod
+    def previewer(cls, config: Config, env: Environment) -> EmailChannel:
+        """The channel as it renders, for `watcher digest --preview`: it connects to nothing,
+        so SMTP_HOST may be unset; the rest is checked as for sending."""
+        return cls._built(config, env, env.smtp_host or "")
+
+    @classmethod
+    def _built(cls, config: Config, env: Environment, host: str) -> EmailChannel:
         sender = _checked_sender(env.smtp_from or config.email.sender)
         if bool(env.smtp_user) != bool(env.smtp_password):
             raise ConfigError("environment: SMTP_USER and SMTP_PASSWORD: set both or neither")
         _check_unsubscribe(config.email.unsubscribe)
+        one_click = OneClick.from_settings(config, env)
         smtp = SmtpSettings(
-            host=env.smtp_host,
+            host=host,
             port=env.smtp_port or DEFAULT_PORTS[env.smtp_tls],
             tls=env.smtp_tls,
             user=env.smtp_user,
@@ -138,6 +154,7 @@ class EmailChannel:
             sender=sender,
             unsubscribe=config.email.unsubscribe,
             tz=email_zone(config),
+            one_click=one_click,
         )
 
     async def __aenter__(self) -> EmailChannel:
@@ -169,14 +186,14 @@ class EmailChannel:
 
     def _digest_messages(self, row: OutboxRow, digest: Digest, limit: int) -> list[EmailMessage]:
         """The digest in as few messages as keep each under `limit` bytes, as sent."""
-        unsubscribe = self.unsubscribe_for(row.subscriber.address)
+        unsubscribe = self.unsubscribe_targets(row.subscriber)
         items, count = digest.items, 1
         while True:
             chunks = _chunks(items, count)
             rendered = [
                 self.renderer.digest(
-                    Digest(digest.day, digest.subscriber, group_items(chunk)),
-                    unsubscribe=unsubscribe,
+                    dataclasses.replace(digest, sections=group_items(chunk)),
+                    unsubscribe=unsubscribe[0],
                 )
                 for chunk in chunks
             ]
@@ -200,6 +217,17 @@ class EmailChannel:
                 )
             count = min(len(items), max(count * 2, -(-largest * len(chunks) // limit) + 1))
 
+    def preview_digest(self, subscriber: Subscriber, digest: Digest) -> Rendered:
+        """The messages `send_digest` would send (split under the configured size limit, as
+        no server is asked for its own): each one's headers and text part, and its HTML."""
+        kind = "weekly" if digest.weekly else "digest"
+        row = OutboxRow(0, subscriber, kind, "", digest.day.isoformat(), 0)
+        messages = self._digest_messages(row, digest, self.smtp.max_message_bytes)
+        return Rendered(
+            tuple(_headers_and_text(message) for message in messages),
+            tuple(_part(message, "html") for message in messages),
+        )
+
     def _size_limit(self, recipient: str) -> int:
         """Runs in a worker thread: the configured cap, or the server's EHLO SIZE if lower."""
         try:
@@ -213,24 +241,33 @@ class EmailChannel:
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None:
         day = local_day(dt.datetime.fromisoformat(item.first_seen), self.tz)
         digest = Digest(day, row.subscriber, group_items([item]))
-        unsubscribe = self.unsubscribe_for(row.subscriber.address)
-        rendered = self.renderer.alert(item, digest, unsubscribe=unsubscribe)
+        unsubscribe = self.unsubscribe_targets(row.subscriber)
+        rendered = self.renderer.alert(item, digest, unsubscribe=unsubscribe[0])
         await self._send(rendered, row, f"alert.{item.hash}.s{row.subscriber.id}", unsubscribe)
 
     def unsubscribe_for(self, address: str) -> str:
+        """The configured [email] unsubscribe target (a mailto: by default)."""
         return self.unsubscribe_template.format(
             sender=self.sender_address, address=quote(address, safe="@")
         )
 
+    def unsubscribe_targets(self, subscriber: Subscriber) -> tuple[str, ...]:
+        """List-Unsubscribe's targets, the one the footer shows first: the signed one-click
+        link when [serve] public_url is set, then the configured target."""
+        configured = self.unsubscribe_for(subscriber.address)
+        if self.one_click is None:
+            return (configured,)
+        return (self.one_click.link(subscriber.id, subscriber.address), configured)
+
     async def _send(
-        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: str
+        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: tuple[str, ...]
     ) -> None:
         message = self._message(rendered, row, key, unsubscribe)
         async with self._lock:
             await asyncio.to_thread(self._deliver, message, row.subscriber.address)
 
     def _message(
-        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: str
+        self, rendered: RenderedEmail, row: OutboxRow, key: str, unsubscribe: tuple[str, ...]
     ) -> EmailMessage:
         recipient = row.subscriber.address
         try:
@@ -241,6 +278,7 @@ class EmailChannel:
                 unsubscribe=unsubscribe,
                 message_key=f"thaigov-watcher.{key}",
                 now=self.clock(),
+                one_click=self.one_click is not None,
             )
         except (ValueError, IndexError) as error:
             raise PermanentDeliveryError(
@@ -347,6 +385,20 @@ def _too_large(error: Exception) -> bool:
         return False
     reply = _text(error.smtp_error).lower()
     return error.smtp_code == 552 or (error.smtp_code >= 500 and "size" in reply)
+
+
+PREVIEW_HEADERS = ("From", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post")
+
+
+def _headers_and_text(message: EmailMessage) -> str:
+    """A message as a person reads it: the headers that matter, then the text part."""
+    lines = [f"{name}: {message[name]}" for name in PREVIEW_HEADERS if message[name] is not None]
+    return "\n".join(lines) + "\n\n" + _part(message, "plain")
+
+
+def _part(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body((subtype,))
+    return "" if part is None else str(part.get_content())
 
 
 def _chunks(items: list[StoredItem], count: int) -> list[list[StoredItem]]:

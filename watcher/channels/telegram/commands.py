@@ -9,89 +9,47 @@ command's answer reads and writes the store, so it is worked out off the event l
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, ExtBot, MessageHandler, filters
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
 
-from watcher.channels.telegram.render import Message, TelegramRenderer, Terms
-from watcher.channels.telegram.send import TelegramChannel
-from watcher.core.config import TelegramSettings, time_of_day
+from watcher.channels.telegram.chat import ChatRequest, Reply
+from watcher.channels.telegram.manage import ManageCommands
+from watcher.channels.telegram.render import Message
+from watcher.channels.telegram.send import TelegramChannel, keyboard
 from watcher.core.errors import DeliveryError, InputError
-from watcher.match.subscriptions import MODES, Subscriber, Subscription
+from watcher.match.subscriptions import Subscriber
 from watcher.query import search as query
-from watcher.store import ItemFilter, Store, StoredItem, off_loop
+from watcher.store import ItemFilter, StoredItem, off_loop
 
-__all__ = ["MAX_INPUT", "BotCommands", "ChatRequest", "build_application"]
+__all__ = ["COMMANDS", "MAX_INPUT", "BotCommands", "ChatRequest", "build_application"]
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 500  # characters; longer messages get a one-line refusal
-MAX_TERMS = 10
-LEAD_WORDS = frozenset(["lead", "นำ"])  # `/subscribe industry lead`: the ministry must lead
-LEAD_SUFFIX = {"en": " (lead ministry only)", "th": " (เฉพาะข่าวที่เป็นหน่วยงานหลัก)"}
 MAX_LISTED = 20
 SCAN_LIMIT = 5000  # newest items looked at by /latest and /search
 COMMANDS = (
-    "start", "help", "lang", "subscribe", "unsubscribe", "list", "mode", "digest_time",
-    "latest", "search", "stats",
+    "start", "help", "lang", "subscribe", "preview", "unsubscribe", "list", "pause", "resume",
+    "mode", "digest_time", "weekly", "quiet", "latest", "search", "stats",
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ChatRequest:
-    chat_id: str
-    words: tuple[str, ...]  # the command's arguments
-    subscriber: Subscriber | None
-
-    @property
-    def lang(self) -> str:
-        return self.subscriber.lang if self.subscriber else "th"
-
-
-Reply = list[Message]
-
-
-class BotCommands:
-    def __init__(
-        self,
-        store: Store,
-        terms: Terms,
-        renderer: TelegramRenderer,
-        settings: TelegramSettings,
-        clock: Callable[[], dt.datetime],
-    ) -> None:
-        self.store = store
-        self.terms = terms
-        self.renderer = renderer
-        self.settings = settings
-        self.clock = clock
-
-    def request(self, chat_id: int | str, text: str) -> ChatRequest:
-        chat = str(chat_id)
-        return ChatRequest(
-            chat, tuple(text.split()[1:]), self.store.find_subscriber("telegram", chat)
-        )
-
-    def say(self, request: ChatRequest, key: str, **fields: object) -> Reply:
-        text = self.renderer.phrase(key, request.lang, **fields)
-        return [Message(html.escape(text), text)]
-
-    def _subscriber(self, request: ChatRequest) -> Subscriber:
-        """The chat's subscriber, created on first need; a chat that writes to us is reachable,
-        so a pause (it had blocked the bot) ends here."""
-        found = request.subscriber
-        if found is None:
-            found = self.store.add_subscriber("telegram", request.chat_id, at=self.clock())
-        elif found.paused_reason is not None:
-            self.store.update_subscriber(found.id, paused_reason=None)
-            log.info("subscriber telegram:%s resumed: the chat wrote to the bot", found.id)
-        return found
+class BotCommands(ManageCommands):
+    """Every command: the chat's own alerts (ManageCommands), then help, search and stats."""
 
     # --- the commands ---------------------------------------------------------------------
 
@@ -111,139 +69,6 @@ class BotCommands:
         subscriber = self._subscriber(request)
         self.store.update_subscriber(subscriber.id, lang=request.words[0].lower())
         return self.say(self.request(request.chat_id, ""), "lang_set")
-
-    def subscribe(self, request: ChatRequest) -> Reply:
-        if not request.words:
-            return self.say(request, "subscribe_usage")
-        if len(request.words) > MAX_TERMS:
-            return self.say(request, "too_many_terms", limit=MAX_TERMS)
-        subscription, unknown = self.parse_terms(request.words)
-        if unknown:
-            return self.say(request, "unknown_terms", terms=", ".join(unknown))
-        subscriber = self._subscriber(request)
-        if subscription in [_bare(s) for s in subscriber.subscriptions]:
-            number = [_bare(s) for s in subscriber.subscriptions].index(subscription) + 1
-        elif len(subscriber.subscriptions) >= self.settings.max_subscriptions:
-            return self.say(
-                request, "too_many_subscriptions", limit=self.settings.max_subscriptions
-            )
-        else:
-            self.store.add_subscription(subscriber.id, subscription)
-            number = len(subscriber.subscriptions) + 1
-        return self.say(
-            request, "subscribed", number=number, terms=self.describe(subscription, request.lang)
-        )
-
-    def parse_terms(self, words: Iterable[str]) -> tuple[Subscription, list[str]]:
-        """Words → a subscription; names of several words ("South Korea") are tried first.
-
-        `lead` (or นำ) after ministries asks for items those ministries lead, not every item
-        that lists them (a cabinet round-up names twenty ministries).
-        """
-        tokens = list(words)
-        if [t.lower() for t in tokens] == ["all"]:
-            return Subscription(everything=True), []
-        lead_only = any(t.lower() in LEAD_WORDS for t in tokens)
-        tokens = [t for t in tokens if t.lower() not in LEAD_WORDS]
-        found: dict[str, set[str]] = {"country": set(), "bloc": set(), "ministry": set()}
-        unknown: list[str] = []
-        index = 0
-        while index < len(tokens):
-            for size in (3, 2, 1):
-                resolved = self.terms.resolve_term(" ".join(tokens[index : index + size]))
-                if resolved is not None and index + size <= len(tokens):
-                    found[resolved[0]].add(resolved[1])
-                    index += size
-                    break
-            else:
-                unknown.append(self._with_closest(tokens[index][:40]))
-                index += 1
-        subscription = Subscription(
-            countries=tuple(sorted(found["country"])),
-            blocs=tuple(sorted(found["bloc"])),
-            ministries=tuple(sorted(found["ministry"])),
-            lead_only=lead_only,
-        )
-        if lead_only and not found["ministry"]:
-            unknown.append("lead")
-        return subscription, unknown
-
-    def _with_closest(self, word: str) -> str:
-        """An unknown word with what it probably meant (difflib): "JPN (JP?)"."""
-        closest = self.terms.closest(word)
-        return f"{word} ({' / '.join(closest)}?)" if closest else word
-
-    def describe(self, subscription: Subscription, lang: str) -> str:
-        if subscription.everything:
-            return "all"
-        names = [f"{c} {self.terms.country_name(c, lang)}" for c in subscription.countries]
-        names += [self.terms.bloc_name(b, lang) for b in subscription.blocs]
-        partners = " / ".join(names)
-        ministries = " / ".join(self.terms.ministry_name(m, lang) for m in subscription.ministries)
-        if ministries and subscription.lead_only:
-            ministries += LEAD_SUFFIX[lang] if lang in LEAD_SUFFIX else LEAD_SUFFIX["en"]
-        return " + ".join(part for part in (partners, ministries) if part)
-
-    def unsubscribe(self, request: ChatRequest) -> Reply:
-        subscriber = request.subscriber
-        if len(request.words) != 1:
-            return self.say(request, "unsubscribe_usage")
-        word = request.words[0].lower()
-        if subscriber is None:
-            return self.say(request, "list_empty")
-        if word == "all":
-            count = self.store.remove_subscription(subscriber.id, None)
-            return self.say(request, "unsubscribed", count=count)
-        if not word.isdigit():
-            return self.say(request, "unsubscribe_usage")
-        number = int(word)
-        if not 1 <= number <= len(subscriber.subscriptions):
-            return self.say(request, "no_such_subscription", number=number)
-        count = self.store.remove_subscription(
-            subscriber.id, subscriber.subscriptions[number - 1].id
-        )
-        return self.say(request, "unsubscribed", count=count)
-
-    def list_subscriptions(self, request: ChatRequest) -> Reply:
-        subscriber = request.subscriber
-        if subscriber is None or not subscriber.subscriptions:
-            return self.say(request, "list_empty")
-        lines = [
-            self.renderer.phrase(
-                "list_heading",
-                request.lang,
-                mode=subscriber.mode,
-                digest_time=subscriber.digest_time or self.settings.digest_time,
-            )
-        ]
-        lines += [
-            f"{n}. {self.describe(s, request.lang)}"
-            for n, s in enumerate(subscriber.subscriptions, 1)
-        ]
-        if subscriber.paused_reason:
-            lines.append(
-                self.renderer.phrase("paused", request.lang, reason=subscriber.paused_reason)
-            )
-        text = "\n".join(lines)
-        return [Message(html.escape(text), text)]
-
-    def mode(self, request: ChatRequest) -> Reply:
-        if len(request.words) != 1 or request.words[0].lower() not in MODES:
-            return self.say(request, "mode_usage")
-        subscriber = self._subscriber(request)
-        self.store.update_subscriber(subscriber.id, mode=request.words[0].lower())
-        return self.say(request, "mode_set", mode=request.words[0].lower())
-
-    def digest_time(self, request: ChatRequest) -> Reply:
-        try:
-            value = time_of_day(request.words[0]) if len(request.words) == 1 else ""
-        except ValueError:
-            value = ""
-        if not value:
-            return self.say(request, "digest_time_usage")
-        subscriber = self._subscriber(request)
-        self.store.update_subscriber(subscriber.id, digest_time=value)
-        return self.say(request, "digest_time_set", digest_time=value)
 
     def latest(self, request: ChatRequest) -> Reply:
         everything = any(w.lower() == "all" for w in request.words)
@@ -326,16 +151,6 @@ class BotCommands:
         return reply
 
 
-def _bare(subscription: Subscription) -> Subscription:
-    return Subscription(
-        subscription.countries,
-        subscription.blocs,
-        subscription.ministries,
-        subscription.everything,
-        lead_only=subscription.lead_only,
-    )
-
-
 def _matches(subscriber: Subscriber | None, item: StoredItem) -> bool:
     return subscriber is not None and subscriber.matches(
         item.countries, item.blocs, item.ministries, item.lead_ministry
@@ -352,6 +167,7 @@ def build_application(
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND, _callback("help", commands, channel))
     )
+    application.add_handler(CallbackQueryHandler(_pressed(commands)))
     application.add_error_handler(_log_error)
     return application
 
@@ -373,6 +189,31 @@ def _callback(
                 return
 
     return callback
+
+
+def _pressed(
+    commands: BotCommands,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Apply a /list button: answer the press, then show the subscription's new state."""
+        press, chat = update.callback_query, update.effective_chat
+        if press is None or chat is None:
+            return
+        outcome = await off_loop(commands.press, chat.id, press.data or "")
+        try:  # a press answered late (Telegram allows ~15 s) still shows its change below
+            await press.answer(outcome.notice)
+        except TelegramError as error:
+            log.warning("answering a button in chat %s failed: %s", chat.id, error)
+        if outcome.edited is None or press.message is None:
+            return
+        try:
+            await press.edit_message_text(
+                outcome.edited.html, parse_mode="HTML", reply_markup=keyboard(outcome.edited)
+            )
+        except TelegramError as error:
+            log.warning("editing the /list message in chat %s failed: %s", chat.id, error)
+
+    return pressed
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

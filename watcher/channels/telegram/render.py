@@ -21,11 +21,13 @@ import jinja2
 from watcher.channels.digest import Digest
 from watcher.channels.render import cut_at_boundary, excerpt, flag
 from watcher.core.thaidate import format_thai_date
+from watcher.match.language import fold_text, term_occurs
 from watcher.match.subscriptions import Subscriber
 from watcher.store import StoredItem
 
 __all__ = [
     "MESSAGE_LIMIT",
+    "Buttons",
     "CodeNames",
     "Message",
     "Names",
@@ -72,10 +74,14 @@ class CodeNames:
         return ministry_id
 
 
+Buttons = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+
+
 @dataclass(frozen=True)
 class Message:
     html: str
     plain: str
+    buttons: Buttons = ()  # an inline keyboard under the message
 
 
 def default_templates_dir() -> Path:
@@ -149,25 +155,37 @@ class TelegramRenderer:
         )
 
     def evidence(self, item: StoredItem, subscriber: Subscriber) -> str:
-        """Why the item matched: the matched words behind the codes the subscriber follows."""
+        """Why the item matched: the subscriber's words found in it, then the matched words
+        behind the codes the subscriber follows."""
+        folded = (
+            fold_text(f"{item.title}\n{item.body}")
+            if any(s.query for s in subscriber.subscriptions)
+            else None
+        )
         wanted: set[str] = set()
+        shown: list[str] = []
         for subscription in subscriber.subscriptions:
             if subscription.everything or not subscription.matches(
-                item.countries, item.blocs, item.ministries, item.lead_ministry
+                item.countries, item.blocs, item.ministries, item.lead_ministry, folded
             ):
                 continue
             wanted |= {*subscription.countries, *subscription.blocs, *subscription.ministries}
-        shown: list[str] = []
+            if subscription.words is not None and folded is not None:
+                shown += [
+                    f"«{term.text}»"
+                    for term in subscription.words.terms
+                    if f"«{term.text}»" not in shown and term_occurs(term, folded)
+                ]
         seen: set[tuple[str, str]] = set()
         for evidence in item.evidence:
+            if len(shown) >= EVIDENCE_SHOWN:
+                break
             code, kind = str(evidence.get("code", "")), str(evidence.get("kind", ""))
             if (wanted and code not in wanted) or (kind, code) in seen:
                 continue
             seen.add((kind, code))
             shown.append(f"«{evidence.get('alias', '')}» → {self._name(kind, code, subscriber)}")
-            if len(shown) == EVIDENCE_SHOWN:
-                break
-        return ", ".join(shown)
+        return ", ".join(shown[:EVIDENCE_SHOWN])
 
     def _name(self, kind: str, code: str, subscriber: Subscriber) -> str:
         if kind == "ministry":
@@ -185,7 +203,8 @@ class TelegramRenderer:
             return self._both(
                 "digest_header",
                 lang,
-                date=_date_text(digest.day.isoformat(), lang),
+                date=_period_text(digest, lang),
+                weekly=digest.weekly,
                 count=digest.count,
                 part=part,
             )
@@ -279,6 +298,14 @@ def _safe_url(url: str | None) -> str | None:
     if url and url.startswith(("http://", "https://")) and len(url) <= 2000:
         return url
     return None
+
+
+def _period_text(digest: Digest, lang: str) -> str:
+    """A digest's day, or a weekly digest's first and last day."""
+    last = _date_text(digest.day.isoformat(), lang)
+    if digest.first_day is None:
+        return last
+    return f"{_date_text(digest.first_day.isoformat(), lang)} – {last}"
 
 
 def _date_text(iso: str | None, lang: str) -> str:

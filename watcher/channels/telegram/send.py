@@ -20,13 +20,14 @@ from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Self
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from watcher.channels.digest import Digest
 from watcher.channels.outbox import PartsRecorder, no_parts_recorder
+from watcher.channels.rendered import TextPreviewer
 from watcher.channels.telegram.render import Message, Names, TelegramRenderer, Terms
 from watcher.core.config import Config, Environment
 from watcher.core.errors import (
@@ -39,7 +40,7 @@ from watcher.core.errors import (
 from watcher.core.logs import add_secrets, redact
 from watcher.store import OutboxRow, StoredItem
 
-__all__ = ["ChatPacer", "TelegramChannel", "delivery_error", "make_bot"]
+__all__ = ["ChatPacer", "TelegramChannel", "delivery_error", "keyboard", "make_bot"]
 
 # Opt in to PTB's timedelta durations now, so RetryAfter does not warn on every 429.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -202,6 +203,12 @@ class TelegramChannel:
         bot = make_bot(env.telegram_token, env.telegram_base_url, pacer)
         return cls(bot, TelegramRenderer(names or load_names()))
 
+    @classmethod
+    def previewer(cls, config: Config, env: Environment) -> TextPreviewer:
+        """Digests as this channel renders them, for `watcher digest --preview`: no bot, so
+        no token needed; each message as its plain text."""
+        return TextPreviewer(TelegramRenderer(load_names()))
+
     async def __aenter__(self) -> Self:
         if self.owns_bot:
             try:
@@ -225,7 +232,7 @@ class TelegramChannel:
 
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None:
         message = self.renderer.alert(item, row.subscriber)
-        await self.deliver(row.subscriber.address, message, plain=row.plain_text)
+        await self.deliver(row.subscriber.address, message, plain=row.plain_text, silent=row.silent)
 
     async def send_digest(self, row: OutboxRow, digest: Digest) -> None:
         parts = self.renderer.digest(digest)
@@ -238,29 +245,53 @@ class TelegramChannel:
         """A plain message outside the outbox (admin health alerts)."""
         await self.deliver(chat_id, Message(text, text), plain=True)
 
-    async def deliver(self, chat_id: str | int, message: Message, *, plain: bool = False) -> None:
+    async def deliver(
+        self, chat_id: str | int, message: Message, *, plain: bool = False, silent: bool = False
+    ) -> None:
         """Send one message; HTML unless `plain`, and plain once more if Telegram refuses the
-        markup. Raises a DeliveryError subclass when Telegram does not accept it."""
+        markup; without a sound when `silent`. Raises a DeliveryError subclass when Telegram
+        does not accept it."""
+        markup = keyboard(message)
         try:
-            await self._send(chat_id, message.plain if plain else message.html, not plain)
+            text = message.plain if plain else message.html
+            await self._send(chat_id, text, not plain, silent, markup)
         except BadRequest as error:
             if plain or _PARSE_ERROR not in error.message.lower():
                 raise delivery_error(error) from error
             log.warning("chat %s refused the HTML of a message; resending as plain text", chat_id)
             try:
-                await self._send(chat_id, message.plain, False)
+                await self._send(chat_id, message.plain, False, silent, markup)
             except TelegramError as again:
                 raise delivery_error(again, plain_text=True) from again
         except TelegramError as error:
             raise delivery_error(error) from error
 
-    async def _send(self, chat_id: str | int, text: str, html: bool) -> None:
+    async def _send(
+        self,
+        chat_id: str | int,
+        text: str,
+        html: bool,
+        silent: bool = False,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
         await self.bot.send_message(
             chat_id=chat_id,
             text=text,
             parse_mode="HTML" if html else None,
+            disable_notification=silent,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=markup,
         )
+
+
+def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+    """A message's buttons as Telegram's inline keyboard (None when it has none)."""
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+         for row in message.buttons]
+    )  # fmt: skip
 
 
 def load_names() -> Terms:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from watcher.channels.digest import queue_due_digests
+from watcher.channels.digest_runs import paused_note
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.status import ChannelStatus
 from watcher.channels.telegram.commands import BotCommands, build_application
@@ -28,7 +29,7 @@ from watcher.channels.telegram.send import ChatPacer, TelegramChannel, load_name
 from watcher.core.config import Config, Environment, TelegramSettings
 from watcher.core.errors import ConfigError, DeliveryError
 from watcher.core.logs import redact
-from watcher.daemon.health import WHAT_TO_DO, state_line
+from watcher.sources.state import WHAT_TO_DO, state_line
 from watcher.store import SourceState, Store, off_loop
 
 __all__ = ["HealthWatch", "TelegramService", "telegram_hooks"]
@@ -122,7 +123,7 @@ class TelegramService:
         self.status = status or ChannelStatus()
         self.first_retry = FIRST_RETRY_SECONDS
         self._reconnect: asyncio.Task[None] | None = None
-        commands = BotCommands(store, names, self.channel.renderer, self.settings, clock)
+        commands = BotCommands(store, names, self.channel.renderer, self.settings, clock, self.tz)
         self.application = build_application(self.bot, commands, self.channel)
         self.health = HealthWatch(self.settings)
         self.stopping = asyncio.Event()
@@ -200,7 +201,7 @@ class TelegramService:
         self.status.up("telegram")
         await self.application.start()
         assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=["message"])
+        await self.application.updater.start_polling(allowed_updates=["message", "callback_query"])
         self.ready.set()
         log.info("telegram bot @%s is polling", self.bot.username)
 
@@ -244,7 +245,8 @@ class TelegramService:
             self.settings.digest_time,
         )  # fmt: skip
         if queued:
-            log.info("telegram: %d daily digest(s) queued", queued)
+            note = await off_loop(paused_note, self.store, "telegram")
+            log.info("telegram: %d digest(s) queued%s", queued, note)
         return queued
 
     async def check_health(self) -> int:
