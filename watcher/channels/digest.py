@@ -145,7 +145,7 @@ def queue_digests(
     return sum(
         store.queue_digest(subscriber.id, day.isoformat(), now, force=force, kind=kind)
         for subscriber in store.subscribers(channel)
-        if subscriber.at(frequency) and due(subscriber)
+        if subscriber.wants(frequency) and due(subscriber)
     )
 
 

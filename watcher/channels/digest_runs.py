@@ -91,7 +91,7 @@ def paused_note(store: Store, channel: str) -> str:
     paused = [
         s
         for s in store.subscribers(channel)
-        if any(_asks_for(s, f) for f in frequencies) and not any(s.at(f) for f in frequencies)
+        if s.paused_reason is not None and any(_asks_for(s, f) for f in frequencies)
     ]
     skipped = Skipped.of("paused" for _ in paused)
     return f"; {skipped.line()}" if paused else ""
@@ -100,7 +100,7 @@ def paused_note(store: Store, channel: str) -> str:
 def skip_reason(subscriber: Subscriber, frequency: str, earlier: str | None) -> str | None:
     """Why a run sends this member of its audience nothing before any digest is built
     (`earlier`: the status of their row for the day, if a run queued one); None: it may go."""
-    if not subscriber.at(frequency):
+    if subscriber.paused_reason is not None:
         return "paused"
     return _EARLIER.get(earlier or "")
 
