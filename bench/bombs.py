@@ -11,6 +11,16 @@ fly in a temporary folder and deleted right after their import:
   xz-no-eol    a .jsonl.xz expanding to 3 GB without a newline (a few hundred KB on disk)
   16M-braces   16 million `{}` lines: every one rejected, only counts and the first 100 kept
 Memory should stay flat: every bomb near the floor, none near the corpus.
+
+    python bench/bombs.py --parse [--repeat 3] [--scale 1.0] [--only-parse NAME]
+
+Parse bombs of issue 27 (hostile text for the parsers the sources run, in this process; wall
+time, median of `--repeat`). Each must be linear: doubling `--scale` about doubles its time.
+  feed-br      a feed entry summary of 50,000 <br> (0.6 MB): the feed parser's text
+  feed-big     an RSS feed of 45,000 entries, parsed as a feed source does (max_entries 100)
+  div-flood    an item page in the site's layout with 49,000 <div/> in its body
+  p-siblings   an item page whose body holds 49,000 sibling <p> paragraphs
+A case that raises (a refusal by the page guards) prints what it raised.
 """
 
 from __future__ import annotations
@@ -124,8 +134,77 @@ CASES: dict[str, Callable[[Path], Path] | None] = {
 }
 
 
+def _feed_br(scale: float) -> Callable[[], object]:
+    from watcher.sources.feed import parse_feed
+
+    summary = "ข่าว" + "&lt;br&gt;" * int(50_000 * scale) + "จบ"
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>x</title><link>https://x.test/1</link><description>{summary}"
+        "</description></item></channel></rss>"
+    ).encode()
+    return lambda: parse_feed(body, "https://x.test/rss")
+
+
+def _feed_big(scale: float) -> Callable[[], object]:
+    from watcher.sources.feed import parse_feed
+
+    entries = "".join(
+        f"<item><title>ข่าวที่ {n} เรื่องความร่วมมือ</title><link>https://x.test/{n}</link>"
+        f"<description>&lt;p&gt;สรุปข่าวที่ {n} ความร่วมมือด้านการค้า&lt;/p&gt;</description>"
+        "<pubDate>Tue, 25 Jul 2023 10:00:00 +0700</pubDate></item>"
+        for n in range(int(45_000 * scale))
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        + entries + "</channel></rss>"
+    ).encode()  # fmt: skip
+    return lambda: parse_feed(body, "https://x.test/rss", 100)
+
+
+def _item_page(filler: str) -> Callable[[], object]:
+    from watcher.core.config import SelectorSettings
+    from watcher.core.corpus import Item
+    from watcher.demo.site import render_item_page
+    from watcher.sources.pages import parse_page
+
+    page = render_item_page(Item("ข่าวทดสอบ", "ย่อหน้าแรก\nย่อหน้าที่สอง", published="2023-07-25"))
+    html = page.replace("<p>", filler + "<p>", 1)
+    return lambda: parse_page(html, "https://x.test/1", "thaigov", SelectorSettings())
+
+
+PARSE_CASES: dict[str, Callable[[float], Callable[[], object]]] = {
+    "feed-br": _feed_br,
+    "feed-big": _feed_big,
+    "div-flood": lambda scale: _item_page("<div/>" * int(49_000 * scale)),
+    "p-siblings": lambda scale: _item_page("<p>ย่อหน้า</p>" * int(49_000 * scale)),
+}
+
+
+def run_parse_cases(names: list[str], repeat: int, scale: float) -> None:
+    import statistics
+
+    print(f"{'case':<12} {'scale':>6} {'median s':>9} {'runs':>5}  outcome")
+    for name in names:
+        work = PARSE_CASES[name](scale)
+        times, outcome = [], "ok"
+        for _ in range(repeat):
+            started = time.perf_counter()
+            try:
+                work()
+            except Exception as error:  # a refusal is an outcome, not a failure of the bench
+                outcome = f"{type(error).__name__}: {str(error)[:70]}"
+            times.append(time.perf_counter() - started)
+        print(f"{name:<12} {scale:>6g} {statistics.median(times):>9.3f} {repeat:>5}  {outcome}",
+              flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parse", action="store_true", help="the parse bombs (issue 27)")
+    parser.add_argument("--only-parse", choices=list(PARSE_CASES), action="append")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--only", choices=list(CASES), action="append")
@@ -133,6 +212,9 @@ def main() -> None:
         "--readme", action="store_true", help="write the figures into docs/benchmarks.md"
     )
     args = parser.parse_args()
+    if args.parse:
+        run_parse_cases(args.only_parse or list(PARSE_CASES), args.repeat, args.scale)
+        return
     with recorded("bombs" if args.readme else None):
         names = args.only or [n for n in CASES if not (n == "corpus" and args.skip_corpus)]
         print(f"{'case':<12} {'input MB':>9} {'wall s':>8} {'peak RSS MB':>12} {'exit':>4}"

@@ -2,12 +2,17 @@
 
     python bench/query.py [--corpus PATH] [--db PATH] [--runs 7] [--searches 100]
                           [--sample 2000] [--skip-size] [--skip-compare] [--cold-only]
-                          [--readme]
+                          [--shapes-only] [--shape-runs 5] [--readme]
 
 The database is built once with the real `watcher import` (classified) and cached at the path
 printed first; delete it (or pass --rebuild) to build again. Printed, medians throughout:
   cold      wall and CPU time of fresh `watcher ...` processes, beside `python -c pass`
             (the interpreter's own start) measured in the same run, in turns
+  shapes    `watcher search Q` cold (a fresh process, as a user runs it: 20 rows and the
+            "N of M" count) for every shape of the query language (issue 24: two-letter Latin
+            words, words, prefixes, phrases, Thai, Thai beside Latin, OR, exclusion), and the
+            search alone on a fresh connection in-process; beside the floor and, measured in
+            the same run, what a two-letter term cost before (a LIKE scan of every body)
   warm      in-process p50/p95 of N searches over a fixed mix of analyst queries
   size      the database with and without the search index (both VACUUMed copies)
   compare   FTS5 trigram against FTS5 over pythainlp-segmented words on a sample:
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import sqlite3
@@ -33,10 +39,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.readme_block import write_block  # noqa: E402
+from bench.readme_block import README, write_block  # noqa: E402
 from watcher.core.errors import StoreError  # noqa: E402
 from watcher.query import search as query  # noqa: E402
 from watcher.store import ItemFilter, Store  # noqa: E402
+
+_WHITESPACE = re.compile(r"\s+")
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
 DEFAULT_DB = Path(tempfile.gettempdir()) / "thaigov-watcher-bench" / "query.db"
@@ -49,6 +57,16 @@ QUERIES = {
     "latin": ["electric vehicle", "BOI", "Japan", "JETRO"],
     "combined": ["ญี่ปุ่น การลงทุน", "ญี่ปุ่น OR เกาหลี", "ข้าว -โควิด"],
     "short": ["EV", "AI"],
+}  # fmt: skip
+SHAPES = {
+    "two-letter Latin": ["EV", "AI", "UN"],
+    "Latin word": ["Japan", "BOI", "semiconductor"],
+    "prefix": ["semicon*", "invest*", "ev*"],
+    "phrase": ['"electric vehicle"', '"prime minister"', "COVID-19"],
+    "Thai": ["ญี่ปุ่น", "ยานยนต์ไฟฟ้า", "เซมิคอนดักเตอร์"],
+    "Thai+Latin": ["ยานยนต์ไฟฟ้า EV", '"รถยนต์ไฟฟ้า EV"', "ญี่ปุ่น JETRO"],
+    "OR": ["semiconductor OR เซมิคอนดักเตอร์", "EV OR ยานยนต์ไฟฟ้า", "Japan OR ญี่ปุ่น"],
+    "exclusion": ["EV -ไฟฟ้า", "ข้าว -โควิด", "Japan -China"],
 }  # fmt: skip
 
 
@@ -142,6 +160,48 @@ def report_cold(db: Path, runs: int) -> list[str]:
 REPORT: list[str] = []  # every figure line this run printed, for --readme
 
 
+def report_shapes(db: Path, runs: int) -> None:
+    """Every query shape cold, in turns with the floor; then in-process on a fresh connection,
+    beside the LIKE scan a two-letter term was before issue 24."""
+    commands = [("floor", ["-c", "pass"])] + [
+        (text, ["-m", "watcher", "search", text]) for texts in SHAPES.values() for text in texts
+    ]
+    walls: dict[str, list[float]] = {label: [] for label, _ in commands}
+    for _ in range(runs):
+        for label, args in commands:
+            walls[label].append(cold(args, db, 1)[0])
+    fresh: dict[str, list[float]] = {text: [] for texts in SHAPES.values() for text in texts}
+    scan: list[float] = []
+    for _ in range(runs):
+        for text in fresh:
+            store = Store.open(db)
+            start = time.perf_counter()
+            query.search(store, text, ItemFilter(limit=20))
+            store.count_search(query.parse_query(text), ItemFilter())
+            fresh[text].append(time.perf_counter() - start)
+            store.close()
+        conn = sqlite3.connect(db)
+        start = time.perf_counter()
+        conn.execute("SELECT count(*) FROM items WHERE title LIKE '%ev%' OR body LIKE '%ev%'")
+        scan.append(time.perf_counter() - start)
+        conn.close()
+    floor = statistics.median(walls["floor"])
+    say(
+        f"search by shape, median of {runs} each, in turns (load average"
+        f" {os.getloadavg()[0]:.1f}); goal: watcher search cold ≤ 0.30 s for every shape:"
+    )
+    say(f"  {'shape':17} {'cold process':>13} {'worst query':>12} {'in-process':>11}"
+        f"   (floor: python -c pass {floor:.3f} s)")  # fmt: skip
+    for shape, texts in SHAPES.items():
+        process = statistics.median(w for t in texts for w in walls[t])
+        worst = max(statistics.median(walls[t]) for t in texts)
+        inside = statistics.median(f for t in texts for f in fresh[t])
+        say(f"  {shape:17} {process:11.3f} s {worst:10.3f} s {inside * 1000:8.0f} ms"
+            f"   {', '.join(texts)}")  # fmt: skip
+    say(f"  before: a two-letter term was a LIKE scan of every body, in-process"
+        f" {statistics.median(scan) * 1000:.0f} ms (measured now, same database)")  # fmt: skip
+
+
 def say(line: str) -> None:
     print(line, flush=True)
     REPORT.append(line)
@@ -191,6 +251,11 @@ def report_size(db: Path) -> None:
         conn.execute("VACUUM")  # in WAL mode this copies the database into the -wal file
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         with_index = file_size(copy)
+        conn.execute("DROP TABLE items_words")  # the word index alone (issue 24)
+        conn.commit()
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        trigram_only = file_size(copy)
         for statement in (
             "DROP TRIGGER items_search_insert", "DROP TRIGGER items_search_update",
             "DROP TRIGGER items_search_delete", "DROP TABLE items_fts", "DROP TABLE search_rows",
@@ -207,6 +272,7 @@ def report_size(db: Path) -> None:
     mb = 1024 * 1024
     say(f"size ({indexed} items indexed; `watcher reindex` took {rebuild:.0f} s):")
     say(f"  with the search index     {with_index / mb:7.1f} MiB")
+    say(f"  of which the word index   {(with_index - trigram_only) / mb:7.1f} MiB")
     say(f"  without the search index  {without / mb:7.1f} MiB")
     say(f"  the index adds            {(with_index - without) / mb:7.1f} MiB"
           f" ({with_index / without:.2f}x)")  # fmt: skip
@@ -219,7 +285,7 @@ def report_compare(store: Store, sample: int) -> None:
     total = store.count_items()
     step = max(1, total // sample)
     texts = [
-        query.normalize_term(f"{row[0]} {row[1]}")
+        _WHITESPACE.sub(" ", f"{row[0]} {row[1]}")
         for row in store.db.execute("SELECT title, body FROM items ORDER BY hash").fetchall()[
             ::step
         ]
@@ -273,6 +339,22 @@ def compare_one(
     return build, size, statistics.median(latencies), hits / max(truths, 1), missed
 
 
+def write_report(lines: list[str]) -> None:
+    """Into README.md's bench-query block while it has one, else docs/benchmarks.md's (where
+    the bench blocks move); with neither, the figures stay as printed above."""
+    start = "<!-- bench-query:start -->"
+    benchmarks = ROOT / "docs" / "benchmarks.md"
+    if start in README.read_text("utf-8"):
+        write_block("query", lines)
+    elif benchmarks.exists() and start in (text := benchmarks.read_text("utf-8")):
+        head, _, rest = text.partition(start + "\n")
+        tail = rest[rest.index("<!-- bench-query:end -->") :]
+        body = "\n".join(lines).rstrip("\n")
+        benchmarks.write_text(f"{head}{start}\n```\n{body}\n```\n{tail}", "utf-8")
+    else:
+        print(f"no {start} block in README.md or {benchmarks}: figures printed above only")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -284,6 +366,8 @@ def main() -> None:
     parser.add_argument("--skip-size", action="store_true")
     parser.add_argument("--skip-compare", action="store_true")
     parser.add_argument("--cold-only", action="store_true", help="only the cold-start figures")
+    parser.add_argument("--shapes-only", action="store_true", help="only the query shapes")
+    parser.add_argument("--shape-runs", type=int, default=5)
     parser.add_argument("--readme", action="store_true", help="write them into docs/benchmarks.md")
     args = parser.parse_args()
     print(f"database: {args.db}")
@@ -302,8 +386,11 @@ def main() -> None:
     print(f"  {store.count_items()} items, {labelled} labelled JP")
     store.close()
     checkpoint(args.db)
-    report_cold(args.db, args.runs)
+    if not args.shapes_only:
+        report_cold(args.db, args.runs)
     if not args.cold_only:
+        report_shapes(args.db, args.shape_runs)
+    if not args.cold_only and not args.shapes_only:
         store = Store.open(args.db)
         report_warm(store, args.searches)
         if not args.skip_compare:
@@ -312,7 +399,7 @@ def main() -> None:
         if not args.skip_size:
             report_size(args.db)
     if args.readme:
-        write_block("query", REPORT)
+        write_report(REPORT)
 
 
 if __name__ == "__main__":

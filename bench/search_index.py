@@ -1,4 +1,4 @@
-"""What the FTS5 trigram index costs an import under each setting, beside the store's own.
+"""What the search indexes cost an import under each setting, beside the store's own.
 
     python bench/search_index.py [--limit 10000] [--repeat 3] [--corpus PATH]
 
@@ -6,9 +6,12 @@ Each configuration indexes the same items into a fresh database, in transactions
 import writes them. The rows are inserted and committed first, untimed; what is timed is what
 the index adds to a batch: folding the text, tokenizing it, and the commit that writes the
 batch's segment and merges older ones. The configurations take turns in each round, medians
-printed. "store" is what the store does since migration 10; "before" is migration 8's way (the
-text read back from the rows, folded in SQL, FTS5 folding case itself); the other rows are
-levers not taken (docs/perf.md), each with what it would cost users.
+printed. "store" is what the store does since migration 11: the trigram index and the word index
+(unicode61 over Latin words, issue 24) from the same text folded once, and the Latin text of
+each item (search_latin); "trigram only" is
+migration 10's; "before" is migration 8's way (the text read back from the rows, folded in SQL,
+FTS5 folding case itself); the other rows are levers not taken (docs/perf.md), each with what
+it would cost users.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from watcher.ingest.reader import read_items  # noqa: E402
-from watcher.store.schema import _searchable, fold_for_index  # noqa: E402
+from watcher.match.language import ITEM_SEPARATOR, latin_text  # noqa: E402
+from watcher.store.schema import WORD_TOKENIZER, _searchable, fold_for_index  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "thaigov-corpus.jsonl.xz"
 MB = 1 << 20
@@ -41,11 +45,13 @@ class Setting:
     hash_mb: int = 32
     batch: int = 500
     in_hand: bool = True  # False: read back from the rows and folded in SQL
+    words: bool = False  # the word index too, from the same folded text
 
 
 SETTINGS = {
     "before (migration 8)": Setting(tokenizer="trigram", in_hand=False),
-    "store": Setting(),
+    "trigram only (migration 10)": Setting(),
+    "store": Setting(words=True),
     "batches of 2,000, 128 MB hash": Setting(hash_mb=128, batch=2000),
     "detail=none (no phrases)": Setting(options="detail=none,"),
 }
@@ -62,8 +68,15 @@ def index_cost(rows: Rows, setting: Setting) -> float:
             "CREATE VIRTUAL TABLE f USING fts5(title, body, content='', "
             f"{setting.options} tokenize='{setting.tokenizer}')"
         )
-        conn.execute("INSERT INTO f (f, rank) VALUES ('hashsize', ?)", (setting.hash_mb * MB,))
-        conn.execute("INSERT INTO f (f, rank) VALUES ('automerge', 8)")
+        conn.execute(
+            "CREATE VIRTUAL TABLE w USING fts5(title, body, content='', "
+            f'tokenize="{WORD_TOKENIZER}")'
+        )
+        conn.execute("CREATE TABLE latin (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+        for table in ("f", "w"):
+            conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', ?)",
+                         (setting.hash_mb * MB,))  # fmt: skip
+            conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 8)")
         write = _in_hand if setting.in_hand else _read_back
         spent = 0.0
         for start in range(0, len(rows), setting.batch):
@@ -73,24 +86,28 @@ def index_cost(rows: Rows, setting: Setting) -> float:
             conn.execute("COMMIT")
             began = time.perf_counter()
             conn.execute("BEGIN")
-            write(conn, start, batch)
+            write(conn, start, batch, setting.words)
             conn.execute("COMMIT")
             spent += time.perf_counter() - began
         conn.close()
     return spent
 
 
-def _in_hand(conn: sqlite3.Connection, start: int, batch: Rows) -> None:
-    conn.executemany(
-        "INSERT INTO f (rowid, title, body) VALUES (?, ?, ?)",
-        (
-            (start + n + 1, fold_for_index(title), fold_for_index(body))
-            for n, (_, title, body) in enumerate(batch)
-        ),
-    )
+def _in_hand(conn: sqlite3.Connection, start: int, batch: Rows, words: bool) -> None:
+    folded = [
+        (start + n + 1, fold_for_index(title), fold_for_index(body))
+        for n, (_, title, body) in enumerate(batch)
+    ]
+    for table in ("f", "w") if words else ("f",):
+        conn.executemany(f"INSERT INTO {table} (rowid, title, body) VALUES (?, ?, ?)", folded)
+    if words:  # and the Latin text the exact check of a phrase reads
+        conn.executemany(
+            "INSERT INTO latin (id, text) VALUES (?, ?)",
+            ((row, latin_text(title + ITEM_SEPARATOR + body)) for row, title, body in folded),
+        )
 
 
-def _read_back(conn: sqlite3.Connection, start: int, batch: Rows) -> None:
+def _read_back(conn: sqlite3.Connection, start: int, batch: Rows, words: bool) -> None:
     conn.execute(
         "INSERT INTO f (rowid, title, body) SELECT rowid,"
         f" {_searchable('title')}, {_searchable('body')} FROM items WHERE rowid > ?",

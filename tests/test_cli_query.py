@@ -167,3 +167,26 @@ def test_browse_without_a_database_is_one_line(run_cli: RunCli, db_path: Path) -
         f"Error: {db_path}: no database yet; run `watcher import` or `watcher poll` first\n"
     )
     assert not db_path.exists()
+
+
+def test_search_ev_finds_the_ev_item_not_social_development(
+    run_cli: RunCli, db_path: Path, now: dt.datetime
+) -> None:
+    """Issue 24: every term was a substring, so EV's top results were "Social Development",
+    "prevention", "achievements". A Latin term now matches whole words only."""
+    store = Store.open(db_path)
+    for url_id, title, body in [
+        (1, "Social Development Fund", "achievements in the prevention of disease"),
+        (2, "EV-charging stations", "รถยนต์ไฟฟ้า (EV) ทั่วประเทศ"),
+        (3, "Policy Level review", "levels of development, EVs and hybrids"),
+    ]:
+        item = Item(title=title, body=body, url=URL.format(url_id), source_id=url_id,
+                    published="2025-01-0" + str(url_id))  # fmt: skip
+        store.add_item(item, origin="import", seen_at=now)
+    store.close()
+    result = run_cli("search", "EV", "--format", "json")
+    rows = json.loads(result.output)
+    assert [row["title"] for row in rows] == ["EV-charging stations"]
+    assert rows[0]["snippet"] == "รถยนต์ไฟฟ้า («EV») ทั่วประเทศ"
+    table = run_cli("search", "EV")
+    assert "EV-charging" in table.output and "Social Development" not in table.output

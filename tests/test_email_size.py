@@ -95,7 +95,11 @@ def test_the_configured_cap_splits_when_the_server_says_nothing(
     assert all(len(m.data) <= 100_000 for m in smtp_server.messages)
 
 
-def test_a_552_size_refusal_fails_that_message_only(store: Store, smtp_server: SmtpServer) -> None:
+def test_a_552_after_data_without_size_splits_the_digest_under_the_refused_size(
+    store: Store, smtp_server: SmtpServer
+) -> None:
+    """The server never advertised SIZE and refuses after DATA: the digest is split under the
+    refused size and every item still arrives (issue 27, #9); nobody is paused."""
     big_day(store, 60)
     add_subscriber(store, "big@example.org", countries=("JP",))
     add_subscriber(store, "small@example.org", countries=("KR",))
@@ -103,7 +107,12 @@ def test_a_552_size_refusal_fails_that_message_only(store: Store, smtp_server: S
     queue_all(store)
     smtp_server.program.refuse_over = 50_000  # refused after DATA, never advertised
     report = drain(store, smtp_server, Config())
-    assert report.counts == {"failed": 1, "sent": 1}
-    assert [m.rcpt_tos for m in smtp_server.messages] == [("small@example.org",)]
+    assert report.counts == {"sent": 2}
+    big = [m for m in smtp_server.messages if m.rcpt_tos == ("big@example.org",)]
+    assert len(big) > 1 and all(len(m.data) <= 50_000 for m in big)
+    assert str(big[-1].message["Subject"]).endswith(f"({len(big)}/{len(big)})")
+    listed = [line for m in big for line in text_of(m.message).splitlines() if line[:2] == "* "]
+    assert len(listed) == 60 and len(set(listed)) == 60  # every item, once
+    assert [m.rcpt_tos for m in smtp_server.messages].count(("small@example.org",)) == 1
     assert all(s.paused_reason is None for s in store.subscribers("email"))
     assert any(r.startswith("552") for r in smtp_server.refusals)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from click.testing import Result
 from watcher.core.corpus import Item
 from watcher.ingest.neardup import NearDuplicates
 from watcher.ingest.pipeline import Pipeline
-from watcher.store import Store
+from watcher.store import ItemFilter, Store
 
 RunCli = Callable[..., Result]
 URL = "https://www.thaigov.go.th/news/contents/details/{}"
@@ -102,6 +103,14 @@ def test_entries_are_newest_first_with_stable_ids_and_first_seen_when_undated(
     assert undated.get("links", []) == [] and undated.content[0].value.startswith("เนื้อหาประกาศ")
 
 
+def test_a_query_keeps_the_items_the_search_finds(run_cli: RunCli, stories: dict[str, str]) -> None:
+    feed = parse(run_cli("feed", "--query", "ยานยนต์ไฟฟ้า OR เกาหลีใต้"))
+    assert [e.id.rsplit(":", 1)[1] for e in feed.entries] == [stories["kr"], stories["jp"]]
+    refused = run_cli("feed", "--query", "-ญี่ปุ่น")
+    assert refused.exit_code == 1
+    assert refused.output == "Error: search '-ญี่ปุ่น': give at least one word or phrase to find\n"
+
+
 def test_an_empty_result_is_still_a_valid_feed(run_cli: RunCli, stories: dict[str, str]) -> None:
     feed = parse(run_cli("feed", "--since", "2030-01-01"))
     assert feed.entries == [] and feed.feed.title == "thaigov.go.th: since 2030-01-01"
@@ -149,3 +158,26 @@ def test_thai_names_and_buddhist_era_dates_filter_as_in_seen_list(
     feed = parse(run_cli("feed", "--country", "ญี่ปุ่น", "--since", "2567-06-01"))
     assert [entry.id.rsplit(":", 1)[1] for entry in feed.entries] == [stories["jp"]]
     assert feed.feed.title == "thaigov.go.th: country JP; since 2024-06-01"
+
+
+HOSTILE_TITLE = "นายกฯ\x08 หารือ\x00ญี่ปุ่น\ufffe\x1f"
+
+
+def test_characters_xml_cannot_carry_are_dropped_on_the_way_in(
+    store: Store, now: dt.datetime
+) -> None:
+    item = Item(HOSTILE_TITLE, "เนื้อหา\x0b\x00ข่าว\uffff", URL.format(9), category="a\x01b")
+    stored = store.add_item(item, origin="import", seen_at=now)
+    [row] = store.list_items(ItemFilter())
+    assert (row.title, row.body, row.category) == ("นายกฯ หารือญี่ปุ่น", "เนื้อหาข่าว", "ab")
+    assert row.hash == stored.hash == item.hash  # the hash of the text as received
+
+
+def test_a_stored_control_character_never_breaks_the_feed(
+    run_cli: RunCli, stories: dict[str, str], db_path: Path
+) -> None:
+    with sqlite3.connect(db_path) as db:  # written before the store dropped them
+        db.execute("UPDATE items SET title = ?, body = body || ? WHERE hash = ?",
+                   [HOSTILE_TITLE, "\x00\ufffe", stories["jp"]])  # fmt: skip
+    feed = parse(run_cli("feed", "--country", "JP"))
+    assert [entry.title for entry in feed.entries] == ["นายกฯ หารือญี่ปุ่น"]

@@ -80,7 +80,9 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path) -> None:
         for copy in range(6):  # 1,800 items: several batches of 500
             for row in rows:
                 text = row["text"].replace("\n", f"\nฉบับที่ {copy}\n", 1)
-                handle.write(json.dumps(dict(row, text=text), ensure_ascii=False) + "\n")
+                url = f"https://www.thaigov.go.th/news/contents/details/{row['id']}{copy}"
+                line = dict(row, text=text, url=url)
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     db = tmp_path / "w.db"
     env = dict(os.environ, WATCHER_DB=str(db), PYTHONPATH=str(ROOT),
                WATCHER_CONFIG=str(ROOT / "config" / "watcher.toml"))  # fmt: skip
@@ -91,13 +93,13 @@ def test_ctrl_c_says_what_was_kept_and_a_rerun_resumes(tmp_path: Path) -> None:
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with sqlite3.connect(db) as connection:
+        try:  # read-only: never create the file the import is about to
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
                 if connection.execute("SELECT count(*) FROM items").fetchone()[0]:
                     break
         except sqlite3.Error:
             pass
-        time.sleep(0.1)
+        time.sleep(0.05)
     os.killpg(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=60)
     with sqlite3.connect(db) as connection:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+from types import SimpleNamespace
+from typing import Any
 
 from watcher.core.corpus import Item
 from watcher.ingest.neardup import NearDuplicates
@@ -82,3 +85,62 @@ def test_the_index_survives_a_restart(tmp_path) -> None:  # type: ignore[no-unty
     assert again.status == "variant"
     assert store.get_item(again.hash).near_duplicate_of == first.hash  # type: ignore[union-attr]
     store.close()
+
+
+class CountryLabels:
+    """A classifier that knows two countries by name: enough to give two versions labels."""
+
+    def classify(self, title: str, body: str, category: str | None = None) -> Any:
+        text = title + body
+        countries = [code for code, name in (("JP", "ญี่ปุ่น"), ("KR", "เกาหลีใต้")) if name in text]
+        labels = {"countries": countries, "primary": countries, "blocs": [], "evidence": [],
+                  "ministries": ["industry"], "lead_ministry": "industry"}  # fmt: skip
+        return SimpleNamespace(to_json=lambda: labels)
+
+
+def test_the_same_release_about_another_country_is_another_story_and_reaches_its_subscriber(
+    store: Store,
+) -> None:
+    korean = store.add_subscriber("telegram", "2", at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    store.add_subscription(korean.id, Subscription(countries=("KR",)))
+    clock = lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # noqa: E731
+    run = Pipeline(store, CountryLabels(), clock, NearDuplicates(0.85, 30))
+    japan = run.process(story(url="1"), origin="poll", alert=True)
+    item = story(url="2")
+    title, body = (text.replace("ญี่ปุ่น", "เกาหลีใต้") for text in (item.title, item.body))
+    korea = Item(title, body, item.url, published=item.published)
+    again = run.process(korea, origin="poll", alert=True)
+    assert (japan.status, again.status) == ("new", "new") and again.queued == 1
+    assert [i.hash for i in store.list_items(ItemFilter(countries=("KR",)))] == [again.hash]
+    republished = run.process(story("ทั้งสองฝ่ายจะประชุมกันอีก", url="3"), origin="poll", alert=True)
+    assert republished.status == "variant"  # the same labels: still one story
+
+
+_WORDING = (
+    "ศูนย์บริการ ข้อมูล ภาครัฐ ประชาชน สายด่วน เว็บไซต์ สำนักงาน โฆษก ติดต่อ สอบถาม เพิ่มเติม"
+    " ระหว่าง วันทำการ เวลา ราชการ ช่องทาง ออนไลน์ เอกสาร ประกอบ คำขอ ยื่น แบบฟอร์ม ภายใน"
+    " กำหนด ผู้สนใจ ดาวน์โหลด ได้ที่ หน่วยงาน ระดับ จังหวัด อำเภอ ตำบล"
+)  # fmt: skip
+_WORDS = _WORDING.split()
+_PICK = random.Random(27)
+FOOTER = " ".join(
+    _PICK.choice(_WORDS) + str(n % 7) for n in range(600)
+)  # about 4,000 characters of varied words under every item of a ministry's releases
+
+
+def test_two_short_items_sharing_a_long_footer_are_two_stories(store: Store) -> None:
+    run = pipeline(store)
+    first = Item("กระทรวงพาณิชย์เปิดตลาดนัดสินค้าเกษตร",
+                 "เมื่อวันที่ 5 เมษายน 2566 กระทรวงพาณิชย์เปิดตลาดนัดสินค้าเกษตรปลอดภัย ณ"
+                 " ลานหน้ากระทรวง ให้เกษตรกรนำผลผลิตมาจำหน่ายโดยตรงแก่ผู้บริโภคทุกวันศุกร์\n"
+                 + FOOTER, "u1", published="2023-04-05")  # fmt: skip
+    other = Item("กรมควบคุมโรคเตือนภัยไข้เลือดออกช่วงฤดูฝน",
+                 "กรมควบคุมโรคแนะนำประชาชนกำจัดแหล่งเพาะพันธุ์ยุงลาย ปิดภาชนะใส่น้ำให้มิดชิด"
+                 " และไปพบแพทย์ทันทีเมื่อมีไข้สูงลอยติดต่อกันเกินสองวันในช่วงฤดูฝนนี้\n"
+                 + FOOTER, "u2", published="2023-04-06")  # fmt: skip
+    from watcher.ingest.neardup import comparable_text, jaccard, shingle_set
+
+    texts = [shingle_set(comparable_text(i)) for i in (first, other)]
+    assert jaccard(*texts) >= 0.85  # alike by their footer alone
+    statuses = [run.process(i, origin="poll", alert=False).status for i in (first, other)]
+    assert statuses == ["new", "new"]

@@ -160,7 +160,7 @@ def test_a_3_second_write_lock_holds_up_neither_start_nor_the_sender_nor_a_poll_
     finally:
         blocker.close()
         watch.close()
-    assert chat_200 == ["รับข่าวแล้ว #1: JP ญี่ปุ่น"]
+    assert chat_200 == ["รับข่าวแล้ว #1: JP ญี่ปุ่น (instant)"]
     assert sorted("ข่าวเตือนเรื่องญี่ปุ่น" in text for text in chat_100) == [False, True]
     assert any("watcher subscribers add --telegram 100" in text for text in chat_100)  # /start
     assert cycles[0].error is None and cycles[0].counts.get("new", 0) == 2

@@ -49,8 +49,8 @@ def test_backfill_shows_progress_on_a_terminal(local_site: LocalSite, tmp_path: 
 def test_reindex_in_batches_reports_each_and_indexes_everything(env: dict[str, str]) -> None:
     from pathlib import Path
 
+    from watcher.match.language import parse_query
     from watcher.store import ItemFilter, Store
-    from watcher.store.search import TextQuery
 
     store = Store.open(Path(env["WATCHER_DB"]))
     try:
@@ -58,6 +58,6 @@ def test_reindex_in_batches_reports_each_and_indexes_everything(env: dict[str, s
         assert store.rebuild_search_index(on_progress=lambda *a: calls.append(a), batch=128) == 300
         assert calls == [(128, 300), (256, 300), (300, 300)]
         assert store.search_index_rows() == 300
-        assert store.count_search(TextQuery((("ไทย",),)), ItemFilter()) == 239  # as search says
+        assert store.count_search(parse_query("ไทย"), ItemFilter()) == 239  # as search says
     finally:
         store.close()

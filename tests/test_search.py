@@ -12,8 +12,9 @@ import pytest
 
 from watcher.core.corpus import Item
 from watcher.core.errors import InputError
+from watcher.match.language import Term, TextQuery
 from watcher.query import search as query
-from watcher.store import ItemFilter, Store, TextQuery
+from watcher.store import ItemFilter, Store
 from watcher.store.schema import MIGRATIONS
 
 URL = "https://www.thaigov.go.th/news/contents/details/{}"
@@ -63,14 +64,18 @@ def test_invisible_characters_and_decomposed_sara_am_still_match(
     assert found(store, "นำเข้า") == [digest]
 
 
-def test_short_terms_match_without_the_index(store: Store, now: dt.datetime) -> None:
+def test_short_terms_match(store: Store, now: dt.datetime) -> None:
+    """A two-letter Latin word is a word-index lookup (ranked); a two-letter Thai term, which
+    neither index can hold, is a scan (unranked)."""
     ev = add(store, now, 1, "นโยบาย EV", "ยานยนต์ไฟฟ้า")
     add(store, now, 2, "ข่าวอื่น", "การเกษตร")
     hits = query.search(store, "ev", ItemFilter())
     assert [h.item.hash for h in hits] == [ev]
-    assert hits[0].rank is None
-    assert found(store, "ยานยนต์ EV") == [ev]  # one long term ranked, one short term scanned
+    assert hits[0].rank is not None
+    assert found(store, "ยานยนต์ EV") == [ev]
     assert found(store, "ไฟ -EV") == []
+    (scanned,) = query.search(store, "ไฟ", ItemFilter())
+    assert scanned.item.hash == ev and scanned.rank is None
 
 
 def test_like_wildcards_in_a_short_term_are_literal(store: Store, now: dt.datetime) -> None:
@@ -148,7 +153,8 @@ def test_fts_operators_typed_by_the_user_are_plain_text(store: Store, now: dt.da
     digest = add(store, now, 1, "หัวข้อ", "ข้อความ NEAR(ab) AND * ^ : {x}")
     assert found(store, "NEAR(ab)") == [digest]
     assert found(store, "{x} AND") == [digest]
-    assert query.parse_search("a OR b c -d") == TextQuery((("a", "b"), ("c",)), ("d",))
+    a, b, c, d = (Term(letter, whole_word=True) for letter in "abcd")
+    assert query.parse_query("a OR b c -d") == TextQuery(((a, b), (c,)), (d,))
 
 
 def test_snippet_marks_the_match_and_keeps_thai_clusters_whole(

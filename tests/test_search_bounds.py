@@ -8,7 +8,9 @@ import pytest
 from click.testing import Result
 
 from watcher.core.errors import InputError
-from watcher.query.search import MAX_QUERY_CHARS, MAX_TERMS, parse_search
+from watcher.match.language import SEARCH_LIMITS, parse_query
+
+MAX_QUERY_CHARS, MAX_TERMS = SEARCH_LIMITS.max_chars, SEARCH_LIMITS.max_terms
 
 RunCli = Callable[..., Result]
 
@@ -35,10 +37,10 @@ def test_search_refuses_hostile_queries_in_one_line(
 
 
 def test_as_many_terms_as_allowed_still_search() -> None:
-    query = parse_search(" ".join("ab" for _ in range(MAX_TERMS)))
+    query = parse_query(" ".join("ab" for _ in range(MAX_TERMS)))
     assert sum(map(len, query.clauses)) == MAX_TERMS
     with pytest.raises(InputError):
-        parse_search(" ".join("ab" for _ in range(MAX_TERMS + 1)))
+        parse_query(" ".join("ab" for _ in range(MAX_TERMS + 1)))
 
 
 @pytest.mark.parametrize("command", ["search", "seen"])

@@ -18,7 +18,13 @@ from tests.test_search import EV_BODY, add, found
 from watcher.cli import cli
 from watcher.cli.context import AppContext
 from watcher.store import Store
-from watcher.store.schema import MIGRATIONS, _indexed, _searchable, fold_for_index
+from watcher.store.schema import (
+    MIGRATIONS,
+    SEARCH_TABLES,
+    _indexed,
+    _searchable,
+    fold_for_index,
+)
 
 DEMO_SAMPLE = Path(__file__).resolve().parents[1] / "watcher" / "data" / "demo-sample.jsonl.xz"
 AWKWARD = [
@@ -48,18 +54,20 @@ def test_python_folds_as_sql_does() -> None:
 
 
 def vocabulary(store: Store) -> list[tuple[object, ...]]:
-    """Every (term, item, column, offset) the index holds."""
+    """Every (index, term, item, column, offset) the two indexes hold."""
     conn = store.db.conn
-    conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, items_fts, 'instance')")
-    try:
-        return sorted(
-            conn.execute(
-                "SELECT v.term, s.hash, v.col, v.offset FROM temp.vocab v"
-                " JOIN search_rows s ON s.id = v.doc"
+    rows: list[tuple[object, ...]] = []
+    for table in SEARCH_TABLES:
+        conn.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, {table}, 'instance')")
+        try:
+            rows += conn.execute(
+                "SELECT ?, v.term, s.hash, v.col, v.offset FROM temp.vocab v"
+                " JOIN search_rows s ON s.id = v.doc",
+                [table],
             ).fetchall()
-        )
-    finally:
-        conn.execute("DROP TABLE temp.vocab")
+        finally:
+            conn.execute("DROP TABLE temp.vocab")
+    return sorted(rows)
 
 
 def test_an_index_from_held_text_is_the_index_sql_rebuilds(store: Store, now: dt.datetime) -> None:
@@ -67,6 +75,7 @@ def test_an_index_from_held_text_is_the_index_sql_rebuilds(store: Store, now: dt
         for n, text in enumerate(AWKWARD[:-1]):
             add(store, now, n, text[:12] or "ว่าง", f"{text} {EV_BODY}")
     held = vocabulary(store)
+    assert {row[0] for row in held} == set(SEARCH_TABLES)
     assert held and store.rebuild_search_index() == len(AWKWARD) - 1
     assert vocabulary(store) == held
 
@@ -163,4 +172,4 @@ def test_a_command_that_keeps_a_log_says_it_there(
 def test_search_help_says_how_case_is_matched() -> None:
     shown = CliRunner().invoke(cli, ["search", "--help"])
     assert shown.exit_code == 0
-    assert "English letters match in any case." in " ".join(shown.output.split())
+    assert "A Latin word matches whole words in any case" in " ".join(shown.output.split())

@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -108,6 +109,9 @@ def test_the_feed_is_the_cli_feed_and_json_the_same_items(served: Served, run_cl
     assert items["items"][0]["countries"] == ["JP"] and items["items"][0]["evidence"] == []
     index = served.get("/")
     assert index.status_code == 200 and "/feed.atom?country=JP&ministry=industry" in index.text
+    searched = served.get("/items.json?q=3%20OR%205&country=JP").json()  # numbers: whole words
+    assert [i["title"] for i in searched["items"]] == ["ข่าวที่ 5", "ข่าวที่ 3"]
+    assert served.get("/feed.atom?q=5").content == run_cli("feed", "--query", "5").stdout_bytes
     assert served.stop() == (0, "")
 
 
@@ -140,6 +144,7 @@ BAD_REQUESTS = [
     ("/feed.atom?country=ZZ", 400,
      "Invalid value for 'country': unknown country 'ZZ'; `watcher codes countries` lists them all"),
     ("/feed.xml", 404, "no such page '/feed.xml'; try /feed.atom or /items.json"),
+    ("/items.json?q=EV%20OR", 400, "search 'EV OR': OR needs a term on each side"),
 ]  # fmt: skip
 
 
@@ -234,3 +239,17 @@ def test_a_raw_utf8_query_string_means_what_it_says(served: Served) -> None:
         400, "--since 2025-01-01 is after --until 2020-01-01: no date is in that range\n"
     )  # fmt: skip
     assert served.stop() == (0, "")
+
+
+def test_a_stored_control_character_is_no_bad_request(db_path: Path, now: dt.datetime) -> None:
+    fill(db_path, now, 2)
+    with sqlite3.connect(db_path) as db:  # written before the store dropped such characters
+        db.execute("UPDATE items SET title = ?", ["ข่าว\x08ที่ 1\x00"])
+    server = Served(db_path)
+    try:
+        answer = server.get("/feed.atom")
+        assert answer.status_code == 200, answer.text
+        assert [e.title for e in feedparser.parse(answer.content).entries] == ["ข่าวที่ 1"] * 2
+        assert server.get("/feed.atom?" + "&".join(["limit=1"] * 65)).status_code == 400
+    finally:
+        assert server.stop() == (0, "")

@@ -194,3 +194,30 @@ def test_the_article_parser_gives_the_same_text_as_the_thaigov_parser_on_a_thaig
 def test_a_page_without_text_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="no article text"):
         parse_article_page("<html><body></body></html>", "https://x/1", SelectorSettings())
+
+
+def test_an_entry_on_the_same_host_but_another_port_is_never_fetched(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.add_items([news_item(0)], start_id=100)
+    with LocalSite() as other:  # 127.0.0.1 too, another port: another server
+        other.add_items([news_item(1)], start_id=101)
+        links = [other.item_url(101), local_site.item_url(100)]  # newest first
+        feed = rss_feed(local_site, [100, 101], links=links)
+        local_site.serve(FEED, feed, "application/rss+xml")
+        [[report]] = cycles(store, [feed_source(local_site)])
+        assert other.count("/news/contents/details/101") == 0 and other.count("/robots.txt") == 0
+    assert report.counts == {"new": 2} and "1 feed entries stored from their summary" in (
+        report.detail or ""
+    )
+    bodies = {store.get_item(i.hash).body for i in store.list_items(ItemFilter())}  # type: ignore[union-attr]
+    assert "สรุปข่าวที่ 101 จากฟีด" in bodies  # its summary: the page was never asked for
+
+
+def test_fifty_entries_with_one_link_read_it_once(local_site: LocalSite, store: Store) -> None:
+    local_site.add_items([news_item(0)], start_id=100)
+    feed = rss_feed(local_site, list(range(100, 150)), links=[local_site.item_url(100)] * 50)
+    local_site.serve(FEED, feed, "application/rss+xml")
+    [[report]] = cycles(store, [feed_source(local_site)])
+    assert local_site.count("/news/contents/details/100") == 1
+    assert report.counts == {"new": 1} and report.error is None

@@ -62,6 +62,19 @@ def test_list_selector_keeps_an_old_item_in_a_sidebar_from_ending_the_walk(
     assert [i.source_id for i in burst.items] == list(range(205, 230))
 
 
+def test_an_old_item_in_a_sidebar_on_every_page_never_ends_the_walk_without_list_selector(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.add_items([news_item(n) for n in range(10)], start_id=200)
+    serve_listing(local_site, list(range(200, 210)), sidebar=[])
+    cycles(store, [listing_config(local_site)])  # the baseline: 200–209
+    local_site.clear_faults()
+    local_site.add_items([news_item(n) for n in range(10, 25)], start_id=210)
+    serve_listing(local_site, list(range(200, 225)), sidebar=[201, 203])  # old, "popular"
+    [[burst]] = cycles(store, [listing_config(local_site)])
+    assert [i.source_id for i in burst.items] == list(range(210, 225))  # pages 1 and 2
+
+
 def test_links_that_are_not_http_or_lead_elsewhere_never_block_the_items_after_them(
     local_site: LocalSite, store: Store
 ) -> None:
@@ -94,3 +107,11 @@ def test_a_page_of_too_many_tags_is_refused() -> None:
 
 def test_an_ordinary_page_passes_the_guards() -> None:
     check_page_shape(render_item_page(news_item(1)), "https://x/1")
+
+
+def test_a_listing_page_built_to_freeze_a_parser_is_refused_in_one_line(
+    local_site: LocalSite, store: Store
+) -> None:
+    local_site.serve(LISTING_PATH, nested_page(100_000))
+    [[report]] = cycles(store, [listing_config(local_site)])
+    assert report.state == "failing" and "nested over" in (report.error or "")

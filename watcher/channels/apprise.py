@@ -39,6 +39,7 @@ from watcher.core.errors import (
     TransientDeliveryError,
 )
 from watcher.core.logs import add_secrets
+from watcher.core.redaction import MIN_SECRET
 from watcher.store import OutboxRow, StoredItem
 
 __all__ = ["AppriseChannel", "notify_error", "url_secrets"]
@@ -47,7 +48,8 @@ log = logging.getLogger(__name__)
 
 _STATUS = re.compile(r"error=(\d{3})")
 _CONNECTION = ("connection error", "socket exception", "timed out", "timeout")
-_SECRET_PART = 6  # path segments and query values this long may be tokens
+_SECRET_PART = MIN_SECRET  # any part the redactor can mask: a 4-character path segment
+# showed in Apprise's DEBUG log (issue 27); a common word there ("hook") is masked too
 _MIN_REST = 4  # "slack://" alone is no secret, and masking it would hide the service name
 
 
@@ -56,6 +58,8 @@ def url_secrets(url: str) -> list[str]:
     parts = urlsplit(url)
     rest = url.split("://", 1)[1] if "://" in url else url
     found = [url if len(rest) >= _MIN_REST else "", parts.password or "", parts.username or ""]
+    # as Apprise and urllib3 log the request: "http://host:port/path", "POST /path HTTP/1.1"
+    found += [parts.path, f"{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"] if parts.path else []
     found += [segment for segment in parts.path.split("/") if len(segment) >= _SECRET_PART]
     found += [value for _, value in parse_qsl(parts.query) if len(value) >= _SECRET_PART]
     if "://" in url:  # services like discord://ID/TOKEN put tokens in the "host" too

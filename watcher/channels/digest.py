@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from watcher.match.language import fold_text
+from watcher.match.language import fold_item
 from watcher.match.subscriptions import Subscriber
 from watcher.store import HISTORY_ORIGINS, ItemFilter, Store, StoredItem, utc_iso
 
@@ -107,7 +107,7 @@ def build_digest(
                 item.blocs,
                 item.ministries,
                 item.lead_ministry,
-                fold_text(f"{item.title}\n{item.body}") if reads_text else None,
+                fold_item(item.title, item.body) if reads_text else None,
             )
             for s in wanted
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from watcher.core.errors import InputError
+from watcher.core.jsonline import parse_json_line
 
 from .classifier import Classifier
 from .labels import Labels
@@ -119,9 +120,9 @@ def load_labels(path: Path) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{path}:{number}: not JSON: {error.msg}") from None
+            row = parse_json_line(line)  # too deep, too many digits: this line's error too
+        except ValueError as error:
+            raise InputError(f"{path}:{number}: {error}") from None
         if not isinstance(row, dict) or "id" not in row:
             raise InputError(f"{path}:{number}: not a label object with an id")
         rows.append(row)

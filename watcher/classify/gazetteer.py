@@ -15,7 +15,13 @@ from watcher.core.errors import ConfigError
 
 from .textnorm import normalize_alias
 
-__all__ = ["Alias", "Entry", "Gazetteer", "default_gazetteer_dir", "load_gazetteer"]
+__all__ = [
+    "MAX_TERM_CHARS", "Alias", "Entry", "Gazetteer", "default_gazetteer_dir", "load_gazetteer",
+]  # fmt: skip
+
+MAX_TERM_CHARS = 200
+"""The longest term a user's code or name can be (the longest alias has 78 characters): a longer
+one resolves to nothing and gets no suggestion, before any costly step (issue 27)."""
 
 KINDS = ("country", "bloc", "ministry")
 _FILES = {"country": "countries.toml", "bloc": "blocs.toml", "ministry": "ministries.toml"}
@@ -80,6 +86,8 @@ class Gazetteer:
 
     def resolve_term(self, text: str) -> tuple[str, str] | None:
         """A user's term (code, id, Thai or English name or alias) → (kind, code)."""
+        if len(text) > MAX_TERM_CHARS:
+            return None
         term = normalize_alias(text)
         if not term:
             return None
@@ -99,6 +107,8 @@ class Gazetteer:
         typo ("JPN", "industri") is answered with what was probably meant."""
         import difflib
 
+        if len(text) > MAX_TERM_CHARS:  # difflib is quadratic: 60 KB cost 16 s (issue 27)
+            return []
         term = normalize_alias(text).casefold()
         keys: dict[str, str] = {}
         for (kind, code), entry in self.entries.items():
@@ -106,8 +116,13 @@ class Gazetteer:
                 for key in _short_names(code, entry):
                     keys.setdefault(key, code)
         scored = []
+        matcher = difflib.SequenceMatcher(None, term)
         for key in keys:
-            ratio = difflib.SequenceMatcher(None, term, key).ratio()
+            matcher.set_seq2(key)
+            # the cheap upper bounds first, as get_close_matches does; the ratio is the same
+            if matcher.real_quick_ratio() < 0.6 or matcher.quick_ratio() < 0.6:
+                continue
+            ratio = matcher.ratio()
             if ratio >= 0.6:  # difflib.get_close_matches' cutoff; same first letter ranks first
                 scored.append((-ratio - 0.1 * (key[:1] == term[:1]), key))
         near = [key for _, key in sorted(scored)]

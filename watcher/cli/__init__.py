@@ -19,7 +19,7 @@ from watcher.cli.pipes import closed_pipe_ends_quietly
 from watcher.core.errors import WatcherError
 from watcher.core.redaction import redact
 
-__all__ = ["NEEDS_EXISTING_DB", "cli", "main"]
+__all__ = ["NEEDS_EXISTING_DB", "ONLY_READ", "cli", "main"]
 
 NEEDS_EXISTING_DB = frozenset(
     {
@@ -30,6 +30,16 @@ NEEDS_EXISTING_DB = frozenset(
 )  # fmt: skip
 """Commands that read (or change) what a database holds: they never create one. The others
 (import, poll, run, subscribers add, digest) may start a new database where none is."""
+
+ONLY_READ = frozenset(
+    {
+        "seen list", "seen show", "export", "search", "stats", "browse", "subscribers list",
+        "subscribers preview", "sources", "feed", "serve",
+    }
+)  # fmt: skip
+"""Commands that only read: they name a damaged file when a read meets it. Every other command
+that opens the database (writers, `health`, `backup`) runs SQLite's quick_check first, so
+nothing is written into, reported healthy from or copied out of a damaged file."""
 
 
 class WatcherGroup(click.Group):
@@ -77,7 +87,9 @@ def _choose_db(ctx: click.Context, param: click.Parameter, value: Path | None) -
     app = ctx.ensure_object(AppContext)
     if value is not None:
         app.db_override = value
-    app.read_only = ctx.command_path.split(" ", 1)[-1] in NEEDS_EXISTING_DB
+    command = ctx.command_path.split(" ", 1)[-1]
+    app.read_only = command in NEEDS_EXISTING_DB
+    app.verify = command not in ONLY_READ
 
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]

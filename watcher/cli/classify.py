@@ -33,11 +33,17 @@ def _load(gazetteers: Path | None) -> Classifier:
 
 
 def _parse_line(line: str) -> tuple[Any, str, str | None]:
-    record = json.loads(line)
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+    """One line → (id, text, category); ValueError, one rejection, for anything else."""
+    from watcher.core.jsonline import parse_json_line, string_field
+
+    record = parse_json_line(line)
+    if not isinstance(record, dict):
         raise ValueError('expected an object with a string "text"')
-    category = record.get("category")
-    return record.get("id"), record["text"], category if isinstance(category, str) else None
+    text, category = string_field(record, "text"), string_field(record, "category")
+    if text is None:
+        raise ValueError('expected an object with a string "text"')
+    string_field(record, "id")  # echoed back as JSON: a lone surrogate there cannot be
+    return record.get("id"), text, category
 
 
 def _classify_stream(classifier: Classifier, source: IO[str], out: IO[str]) -> int:

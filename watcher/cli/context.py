@@ -39,6 +39,7 @@ class AppContext:
     db_override: Path | None = None
     log_level: str | None = None  # `watcher --log-level`: the one switch, over any default
     read_only: bool = False
+    verify: bool = False  # quick_check at open (see ONLY_READ in watcher/cli/__init__.py)
     _config: Config | None = None
     _store: Store | None = None
     _classifier: Classifier | None = None
@@ -66,7 +67,9 @@ class AppContext:
                 raise StoreError(missing_database_message(path))
             from watcher.store import Store
 
-            self._store = Store.open(path, create=not self.read_only, on_upgrade=self._upgrading)
+            self._store = Store.open(
+                path, create=not self.read_only, on_upgrade=self._upgrading, verify=self.verify
+            )
         return self._store
 
     @property

@@ -32,18 +32,26 @@ def _code_names() -> Names:
 @filter_options
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write the feed to FILE instead of stdout.")  # fmt: skip
+@click.option("-q", "--query", "text", default=None, metavar="QUERY",
+              help="Only items this search finds (the language of `watcher search`).")  # fmt: skip
 @pass_app
-def feed_command(app: AppContext, output: Path | None, **options: object) -> None:
+def feed_command(app: AppContext, output: Path | None, text: str | None, **options: object) -> None:
     """Write an Atom feed of the newest items (default 50), one entry per story.
 
-    Takes the filters of `seen list`; labels are the entries' categories and the evidence is in
-    their summaries. Entry ids are stable, so a reader shows each item once.
+    Takes the filters of `seen list`, and --query for a search (newest first); labels are the
+    entries' categories and the evidence is in their summaries. Entry ids are stable, so a
+    reader shows each item once.
     """
     from watcher.channels.atom.feed import atom_feed
+    from watcher.match.language import parse_query
     from watcher.query import search as query
 
+    searched = parse_query(text) if text is not None else None  # the user's error, first
     where = filter_from_options(options, default_limit=FEED_LIMIT)
-    items = list(query.items(app.store, where))
+    if searched is None:
+        items = list(query.items(app.store, where))
+    else:
+        items = [hit.item for hit in app.store.search_items(searched, where, newest_first=True)]
     document = atom_feed(items, where, names=_code_names())
     if output is None:
         click.echo(document, nl=False)  # bytes: written as they are, UTF-8
@@ -66,7 +74,9 @@ def _unsubscribes(app: AppContext) -> Unsubscribes | None:
     one_click = OneClick.from_settings(app.config, app.env)
     if one_click is None:
         return None
-    return Unsubscribes(one_click, lambda: closing(Store.open(app.db_path, create=False)))
+    return Unsubscribes(
+        one_click, lambda: closing(Store.open(app.db_path, create=False, verify=True))
+    )
 
 
 @click.command("serve")

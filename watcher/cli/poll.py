@@ -90,9 +90,15 @@ def run_command(app: AppContext) -> None:
                 level = logging.INFO
             log.log(level, "%s", line)
 
-    with daemon_lock(store.path):
+    from watcher.store import DamagedDatabase
+
+    with daemon_lock(store.path, before_release=app.close):  # the store closes first
         click.echo(render_start_summary(config, app.env, store))
-        asyncio.run(run_watcher(config, store, app.env, classifier_or_none(app), on_report=report))
+        classifier = classifier_or_none(app)
+        try:
+            asyncio.run(run_watcher(config, store, app.env, classifier, on_report=report))
+        except DamagedDatabase as error:  # met by a cycle: stopped, as `poll` does, exit 2
+            raise ConfigOrDatabaseError(str(error)) from error
     click.echo("stopped")
     # The interpreter's last garbage collection would walk the classifier's millions of objects
     # (seconds on a busy machine) before the process may end: they are left to the exit.

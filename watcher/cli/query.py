@@ -37,14 +37,15 @@ def search_command(
 ) -> None:  # fmt: skip
     """Full-text search of titles and bodies, best match first (default limit 20).
 
-    Every term matches as a substring, so Thai needs no spaces between words:
-    `ยานยนต์ไฟฟ้า` finds รถจักรยานยนต์ไฟฟ้า. Words and "quoted phrases" must all appear,
-    `A OR B` needs either, `-word` excludes. English letters match in any case.
+    Words and "quoted phrases" must all appear, `A OR B` needs either, `-word`
+    excludes, `word*` is a prefix. A Latin word matches whole words in any case (EV
+    finds "EV-charging", never "Development"); Thai matches as a substring, so it needs
+    no spaces: `ยานยนต์ไฟฟ้า` finds รถจักรยานยนต์ไฟฟ้า. See docs/search.md.
     One row per story: a near-duplicate of an earlier item is shown with --variants.
     """
-    from watcher.query.search import parse_search, search
+    from watcher.query.search import parse_query, search
 
-    parse_search(query)  # a bad query is the user's error even where no database is yet
+    parse_query(query)  # a bad query is the user's error even where no database is yet
     where = filter_from_options(options, default_limit=20)
     found = search(app.store, query, dataclasses.replace(where, variants=variants),
                    newest_first=newest)  # fmt: skip
@@ -60,7 +61,7 @@ def search_command(
     )  # fmt: skip
     unlimited = dataclasses.replace(where, variants=variants, limit=None)
     print_count_footer(output_format, len(rows),
-                       lambda: app.store.count_search(parse_search(query), unlimited))  # fmt: skip
+                       lambda: app.store.count_search(parse_query(query), unlimited))  # fmt: skip
 
 
 @click.command("stats")

@@ -8,6 +8,7 @@ types are errors that name the file and the key: a typo must not silently fall b
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tomllib
 import types
@@ -37,6 +38,7 @@ __all__ = [
     "EmailSettings",
     "Environment",
     "FetchSettings",
+    "LimitSettings",
     "NotifySettings",
     "SelectorSettings",
     "ServeSettings",
@@ -63,10 +65,14 @@ def required(help: str) -> Any:
     return field(metadata={"help": help})
 
 
-def setting(default: Any, help: str) -> Any:
+def setting(default: Any, help: str, *, low: float | None = None, high: float | None = None) -> Any:
+    """A declared key with its default; a number's `low`..`high` (inclusive) are checked at
+    load, so `per_host_interval = inf` or a timeout of a year is an error naming the key, not a
+    hang (issue 27). Every float must be finite, declared range or not."""
+    metadata = {"help": help, "range": (low, high)}
     if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -76,12 +82,18 @@ class WatcherSettings:
         True, "a source's first cycle on an empty database stores items without alerting"
     )
     stop_grace_seconds: float = setting(
-        1.0, "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled"
+        1.0,
+        "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled",
+        low=0,
+        high=300,
     )
     log_format: str = setting("text", "log lines as `text` or `json`")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
     min_free_disk_mb: int = setting(
-        100, "`watcher health` fails when the database's filesystem has less free space"
+        100,
+        "`watcher health` fails when the database's filesystem has less free space",
+        low=0,
+        high=10**12,  # a test asks for a petabyte to force the failure
     )
 
     def __post_init__(self) -> None:
@@ -103,16 +115,28 @@ class FetchSettings:
         "thaigov-watcher/0.1 (polite news monitor; operators: add a contact here)",
         "User-Agent sent with every request",
     )
-    connect_timeout: float = setting(10.0, "seconds to open a connection")
-    read_timeout: float = setting(30.0, "seconds between bytes before giving up")
-    total_timeout: float = setting(60.0, "seconds for a whole response")
-    max_bytes: int = setting(5_000_000, "response size cap; the rest is never read")
-    retries: int = setting(3, "retries on timeouts, connection errors, 429 and 5xx")
-    backoff_seconds: float = setting(1.0, "first retry delay, doubled each time, with jitter")
-    max_backoff_seconds: float = setting(120.0, "longest wait between retries (and Retry-After)")
-    per_host_interval: float = setting(1.0, "at least this many seconds between requests to a host")
+    connect_timeout: float = setting(10.0, "seconds to open a connection", low=0.1, high=600)
+    read_timeout: float = setting(
+        30.0, "seconds between bytes before giving up", low=0.1, high=3600
+    )
+    total_timeout: float = setting(60.0, "seconds for a whole response", low=0.1, high=3600)
+    max_bytes: int = setting(
+        5_000_000, "response size cap; the rest is never read", low=1000, high=2000000000
+    )
+    retries: int = setting(3, "retries on timeouts, connection errors, 429 and 5xx", low=0, high=20)
+    backoff_seconds: float = setting(
+        1.0, "first retry delay, doubled each time, with jitter", low=0, high=3600
+    )
+    max_backoff_seconds: float = setting(
+        120.0, "longest wait between retries (and Retry-After)", low=0, high=86400
+    )
+    per_host_interval: float = setting(
+        1.0, "at least this many seconds between requests to a host", low=0, high=3600
+    )
     respect_robots: bool = setting(True, "fetch, cache and honour robots.txt")
-    robots_ttl_seconds: int = setting(86400, "how long a robots.txt is trusted")
+    robots_ttl_seconds: int = setting(
+        86400, "how long a robots.txt is trusted", low=0, high=2592000
+    )
     allowed_hosts: list[str] = setting([], "extra hosts redirects may lead to")
     challenge_markers: list[str] = setting(
         ["Just a moment", "cf-chl", "challenge-platform", "Checking your browser",
@@ -120,7 +144,10 @@ class FetchSettings:
         "text marking a bot-protection challenge (in 403/503 bodies and 200 page titles)",
     )  # fmt: skip
     blocked_backoff_hours: float = setting(
-        1.0, "first wait after a bot-protection block, doubled per block, at most 24 hours"
+        1.0,
+        "first wait after a bot-protection block, doubled per block, at most 24 hours",
+        low=0,
+        high=24,
     )
 
 
@@ -164,12 +191,20 @@ class TelegramSettings:
     admin_chat_ids: list[int] = setting([], "chats that get /stats and source-health alerts")
     digest_time: str = setting("07:30", "default daily digest time, HH:MM in `timezone`")
     send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
-    max_subscriptions: int = setting(20, "subscriptions allowed per chat")
-    messages_per_second: float = setting(30.0, "overall send rate")
-    per_chat_interval: float = setting(1.0, "seconds between messages to one chat")
-    drain_interval: float = setting(1.0, "seconds between two passes of the outbox sender")
-    health_failures: int = setting(3, "failed cycles in a row before admins are told")
-    stale_hours: int = setting(48, "hours without a new item before admins are told")
+    max_subscriptions: int = setting(20, "subscriptions allowed per chat", low=1, high=1000)
+    messages_per_second: float = setting(30.0, "overall send rate", low=0.01, high=1000)
+    per_chat_interval: float = setting(
+        1.0, "seconds between messages to one chat", low=0, high=3600
+    )
+    drain_interval: float = setting(
+        1.0, "seconds between two passes of the outbox sender", low=0.01, high=3600
+    )
+    health_failures: int = setting(
+        3, "failed cycles in a row before admins are told", low=1, high=10000
+    )
+    stale_hours: int = setting(
+        48, "hours without a new item before admins are told", low=1, high=100000
+    )
 
     def __post_init__(self) -> None:
         _normalise_digest_time(self)
@@ -190,13 +225,23 @@ class EmailSettings:
         "mailto:{sender}?subject=unsubscribe", "List-Unsubscribe target ({sender}, {address})"
     )
     sender: str = setting("", "From address when SMTP_FROM is not set")
-    excerpt_chars: int = setting(300, "length of each item's opening lines in a digest")
-    timeout_seconds: float = setting(30.0, "seconds to wait for the SMTP server")
+    excerpt_chars: int = setting(
+        300, "length of each item's opening lines in a digest", low=40, high=100000
+    )
+    timeout_seconds: float = setting(
+        30.0, "seconds to wait for the SMTP server", low=0.1, high=3600
+    )
     max_message_bytes: int = setting(
-        5_000_000, "largest e-mail sent; a bigger digest is split (the server's SIZE if lower)"
+        5_000_000,
+        "largest e-mail sent; a bigger digest is split (the server's SIZE if lower)",
+        low=100000,
+        high=1000000000,
     )
     retry_interval_seconds: int = setting(
-        60, "how often `watcher run` sends e-mails that are due again after a transient failure"
+        60,
+        "how often `watcher run` sends e-mails that are due again after a transient failure",
+        low=1,
+        high=86400,
     )
 
     def __post_init__(self) -> None:
@@ -222,11 +267,18 @@ class NotifySettings:
 
     digest_time: str = setting("07:30", "default daily digest time, HH:MM in [watcher] timezone")
     send_empty_digest: bool = setting(False, "send a digest on a day with no matching item")
-    timeout_seconds: float = setting(10.0, "seconds to wait for a service to answer")
-    pause_after_failures: int = setting(
-        5, "failed tries in a row (500s, timeouts) before a subscriber is paused"
+    timeout_seconds: float = setting(
+        10.0, "seconds to wait for a service to answer", low=0.1, high=3600
     )
-    drain_interval: float = setting(5.0, "seconds between two passes of the outbox sender")
+    pause_after_failures: int = setting(
+        5,
+        "failed tries in a row (500s, timeouts) before a subscriber is paused",
+        low=1,
+        high=10000,
+    )
+    drain_interval: float = setting(
+        5.0, "seconds between two passes of the outbox sender", low=0.01, high=3600
+    )
 
     def __post_init__(self) -> None:
         _normalise_digest_time(self)
@@ -267,10 +319,16 @@ class ServeSettings:
 @dataclass(frozen=True)
 class DedupeSettings:
     near_duplicate_days: int = setting(
-        30, "an item similar to one first seen this many days before or after is its variant"
+        30,
+        "an item similar to one first seen this many days before or after is its variant",
+        low=1,
+        high=3650,
     )
     near_duplicate_threshold: float = setting(
-        0.85, "5-character shingle Jaccard from which two items are one story (0.5 to 1)"
+        0.85,
+        "5-character shingle Jaccard from which two items are one story (0.5 to 1)",
+        low=0.5,
+        high=1.0,
     )
 
     def __post_init__(self) -> None:
@@ -278,6 +336,42 @@ class DedupeSettings:
             raise ValueError("near_duplicate_days: must be at least 1")
         if not 0.5 <= self.near_duplicate_threshold <= 1.0:
             raise ValueError("near_duplicate_threshold: must be between 0.5 and 1")
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Budgets that end work on outside input, whatever the input does (issue 27)."""
+
+    parse_budget_seconds: float = setting(
+        20.0, "seconds one page, feed or listing may take to parse (in a worker thread, off the"
+        " event loop); past it the page counts as a failed try of its id or link"
+    )  # fmt: skip
+    give_up_after: int = setting(
+        3, "failed tries (fetch or parse) after which an id or link is given up, shown in"
+        " `watcher sources`"
+    )  # fmt: skip
+    cycle_requests: int = setting(
+        600, "requests one cycle of one source may send; past it the cycle ends and says so"
+        " (the next cycle goes on from where it stopped)"
+    )  # fmt: skip
+    cycle_new_items: int = setting(
+        200, "items one cycle of one source may find; past it the cycle ends and says so"
+    )
+    discovery_requests: int = setting(
+        400, "requests a sequence's frontier discovery may send (~75 find a frontier 100,000 ids"
+        " away); past it: 'the site answers every id: no frontier'"
+    )  # fmt: skip
+    id_range: int = setting(
+        16_777_216, "ids a sequence may look beyond its start or its newest item in one cycle"
+    )
+
+    def __post_init__(self) -> None:
+        if not 0 < self.parse_budget_seconds <= 3600:
+            raise ValueError("parse_budget_seconds: must be above 0 and at most 3600")
+        for name in ("give_up_after", "cycle_requests", "cycle_new_items",
+                     "discovery_requests", "id_range"):  # fmt: skip
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1")
 
 
 SOURCE_COMMON = {
@@ -318,6 +412,7 @@ class Config:
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     sources: tuple[SourceConfig, ...] = ()
 
     @property
@@ -334,6 +429,7 @@ SECTIONS: dict[str, type] = {
     "dedupe": DedupeSettings,
     "notify": NotifySettings,
     "serve": ServeSettings,
+    "limits": LimitSettings,
 }
 
 
@@ -390,6 +486,8 @@ def build_section(cls: type, raw: Any, where: str, section: str) -> Any:
     for name, value in raw.items():
         if name not in fields:
             raise ConfigError(f"{where}: {section}.{name}: unknown key")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{where}: {section}.{name}: must be a finite number, got {value}")
         if not fits_type(value, hints[name]):
             raise ConfigError(
                 f"{where}: {section}.{name}: expected {type_name(hints[name])},"
@@ -397,9 +495,19 @@ def build_section(cls: type, raw: Any, where: str, section: str) -> Any:
             )
         values[name] = float(value) if hints[name] is float else value
     try:
-        return cls(**values)
+        built = cls(**values)
     except ValueError as error:
         raise ConfigError(f"{where}: {section}.{error}") from None
+    for f in dataclasses.fields(cls):  # after the class's own checks, which say more
+        low, high = f.metadata.get("range", (None, None))
+        value = values.get(f.name)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ConfigError(
+                f"{where}: {section}.{f.name}: must be between {low} and {high}, got {value!r}"
+            )
+    return built
 
 
 def fits_type(value: Any, hint: Any) -> bool:

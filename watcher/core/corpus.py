@@ -41,7 +41,9 @@ PRINT_BUTTON = "พิมพ์"
 SOURCE_LABEL = "ที่มา : "
 
 _SOURCE_LINE = re.compile(r"^ที่มา\s*:\s*(https?://\S+)\s*$")
-_SOURCE_ID = re.compile(r"/news/contents/(?:ministry_)?details/(\d+)")
+# At most 12 digits (the site's ids have six): a longer number is no id of the site's, and
+# past 2^63 it cannot even be stored (OverflowError aborted a whole import, issue 27).
+_SOURCE_ID = re.compile(r"/news/contents/(?:ministry_)?details/(\d{1,12})(?!\d)")
 _INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 _DATE_SCAN_CHARS = 400
 

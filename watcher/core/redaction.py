@@ -10,10 +10,11 @@ import threading
 from collections.abc import Iterable
 from urllib.parse import quote
 
-__all__ = ["MASK", "add_secrets", "has_secrets", "redact"]
+__all__ = ["MASK", "MIN_SECRET", "add_secrets", "has_secrets", "redact"]
 
 MASK = "***"
-_MIN_SECRET = 4  # shorter strings would mask ordinary words
+MIN_SECRET = 4  # shorter strings would mask ordinary words
+_MIN_SECRET = MIN_SECRET
 _secrets: list[str] = []  # longest first, so a secret containing another is masked whole
 _lock = threading.Lock()
 

@@ -32,7 +32,7 @@ from watcher.classify import Classifies
 from watcher.core.config import Config, SourceConfig
 from watcher.core.errors import StoreError
 from watcher.sources.cycle import CycleReport, ItemReport, Poller, open_poller, stop_on_signals
-from watcher.store import Store
+from watcher.store import DamagedDatabase, Store
 
 __all__ = ["Daemon", "ExtraJob", "Service", "run_daemon", "stop_on_signals"]
 
@@ -68,6 +68,7 @@ class Daemon:
         self.stop = poller.stop
         self.last_reports: dict[str, CycleReport] = {}  # per source; bounded for months
         self.cycles_run = 0
+        self.damaged: DamagedDatabase | None = None  # set when a cycle met a damaged file
         self._running: set[asyncio.Task[Any]] = set()
         self._job_ids: list[str] = []
         self._job_services: list[Service] = []
@@ -104,6 +105,11 @@ class Daemon:
             self._running.add(task)
         try:
             report = await self.poller.cycle(source, respect_backoff=True)
+        except DamagedDatabase as error:  # nothing more may be written into it: stop
+            log.critical("source %s: %s; the watcher stops", source.name, error)
+            self.damaged = error
+            self.stop.set()
+            return None
         except StoreError as error:  # locked or read-only: the next interval tries again
             log.error("source %s: cycle not recorded, will retry: %s", source.name, error)
             return None
@@ -197,4 +203,6 @@ async def run_daemon(
                 on_report=on_report, stop_grace_seconds=config.watcher.stop_grace_seconds,
             )  # fmt: skip
             await daemon.serve()
+            if daemon.damaged is not None:  # `watcher run` exits 2 with its one line
+                raise daemon.damaged
             return daemon.last_reports

@@ -52,12 +52,25 @@ class FetchStats:
 
 @dataclass
 class FetchScope:
-    """Where one source may go: its hosts and its own (possibly private) addresses."""
+    """Where one source may go: its hosts and ports, and its own (possibly private) addresses.
+
+    `origins` are (host, port) pairs: the same host on another port is another server (an admin
+    panel, another service), never the source's. A host named without a port is reachable on the
+    default ports, 80 and 443 (a redirect from http to https stays in scope).
+    """
 
     hosts: frozenset[str]
     own_addresses: frozenset[str] = frozenset()
     stats: FetchStats = field(default_factory=FetchStats)
     respect_robots: bool = True  # False only by an operator's explicit per-source override
+    origins: frozenset[tuple[str, int]] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.origins:
+            self.origins = frozenset((host, port) for host in self.hosts for port in DEFAULT_PORTS)
+
+    def allows(self, url: str) -> bool:
+        return _origin(url) in self.origins
 
 
 @dataclass(frozen=True)
@@ -124,13 +137,25 @@ class Fetcher:
         self, url: str, extra_hosts: tuple[str, ...] = (), *, respect_robots: bool = True
     ) -> FetchScope:
         """The scope of a source configured at `url` (its host and its own addresses)."""
-        host = _host(url)
+        host, port = _origin(url)
         try:
             own = await self.resolve(host)
         except OSError as error:
             raise FetchError(f"cannot resolve {host}: {error}") from error
-        hosts = frozenset({host, *self.settings.allowed_hosts, *extra_hosts})
-        return FetchScope(hosts=hosts, own_addresses=own, respect_robots=respect_robots)
+        origins = {(host, p) for p in (DEFAULT_PORTS if port in DEFAULT_PORTS else (port,))}
+        names = {host}
+        for extra in (*self.settings.allowed_hosts, *extra_hosts):
+            name, _colon, number = extra.lower().rpartition(":")
+            if name and number.isdigit() and "]" not in number:
+                origins.add((name.strip("[]"), int(number)))
+                names.add(name.strip("[]"))
+            else:
+                origins.update((extra.lower(), p) for p in DEFAULT_PORTS)
+                names.add(extra.lower())
+        return FetchScope(
+            hosts=frozenset(names), own_addresses=own, respect_robots=respect_robots,
+            origins=frozenset(origins),
+        )  # fmt: skip
 
     async def get(
         self,
@@ -142,8 +167,8 @@ class Fetcher:
         """GET `url` politely; FetchError (one line) when it cannot be had, after retries."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise FetchError(f"{url}: refused: not HTTP")
-        if _host(url) not in scope.hosts:  # before robots.txt: another host is never asked
-            raise FetchError(f"{url}: refused: {_host(url)} is outside the source's hosts")
+        if not scope.allows(url):  # before robots.txt: another host or port is never asked
+            raise FetchError(f"{url}: refused: {_where(url)} is outside the source's hosts")
         if self.settings.respect_robots and scope.respect_robots:
             await self.robots.check(url, lambda robots_url: self._robots_text(robots_url, scope))
         return await self._with_retries(url, scope, validators)
@@ -205,8 +230,8 @@ class Fetcher:
         if urlsplit(url).scheme not in ("http", "https"):
             raise FetchError(f"{where}refused: not HTTP")
         host = _host(url)
-        if host not in scope.hosts:
-            raise FetchError(f"{where}refused: {host} is outside the source's hosts")
+        if not scope.allows(url):
+            raise FetchError(f"{where}refused: {_where(url)} is outside the source's hosts")
         try:
             addresses = await self.resolve(host)
         except OSError as error:
@@ -322,6 +347,26 @@ def _head_size(response: httpx.Response) -> int:
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+DEFAULT_PORTS = (80, 443)
+
+
+def _origin(url: str) -> tuple[str, int]:
+    """(host, port) of `url`, the scheme's default port when none is written (-1: unreadable)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or not a number
+        return _host(url), -1
+    return _host(url), port if port is not None else (443 if parts.scheme == "https" else 80)
+
+
+def _where(url: str) -> str:
+    """The host, with the port when one is written (what the refusal names)."""
+    host, port = _origin(url)
+    written = urlsplit(url).netloc.rpartition("@")[2]
+    return f"{host}:{port}" if written.rsplit("]", 1)[-1].count(":") else host
 
 
 def _retry_after(response: httpx.Response, now: dt.datetime) -> float | None:

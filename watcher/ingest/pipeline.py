@@ -126,10 +126,10 @@ class Pipeline:
         known = self.store.has_item(digest)
         if ready is not None:
             labels = None if known else ready.labels
-            near = None if known else self._near_query(ready.print_, item, seen_at)
+            near = None if known else self._near_query(ready.print_, item, seen_at, labels)
         else:
             labels = None if known else self.labels_for(item)
-            near = None if known else self.near_query(item, seen_at)
+            near = None if known else self._near_query(None, item, seen_at, labels)
         # The store looks the candidates up, decides and writes the item with its band keys in
         # one transaction: no writer slips a story in between, a crash leaves neither half.
         outcome = self.store.add_item(
@@ -148,8 +148,9 @@ class Pipeline:
         return self._near_query(None, item, seen_at)
 
     def _near_query(
-        self, print_: Fingerprint | None, item: Item, seen_at: dt.datetime
-    ) -> NearQuery | None:
+        self, print_: Fingerprint | None, item: Item, seen_at: dt.datetime,
+        labels: Mapping[str, Any] | None = None,
+    ) -> NearQuery | None:  # fmt: skip
         detector = self.near_duplicates
         if detector is None:
             return None
@@ -159,7 +160,7 @@ class Pipeline:
             print_ = fingerprint(item, story_day(item.published, utc_iso(seen_at)))
         found, day = print_, print_.day
         return NearQuery(
-            found.bands, day, *detector.window(day), lambda c: detector.choose(found, c)
+            found.bands, day, *detector.window(day), lambda c: detector.choose(found, c, labels)
         )
 
     def index_pending(self, batch: int = IMPORT_BATCH) -> int:

@@ -26,6 +26,7 @@ from typing import IO, cast
 
 from watcher.core.corpus import SHORT_PREFIX, Item, parse_corpus_text
 from watcher.core.errors import InputError
+from watcher.core.jsonline import parse_json_line, string_field
 
 __all__ = ["ACCEPTS", "ReadRecord", "check_corpus_paths", "read_items"]
 
@@ -201,19 +202,15 @@ def _bounded_lines(handle: IO[bytes]) -> Iterator[bytes | None]:
 
 
 def _jsonl_record(where: str, raw: bytes) -> ReadRecord:
+    """One line → one item or one rejection (watcher/core/jsonline.py: what a line may not hold)."""
     try:
-        record = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        return ReadRecord(where, None, f"not UTF-8 text (byte {error.start})")
-    except json.JSONDecodeError as error:
-        return ReadRecord(where, None, f"not JSON: {error.msg}")
-    if not isinstance(record, dict):
-        return ReadRecord(where, None, "not a JSON object")
-    text = record.get("text")
-    if not isinstance(text, str):
+        record = parse_json_line(raw)
+        if not isinstance(record, dict):
+            return ReadRecord(where, None, "not a JSON object")
+        text, url, category = (string_field(record, name) for name in ("text", "url", "category"))
+    except ValueError as error:
+        return ReadRecord(where, None, str(error))
+    if text is None:
         return ReadRecord(where, None, 'no "text" string')
-    url = record.get("url")
-    url = url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
-    category = record.get("category")
-    category = category if isinstance(category, str) and category else None
-    return ReadRecord(where, parse_corpus_text(text, category=category, url=url))
+    url = url if url is not None and url.startswith(("http://", "https://")) else None
+    return ReadRecord(where, parse_corpus_text(text, category=category or None, url=url))

@@ -54,8 +54,15 @@ def _named(gazetteer: Gazetteer, kind: str, code: str) -> str:
 
 def unknown_code(gazetteer: Gazetteer, kind: str, term: str) -> str:
     """The one line for a term that is not a `kind`: the nearest codes, and where all are."""
+    from watcher.classify.gazetteer import MAX_TERM_CHARS
+
     shown = repr(term[:40])
     listing = f"`watcher codes {_LIST_OF[kind]}` lists them all"
+    if len(term) > MAX_TERM_CHARS:
+        return (
+            f"unknown {kind} {term[:20]!r}… ({len(term)} characters; a code or name has at most"
+            f" {MAX_TERM_CHARS}); {listing}"
+        )
     found = gazetteer.resolve_term(term)
     if found is not None:  # a real code of another kind: ASEAN given as a country
         return f"{shown} is a {found[0]}, not a {kind}: use --{found[0]} {found[1]}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from watcher.match.language import fold_text
+from watcher.match.language import fold_item
 from watcher.match.subscriptions import Subscription
 from watcher.store import ItemFilter, Store, StoredItem
 
@@ -37,7 +37,7 @@ def preview(
     reads_text = subscription.query is not None
     count, newest = 0, list[StoredItem]()
     for item in store.iter_items(where, newest_first=True):
-        folded = fold_text(f"{item.title}\n{item.body}") if reads_text else None
+        folded = fold_item(item.title, item.body) if reads_text else None
         if subscription.matches(
             item.countries, item.blocs, item.ministries, item.lead_ministry, folded
         ):

@@ -20,6 +20,7 @@ from watcher.core.errors import ConfigError
 from watcher.sources import SourceContext, make_source
 from watcher.sources.cycle import Poller
 from watcher.sources.memory import StoreMemory
+from watcher.sources.pages import Stopped
 from watcher.sources.sequence import SequenceSource
 from watcher.store import off_loop
 
@@ -72,7 +73,11 @@ async def run_backfill(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BackfillReport:  # fmt: skip
     store = poller.store
-    memory = StoreMemory(store, source.name, source.url.split("{")[0], poller.clock)
+    limits = poller.config.limits
+    memory = StoreMemory(
+        store, source.name, source.url.split("{")[0], poller.clock,
+        give_up_after=limits.give_up_after,
+    )  # fmt: skip
     first, last = backfill_range(source, first, last, await memory.highest_id())
     report = BackfillReport(first, last)
     state = await off_loop(store.source_state, source.name)
@@ -82,11 +87,30 @@ async def run_backfill(
     scope = await poller.fetcher.scope_for(
         source.url.replace("{id}", "0"), respect_robots=not source.ignore_robots
     )
-    kind = make_source(source, SourceContext(poller.fetcher, scope, memory, poller.clock))
+    context = SourceContext(
+        poller.fetcher, scope, memory, poller.clock, limits=limits, stop=poller.stop
+    )
+    kind = make_source(source, context)
     assert isinstance(kind, SequenceSource)
     stored = await off_loop(store.stored_source_ids, kind.url_prefix, start, last)
     report.already = len(stored)
     ids = [i for i in range(start, last + 1) if i not in stored]
+    with contextlib.suppress(Stopped):  # SIGTERM during a parse: that id is read on resume
+        await _read_range(poller, source, kind, ids, report, first, last, start, on_progress)
+    report.stopped = report.stopped or poller.stop.is_set()
+    report.skipped = list(kind.stats.skipped)
+    report.empty -= len(report.skipped)  # an unreadable id yields no item either
+    if not report.stopped:
+        await off_loop(store.set_backfill, source.name, None)
+    return report
+
+
+async def _read_range(
+    poller: Poller, source: SourceConfig, kind: SequenceSource, ids: list[int],
+    report: BackfillReport, first: int, last: int, start: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:  # fmt: skip
+    store = poller.store
     async with contextlib.aclosing(kind.history(ids)) as reads:
         async for source_id, found in reads:
             if found is None:
@@ -102,11 +126,6 @@ async def run_backfill(
             if poller.stop.is_set():
                 report.stopped = True
                 break
-    report.skipped = list(kind.stats.skipped)
-    report.empty -= len(report.skipped)  # an unreadable id yields no item either
-    if not report.stopped:
-        await off_loop(store.set_backfill, source.name, None)
-    return report
 
 
 def _progress(first: int, last: int, next_id: int) -> str:

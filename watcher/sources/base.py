@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from watcher.core.config import SourceConfig
+from watcher.core.config import LimitSettings, SourceConfig
 from watcher.core.corpus import Item
 from watcher.core.errors import (
     BlockedByBotProtection,
@@ -18,11 +20,11 @@ from watcher.core.errors import (
     RobotsUnreadable,
 )
 from watcher.fetch.client import Fetcher, FetchScope, Page
-from watcher.sources.memory import SKIP_LIMIT, SourceMemory
-from watcher.sources.pages import read_page
+from watcher.sources.memory import SourceMemory
+from watcher.sources.pages import Stopped, read_page
 
-__all__ = ["FAILURES_IN_ROW", "Found", "SourceContext", "SourceKind", "SourceStats",
-           "is_source_level"]  # fmt: skip
+__all__ = ["FAILURES_IN_ROW", "BudgetReached", "Found", "SourceContext", "SourceKind",
+           "SourceStats", "is_source_level"]  # fmt: skip
 
 FAILURES_IN_ROW = 3  # failed reads in a row that end a cycle: the site is down, not one page
 
@@ -36,6 +38,8 @@ class SourceContext:
     memory: SourceMemory
     clock: Callable[[], dt.datetime]
     first_cycle: bool = False  # the source never completed a cycle: a baseline, not a walk
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    stop: asyncio.Event | None = None  # set on SIGTERM: a parse in hand is abandoned at once
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,15 @@ class SourceStats:
     fitted: int = 0  # item pages the source's own parser read (the selectors fit)
     skipped: list[str] = field(default_factory=list)  # ids/links that failed this cycle
     from_summary: int = 0  # feed entries stored from their summary (page unreadable)
+    budget: str | None = None  # the [limits] budget that ended the cycle, when one did
+
+
+class BudgetReached(Exception):
+    """The cycle has spent a [limits] budget: it ends here, says so, the next goes on."""
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/") or "/"
 
 
 def is_source_level(error: Exception) -> bool:
@@ -96,14 +109,33 @@ class SourceKind(ABC):
 
     async def read_item(self, url: str, validators: tuple[str | None, str | None] = (None, None)
                         ) -> tuple[Page, Item | None]:  # fmt: skip
-        """Fetch and parse one item page; (page, None) when it is empty or unchanged."""
+        """Fetch and parse one item page; (page, None) when it is empty or unchanged.
+
+        Stopped once the watcher stops; BudgetReached when the cycle has sent its
+        [limits] cycle_requests; ParseError when the page redirects to another path (a login
+        page, the home page, a soft 404: another page, never this item).
+        """
+        if self.context.stop is not None and self.context.stop.is_set():
+            raise Stopped(f"{url}: not read, the watcher is stopping")
+        spent, budget = self.context.scope.stats.requests, self.context.limits.cycle_requests
+        if spent >= budget:
+            raise BudgetReached(f"{spent} requests, the [limits] cycle_requests budget")
         page = await self.context.fetcher.get(url, self.context.scope, validators=validators)
-        self._failures_in_row = 0
         self.stats.pages += 1
+        if page.status == 200 and _path(page.url) != _path(url):
+            raise ParseError(
+                f"{url}: redirected to {page.url}: another page (a login or error page?),"
+                " not this item"
+            )
         if page.status != 200:
+            self._failures_in_row = 0
             self.stats.empty += 1
             return page, None
-        reading = await read_page(page.text, page.url, self.config.parser, self.config.selectors)
+        reading = await read_page(
+            page.text, page.url, self.config.parser, self.config.selectors,
+            budget=self.context.limits.parse_budget_seconds, stop=self.context.stop,
+        )  # fmt: skip
+        self._failures_in_row = 0  # read whole: a page that fetches but never parses is a failure
         if reading.stale:
             self.stats.stale = reading.stale
         elif reading.item is not None:
@@ -133,7 +165,7 @@ class SourceKind(ABC):
             await self.context.memory.clear_skip(key)
 
     async def skip_failed(self, key: str, error: Exception) -> None:
-        """Record a failed id or link (given up after SKIP_LIMIT tries) and go on past it.
+        """Record a failed id or link (given up after `give_up_after` tries) and go on past it.
 
         Re-raised instead: a refusal or block (the whole source), a bug, and the
         FAILURES_IN_ROW-th failure in a row (the site is down; the cycle ends, retried later).
@@ -145,5 +177,6 @@ class SourceKind(ABC):
             raise error
         skip = await self.context.memory.record_skip(key, str(error))
         self._pending.add(key)
-        note = "given up" if skip.given_up else f"try {skip.tries} of {SKIP_LIMIT}"
+        limit = self.context.limits.give_up_after
+        note = "given up" if skip.given_up else f"try {skip.tries} of {limit}"
         self.stats.skipped.append(f"{key}: {error} ({note})")

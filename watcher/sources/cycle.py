@@ -35,7 +35,9 @@ from watcher.core.errors import (
 from watcher.fetch.client import Fetcher, FetchStats, make_client
 from watcher.ingest.pipeline import ItemResult, Pipeline, utc_now
 from watcher.sources import Found, SourceContext, SourceStats, make_source
+from watcher.sources.base import BudgetReached
 from watcher.sources.memory import StoreMemory
+from watcher.sources.pages import Stopped
 from watcher.store import SourceState, Store, off_loop
 
 __all__ = [
@@ -76,6 +78,11 @@ class SiteOutcome:
         if not stats.stale and not stats.fitted and before.state == "stale":
             return cls("stale", before.state_detail)
         notes = []
+        if stats.budget:
+            notes.append(
+                f"cycle ended at its budget ({stats.budget}); the next cycle goes on from there"
+                " (every cycle ending so: the site may answer every id or link)"
+            )
         if stats.from_summary:
             notes.append(f"{stats.from_summary} feed entries stored from their summary")
         if stats.skipped:
@@ -228,12 +235,18 @@ class Poller:
                 source.url.replace("{id}", "0"), respect_robots=not source.ignore_robots
             )
             fetch_stats = scope.stats
-            memory = StoreMemory(self.store, source.name, source.url.split("{")[0], self.clock)
+            limits = self.config.limits
+            memory = StoreMemory(
+                self.store, source.name, source.url.split("{")[0], self.clock,
+                give_up_after=limits.give_up_after,
+            )  # fmt: skip
             # A first cycle stores history, unless the operator asked for alerts from a start_id
             history_first = baseline or (
                 first_cycle and getattr(source.options, "start_id", 0) is None
             )
-            context = SourceContext(self.fetcher, scope, memory, self.clock, history_first)
+            context = SourceContext(
+                self.fetcher, scope, memory, self.clock, history_first, limits, self.stop
+            )
             kind = make_source(source, context)
             stats = kind.stats
             async with contextlib.aclosing(kind.discover()) as found_items:
@@ -246,8 +259,16 @@ class Poller:
                     if self.stop.is_set():
                         error = STOPPED
                         break
+                    if len(items) >= limits.cycle_new_items:
+                        stats.budget = f"{len(items)} items, the [limits] cycle_new_items budget"
+                        break
         except StoreError:
             raise
+        except BudgetReached as reached:
+            if stats is not None:
+                stats.budget = str(reached)
+        except Stopped:  # SIGTERM during a parse: abandoned, read again next time
+            error = STOPPED
         except Exception as failure:
             error, outcome = self._failure(source, failure, state, started)
         if error is None and stats is not None:

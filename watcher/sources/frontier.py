@@ -26,23 +26,48 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-__all__ = ["find_frontier"]
+from watcher.core.errors import ParseError
+
+__all__ = ["NoFrontier", "find_frontier"]
 
 Probe = Callable[[int], Awaitable[bool]]
 MAX_DOUBLINGS = 25  # start + 2^24 is past any id the site will reach (16 million)
 
 
-async def find_frontier(probe: Probe, start: int, *, width: int, max_gap: int) -> int | None:
+class NoFrontier(ParseError):
+    """Discovery ran out of its budget: a site that answers every id has no frontier."""
+
+
+async def find_frontier(
+    probe: Probe, start: int, *, width: int, max_gap: int,
+    max_requests: int | None = None, id_range: int | None = None,
+) -> int | None:  # fmt: skip
     """The highest id ≥ start that holds an item with max_gap empty ids after it, or None.
 
     `probe(id)` reads one id and says whether it holds an item (it is called once per id).
     When the max_gap ids from `start` are empty, ids start + 2^k are looked at; None means
     none of those held an item either: the start is past the end (or the site is empty).
+    NoFrontier after `max_requests` probes, or for an id past start + `id_range`: a catch-all
+    page, a soft 404 or a login redirect answers every id, and the gallop would never end.
     """
     seen: dict[int, bool] = {}
 
     async def holds(source_id: int) -> bool:
         if source_id not in seen:
+            if id_range is not None and source_id - start > id_range:
+                if not any(seen.values()):  # looking for a first item: none that far
+                    return False
+                raise NoFrontier(
+                    f"the site answers every id: no frontier (an item at every id looked at"
+                    f" up to {max((i for i, hit in seen.items() if hit), default=start):,};"
+                    f" the next look is past the start + [limits] id_range {id_range:,})"
+                )
+            if max_requests is not None and len(seen) >= max_requests:
+                raise NoFrontier(
+                    f"the site answers every id: no frontier ({len(seen):,} requests, the"
+                    " [limits] discovery_requests budget, without finding the end; ids up to"
+                    f" {max((i for i, hit in seen.items() if hit), default=start):,} held items)"
+                )
             seen[source_id] = await probe(source_id)
         return seen[source_id]
 

@@ -3,14 +3,15 @@
 Links whose absolute URL matches `link_pattern` (inside `list_selector`, the page's own list,
 when set) are items. Pages are followed (`{page}` in the url, else the `selectors.next_page`
 link) until the list reaches a link known before this cycle (stored, or given up), or
-`max_pages`. A link that repeats on every page (a "latest news" box) is not known before this
-cycle and never stops the walk early. New links are read oldest first, so a cycle cut short
-leaves the newest unread and the next cycle, stopping at the first known link, still reaches
-them. Links that are not http(s) (javascript:, mailto:, file:, data:) are never followed; a
-link that cannot be read (another host, over max_bytes…) is recorded and walked past, retried
-in the next cycles and given up after SKIP_LIMIT tries. The first page is fetched
-conditionally; its validators are saved only once every link was read, so an unchanged
-listing costs one 304 and a cycle with a failure is repeated.
+`max_pages`. A link that repeats on every page (a "latest news" or "popular" box, new or old)
+never stops the walk early: a known link counts only when the next page does not show it too.
+New links are read oldest first, so a cycle cut short leaves the newest unread and the next
+cycle, stopping at the first known link, still reaches them. Links that are not http(s)
+(javascript:, mailto:, file:, data:) are never followed; a link that cannot be read (another
+host, over max_bytes…) is recorded and walked past, retried in the next cycles and given up
+after [limits] give_up_after tries. The first page is fetched conditionally; its validators are
+saved only once every link was read, so an unchanged listing costs one 304 and a cycle with a
+failure is repeated.
 
 A first cycle stores the newest `baseline_items` links as history and gives up the older ones
 (they are history: not news, never alerted).
@@ -32,22 +33,39 @@ from watcher.core.config import SourceConfig, required, setting
 from watcher.core.errors import ParseError
 from watcher.fetch.client import Page
 from watcher.sources.base import Found, SourceKind
+from watcher.sources.pages import check_page_shape, parse_off_loop
 from watcher.sources.registry import register
+from watcher.sources.validate import check_listing, compile_link_pattern
 
 __all__ = ["ListingOptions", "ListingSource", "listing_links"]
 
 
 def listing_links(page: Page, pattern: re.Pattern[str], scope: str = "") -> list[str]:
     """Absolute http(s) URLs of the links matching `pattern`, in page order, each once."""
-    soup = BeautifulSoup(page.text, "lxml")
+    return _links_in(BeautifulSoup(page.text, "lxml"), page.url, pattern, scope)
+
+
+def _links_in(soup: BeautifulSoup, base: str, pattern: re.Pattern[str], scope: str) -> list[str]:
     roots = soup.select(scope) if scope else [soup]
     seen: dict[str, None] = {}
     for root in roots:
         for anchor in root.find_all("a", href=True):
-            url = urljoin(page.url, str(anchor["href"]).strip()).split("#")[0]
+            url = urljoin(base, str(anchor["href"]).strip()).split("#")[0]
             if urlsplit(url).scheme in ("http", "https") and pattern.search(url):
                 seen.setdefault(url, None)
     return list(seen)
+
+
+def _links_and_next(
+    page: Page, pattern: re.Pattern[str], scope: str, next_page: str
+) -> tuple[list[str], str | None]:
+    """listing_links and the next-page link's href, from one parse (run off the event loop),
+    after the page guards every item page goes through (tags, nesting)."""
+    check_page_shape(page.text, page.url)
+    soup = BeautifulSoup(page.text, "lxml")
+    node = soup.select_one(next_page) if next_page else None
+    href = node.get("href") if node is not None else None
+    return _links_in(soup, page.url, pattern, scope), (str(href) if href else None)
 
 
 @dataclass(frozen=True)
@@ -60,12 +78,9 @@ class ListingOptions:
     baseline_items: int = setting(20, "newest items a first cycle stores (never alerted)")
 
     def check(self, source: SourceConfig) -> None:
-        try:
-            re.compile(self.link_pattern)
-        except re.error as error:
-            raise ValueError(f"link_pattern: bad regex: {error}") from None
         if self.max_pages < 1:
             raise ValueError("max_pages: must be at least 1")
+        check_listing(self, source)  # URL, link_pattern (no hang), selectors, bounds
 
 
 @register("listing")
@@ -105,39 +120,65 @@ class ListingSource(SourceKind):
         return Found(item, item.source_id, history=history) if item is not None else None
 
     async def _new_links(self, first: Page) -> list[str]:
-        pattern = re.compile(self.options.link_pattern)
-        page: Page | None = first
+        """New links, page by page, until a page holds a link known before this cycle.
+
+        A known link that the next page shows too is a box repeated on every page ("latest",
+        "popular"), not the place where the list reaches known items: without list_selector,
+        an old item in a sidebar ended the walk on page 1 and the new items of page 2 were
+        never read. So a page with known links costs a look at the next page (one request, in
+        a cycle with news), and the walk ends at the first page whose known links the next
+        page does not repeat.
+        """
+        memory = self.context.memory
+        self._pattern = compile_link_pattern(self.options.link_pattern)  # searches time out
+        page, number = first, 1
+        links, next_href = await self._parse_listing(page)
+        if not links:
+            raise ParseError(
+                f"{page.url}: listing has no link matching {self.options.link_pattern!r}"
+            )
         new: dict[str, None] = {}
-        for number in range(1, self.options.max_pages + 1):
-            if page is None:
-                break
-            links = listing_links(page, pattern, self.options.list_selector)
-            if number == 1 and not links:
-                raise ParseError(
-                    f"{page.url}: listing has no link matching {self.options.link_pattern!r}"
-                )
-            reached_known = False
+        while True:
+            known = []
             for url in links:
                 if url in new or url in self._pending:
                     continue
-                if await self.context.memory.known(url):
-                    reached_known = True
+                if await memory.known(url):
+                    known.append(url)
                 else:
                     new[url] = None
-            if reached_known:
+            next_url = self._page_url(number + 1, page, next_href)
+            if number >= self.options.max_pages or not next_url:
                 break
-            next_url = self._page_url(number + 1, page)
-            page = await self._fetch_listing(next_url) if next_url else None
+            try:
+                following = await self._fetch_listing(next_url)
+            except ParseError:
+                if known:  # only a look for repeated links: the walk has its end anyway
+                    break
+                raise
+            following_links, following_next = await self._parse_listing(following)
+            repeated = set(following_links)
+            if any(url not in repeated for url in known):
+                break
+            page, links, next_href = following, following_links, following_next
+            number += 1
         return list(new)
 
-    def _page_url(self, number: int, page: Page | None) -> str | None:
+    async def _parse_listing(self, page: Page) -> tuple[list[str], str | None]:
+        return await parse_off_loop(
+            _links_and_next, page, self._pattern,
+            self.options.list_selector, self.config.selectors.next_page,
+            budget=self.context.limits.parse_budget_seconds, what=page.url,
+            stop=self.context.stop,
+        )  # fmt: skip
+
+    def _page_url(self, number: int, page: Page | None, next_href: str | None = None
+                  ) -> str | None:  # fmt: skip
         if "{page}" in self.config.url:
             return self.config.url.replace("{page}", str(number))
         if page is None:
             return self.config.url
-        node = BeautifulSoup(page.text, "lxml").select_one(self.config.selectors.next_page)
-        href = node.get("href") if node is not None else None
-        return urljoin(page.url, str(href)) if href else None
+        return urljoin(page.url, next_href) if next_href else None
 
     async def _fetch_listing(
         self, url: str | None, validators: tuple[str | None, str | None] = (None, None)

@@ -16,7 +16,7 @@ from watcher.store import SourceSkip, Store, off_loop
 
 __all__ = ["SKIP_LIMIT", "SourceMemory", "StoreMemory"]
 
-SKIP_LIMIT = 3  # failed tries after which an id or link is given up (and shown in `sources`)
+SKIP_LIMIT = 3  # the default of [limits] give_up_after: tries before an id or link is given up
 
 
 class SourceMemory(Protocol):
@@ -40,7 +40,7 @@ class SourceMemory(Protocol):
         """An item was stored from `url`, or `url` was given up: not new."""
 
     async def record_skip(self, key: str, reason: str, *, give_up: bool = False) -> SourceSkip:
-        """One failed try at an id or link; given up after SKIP_LIMIT (or at once)."""
+        """One failed try at an id or link; given up after `give_up_after` (or at once)."""
 
     async def pending_skips(self) -> list[SourceSkip]: ...
 
@@ -51,9 +51,11 @@ class StoreMemory:
     """SourceMemory in the state database, for the source `name` whose URLs start `prefix`."""
 
     def __init__(
-        self, store: Store, name: str, prefix: str, clock: Callable[[], dt.datetime]
-    ) -> None:
+        self, store: Store, name: str, prefix: str, clock: Callable[[], dt.datetime],
+        *, give_up_after: int = SKIP_LIMIT,
+    ) -> None:  # fmt: skip
         self.store, self.name, self.prefix, self.clock = store, name, prefix, clock
+        self.give_up_after = give_up_after
 
     async def highest_id(self) -> int | None:
         state = await off_loop(self.store.source_state, self.name)
@@ -87,7 +89,7 @@ class StoreMemory:
     async def record_skip(self, key: str, reason: str, *, give_up: bool = False) -> SourceSkip:
         return await off_loop(
             self.store.record_skip, self.name, key, reason, self.clock(),
-            limit=SKIP_LIMIT, give_up=give_up,
+            limit=self.give_up_after, give_up=give_up,
         )  # fmt: skip
 
     async def pending_skips(self) -> list[SourceSkip]:

@@ -34,10 +34,12 @@ from watcher.core.config import SourceConfig, setting
 from watcher.sources.base import Found, SourceContext, SourceKind
 from watcher.sources.frontier import find_frontier
 from watcher.sources.registry import register
+from watcher.sources.validate import check_int, check_schedule, check_selectors, check_url
 
 __all__ = ["RECHECK_LIMIT", "SequenceOptions", "SequenceSource"]
 
 RECHECK_LIMIT = 3  # checks after which an id left behind as a gap is given up
+MAX_ID = 10**12  # the site's ids are six digits; ids are SQLite integers (2^63 - 1 overflowed)
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,19 @@ class SequenceOptions:
     def check(self, source: SourceConfig) -> None:
         if "{id}" not in source.url:
             raise ValueError("url: a sequence url needs an {id} placeholder")
+        check_url(source.url, placeholder="{id}")
         for name in ("max_gap", "probe_width", "deep_probe_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be at least 1")
         if self.baseline_items < 0:
             raise ValueError("baseline_items: must be 0 or more")
+        check_int(self, "start_id", 1, MAX_ID)
+        check_int(self, "max_gap", 1, 10_000)
+        check_int(self, "probe_width", 1, 1_000)
+        check_int(self, "deep_probe_every", 1, 10_000)
+        check_int(self, "baseline_items", 0, 100_000)
+        check_selectors(source.selectors)
+        check_schedule(source)
 
 
 @register("sequence")
@@ -115,9 +125,11 @@ class SequenceSource(SourceKind):
             return something
 
         options = self.options
+        limits = self.context.limits
         newest = await find_frontier(
-            holds, start, width=options.probe_width, max_gap=options.max_gap
-        )
+            holds, start, width=options.probe_width, max_gap=options.max_gap,
+            max_requests=limits.discovery_requests, id_range=limits.id_range,
+        )  # fmt: skip
         if newest is None:
             return
         wanted: list[Found] = []

@@ -11,8 +11,9 @@ laid out as the selectors expect (a selector matches nothing): a source health p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
 from watcher.core.config import SelectorSettings
 from watcher.core.corpus import Item, clean_body_lines, source_id_from_url
@@ -70,14 +71,40 @@ def parse_item_page(html: str, url: str, selectors: SelectorSettings) -> Item | 
 
 
 def page_lines(node: Tag) -> list[str]:
-    """The text of `node` one block (paragraph, line break) per line, blank lines dropped."""
-    for br in node.find_all("br"):
-        br.replace_with(NavigableString("\n"))
-    for block in node.find_all(_BLOCKS):
-        block.insert_before(NavigableString("\n"))
-        block.insert_after(NavigableString("\n"))
-    text = node.get_text("").replace("\xa0", " ")
+    """The text of `node` one block (paragraph, line break) per line, blank lines dropped.
+
+    One walk over the tree, which it leaves as it is: a line break wherever a <br> or a block's
+    start or end is, and the strings get_text would take. Linear in the page: marking the
+    breaks in the tree (insert_before, replace_with) costs the siblings' count for each mark,
+    minutes on a body of 49,000 paragraphs.
+    """
+    wanted = node.interesting_string_types or Tag.MAIN_CONTENT_STRING_TYPES
+    pieces: list[str] = []
+    stack: list[tuple[Iterator[PageElement], bool]] = [(iter(node.contents), False)]
+    while stack:
+        children, block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
+                pieces.append("\n")
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                pieces.append("\n")
+                continue
+            is_block = child.name in _BLOCKS
+            if is_block:
+                pieces.append("\n")
+            stack.append((iter(child.contents), is_block))
+        elif isinstance(child, NavigableString) and _interesting(type(child), wanted):
+            pieces.append(str(child))
+    text = "".join(pieces).replace("\xa0", " ")
     return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def _interesting(kind: type, wanted: type | Iterable[type]) -> bool:
+    """The string types get_text takes (bs4's own rule: the exact type, no subclass)."""
+    return kind is wanted if isinstance(wanted, type) else kind in wanted
 
 
 def _text(node: Tag | None) -> str:

@@ -8,7 +8,7 @@ is never sent again. One module per group of tables; `Store` is the one handle o
 
 from __future__ import annotations
 
-from watcher.store.base import BUSY_TIMEOUT_SECONDS, describe_db_error
+from watcher.store.base import BUSY_TIMEOUT_SECONDS, DamagedDatabase, describe_db_error
 from watcher.store.counts import COUNT_DIMENSIONS, CountTables
 from watcher.store.items import ItemTables, filter_sql
 from watcher.store.offloop import off_loop
@@ -37,6 +37,7 @@ __all__ = [
     "ITEM_FIELDS",
     "SEARCH_INVISIBLE",
     "AddOutcome",
+    "DamagedDatabase",
     "ItemFilter",
     "Labels",
     "NearCandidate",

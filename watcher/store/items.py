@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from watcher.core.corpus import Item
     from watcher.match.audience import Audience
+from watcher.core.xmltext import XML_ILLEGAL, xml_safe
 from watcher.store.near import NearDuplicateTables
 from watcher.store.outbox import OutboxTables
 from watcher.store.records import (
@@ -47,9 +49,11 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         = a revision of the item first seen there. A `near.story` = a variant of that story
         (a near-duplicate, linked to its first item). None of them alerts. The item's LSH band
         keys are written in the same transaction. `digest`: the item's hash, when computed
-        already (by an import worker).
+        already (by an import worker). Characters XML cannot carry (U+0008, NUL, U+FFFE…) are
+        dropped from the stored text; the hash stays that of the text as received.
         """
         digest = digest or item.hash
+        item = _xml_safe_item(item)
         now = utc_iso(seen_at)
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM items WHERE hash = ?", [digest]).fetchone():
@@ -148,14 +152,14 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         if not len(audience):
             return 0
         from watcher.match.audience import ItemFacts
-        from watcher.match.language import fold_text
+        from watcher.match.language import fold_item
 
         facts = ItemFacts(
             countries=tuple(labels.get("countries", ())),
             blocs=tuple(labels.get("blocs", ())),
             ministries=tuple(labels.get("ministries", ())),
             lead_ministry=labels.get("lead_ministry"),
-            folded_text=fold_text(f"{title}\n{body}") if audience.reads_text else "",
+            folded_text=fold_item(title, body) if audience.reads_text else "",
         )
         return sum(
             self._enqueue(subscriber.id, "alert", digest, "", now)
@@ -363,3 +367,16 @@ def _label_columns(labels: Labels, now: str) -> dict[str, Any]:
         "classified_at": now,
         "kind": labels.get("kind") or "news",
     }
+
+
+def _xml_safe_item(item: Item) -> Item:
+    """`item` without the characters XML cannot carry (itself when it has none: the usual case)."""
+    fields: dict[str, Any] = {
+        "title": item.title, "body": item.body, "url": item.url, "category": item.category,
+        "published": item.published,
+    }  # fmt: skip
+    dirty = {k: v for k, v in fields.items() if v is not None and XML_ILLEGAL.search(v)}
+    if not dirty:
+        return item
+    cleaned: dict[str, Any] = {k: xml_safe(v) for k, v in dirty.items()}
+    return dataclasses.replace(item, **cleaned)

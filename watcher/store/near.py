@@ -8,6 +8,7 @@ would let that republication alert a second time).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,10 +68,19 @@ class NearDuplicateTables(StoreBase):
         hashes = list(found)
         marks = ",".join("?" * len(hashes))
         texts = self.db.execute(
-            f"SELECT hash, title, body FROM items WHERE hash IN ({marks})", hashes
+            "SELECT hash, title, body, classified_at, countries, blocs, ministries FROM items"
+            f" WHERE hash IN ({marks})",
+            hashes,
         ).fetchall()
         return [
-            NearCandidate(row[0], found[row[0]][0], found[row[0]][1], row[1], row[2])
+            NearCandidate(
+                row[0],
+                found[row[0]][0],
+                found[row[0]][1],
+                row[1],
+                row[2],
+                None if row[3] is None else _code_sets(row[4], row[5], row[6]),
+            )
             for row in texts
         ]
 
@@ -100,3 +110,11 @@ class NearDuplicateTables(StoreBase):
         with self.transaction():
             self._write_bands(digest, self._story_of(digest), day, bands)
             self.db.execute("DELETE FROM near_duplicate_pending WHERE hash = ?", [digest])
+
+
+def _code_sets(*columns: str | None) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The label columns (JSON lists of codes) as sets: countries, blocs, ministries."""
+    countries, blocs, ministries = (
+        frozenset(json.loads(column)) if column else frozenset() for column in columns
+    )
+    return countries, blocs, ministries

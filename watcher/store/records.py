@@ -71,6 +71,8 @@ class NearCandidate:
     order: tuple[str, str, str]
     title: str
     body: str
+    # (countries, blocs, ministries) as stored; None when the item was never labelled
+    labels: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,32 @@ PRAGMA user_version holds how many have run. Never edit a released migration: ap
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
+
+from watcher.match.language import (
+    SEARCH_INVISIBLE,
+    WORD_CATEGORIES,
+    fold_item,
+    fold_text,
+    latin_text,
+)
 
 __all__ = [
+    "LATIN_INSERT",
     "MIGRATIONS",
-    "SEARCH_BACKFILL",
+    "MIGRATION_STEPS",
+    "SEARCH_CLEAR",
+    "SEARCH_FILL",
     "SEARCH_FLUSH",
     "SEARCH_INDEXED",
-    "SEARCH_INSERT",
+    "SEARCH_INSERTS",
     "SEARCH_INVISIBLE",
     "SEARCH_PENDING",
     "SEARCH_PENDING_ROWS",
+    "SEARCH_TABLES",
+    "WORD_TOKENIZER",
+    "fill_latin",
     "fold_for_index",
 ]
 
@@ -117,9 +132,6 @@ _V1 = (
 _V2_DIGEST_PARTS = ("ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",)
 
 
-SEARCH_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"  # dropped from indexed text and queries
-
-
 def _searchable(column: str) -> str:
     """SQL for the text the search index holds: `normalize_text`'s folding, done in SQLite.
 
@@ -140,19 +152,7 @@ def _indexed(column: str) -> str:
     return f"lower({_searchable(column)})"
 
 
-def fold_for_index(text: str) -> str:
-    """What `_indexed` makes of `text`, computed in Python, so that an import can hand the index
-    its text directly (no read-back of the rows, no chain of SQL `replace`s over each body).
-
-    The two must agree character for character: a contentless index forgets an entry by being
-    given the same terms again, so a trigger's 'delete' with other text would leave it wrong
-    (tests/test_search_fold.py compares them). `bytes.lower` lowers ASCII only, as SQL does.
-    """
-    for invisible in SEARCH_INVISIBLE:
-        if invisible in text:
-            text = text.replace(invisible, "")
-    text = text.replace("\u0e4d\u0e32", "\u0e33").replace("\r", " ").replace("\n", " ")
-    return text.lower() if text.isascii() else text.encode().lower().decode()
+fold_for_index = fold_text  # the index's folding, defined once with the query language
 
 
 _V3_BACKFILL = (
@@ -262,11 +262,19 @@ _NEAR_DUPLICATES = (
 )
 
 
-def _search_triggers(fold: Callable[[str], str], *, mark_changed: bool = False) -> tuple[str, ...]:
+def _search_triggers(
+    fold: Callable[[str], str],
+    *,
+    mark_changed: bool = False,
+    tables: tuple[str, ...] = ("items_fts",),
+    latin: bool = False,
+) -> tuple[str, ...]:
     """The update and delete triggers of the batched index (migration 7), folding with `fold`:
     they touch the index only for rows already in it, never for a pending one. `mark_changed`
     (migration 10): a pending row changed since it was added is marked 2, so the flush reads
-    its text back instead of indexing the text the store held for it."""
+    its text back instead of indexing the text the store held for it. `tables` (migration 12):
+    every index kept from the same folded text, the trigram one and the word one; `latin`: the
+    row's `search_latin` text is forgotten (a search then reads the item itself)."""
     old_title, old_body, new_title, new_body = map(
         fold, ("old.title", "old.body", "new.title", "new.body")
     )
@@ -275,22 +283,32 @@ def _search_triggers(fold: Callable[[str], str], *, mark_changed: bool = False) 
         if mark_changed
         else ""
     )
+    forget = "".join(
+        f"""INSERT INTO {table} ({table}, rowid, title, body)
+            SELECT 'delete', id, {old_title}, {old_body}
+            FROM search_rows WHERE hash = old.hash AND pending = 0;
+        """
+        for table in tables
+    )
+    if latin:
+        forget += """DELETE FROM search_latin
+            WHERE id IN (SELECT id FROM search_rows WHERE hash = old.hash);
+        """
+    learn = "".join(
+        f"""INSERT INTO {table} (rowid, title, body)
+            SELECT id, {new_title}, {new_body}
+            FROM search_rows WHERE hash = new.hash AND pending = 0;
+        """
+        for table in tables
+    )
     return (
         "DROP TRIGGER items_search_update",
         f"""CREATE TRIGGER items_search_update AFTER UPDATE OF title, body ON items BEGIN
-        {changed}INSERT INTO items_fts (items_fts, rowid, title, body)
-            SELECT 'delete', id, {old_title}, {old_body}
-            FROM search_rows WHERE hash = old.hash AND pending = 0;
-        INSERT INTO items_fts (rowid, title, body)
-            SELECT id, {new_title}, {new_body}
-            FROM search_rows WHERE hash = new.hash AND pending = 0;
+        {changed}{forget}{learn.rstrip()}
     END""",
         "DROP TRIGGER items_search_delete",
         f"""CREATE TRIGGER items_search_delete AFTER DELETE ON items BEGIN
-        INSERT INTO items_fts (items_fts, rowid, title, body)
-            SELECT 'delete', id, {old_title}, {old_body}
-            FROM search_rows WHERE hash = old.hash AND pending = 0;
-        DELETE FROM search_rows WHERE hash = old.hash;
+        {forget}DELETE FROM search_rows WHERE hash = old.hash;
     END""",
     )
 
@@ -354,19 +372,75 @@ _SEARCH_CASE_FOLDED = (
     _INDEX_FROM_ROWS + " WHERE s.pending = 0",
 )
 
-SEARCH_BACKFILL = (
-    "INSERT INTO items_fts (items_fts) VALUES ('delete-all')",
+
+# Latin words (issue 24): a second contentless index, FTS5's unicode61 tokenizer over the same
+# folded text, whose tokens are runs of cased letters and digits (`WORD_CATEGORIES`) with their
+# accents: Thai letters, punctuation and spaces all separate. A Latin term is then a lookup of
+# whole words (`EV` never finds "Development"), `semicon*` a prefix query, both without a scan;
+# two-letter terms too, which the trigram index cannot answer. The query language's word rule
+# (watcher/match/language.py) is defined as these tokens, so Python matching agrees. The
+# tokenizer folds case itself (É as é), so the triggers' SQL folding forgets exactly the tokens
+# an insert of Python-folded text gave. Filled with the trigram index, from the same text, in
+# the same transaction; built here once from the rows.
+_CATEGORIES = " ".join(sorted(WORD_CATEGORIES))
+WORD_TOKENIZER = f"unicode61 remove_diacritics 0 categories '{_CATEGORIES}'"
+SEARCH_TABLES = ("items_fts", "items_words")
+
+
+def _index_from_rows(table: str) -> str:
+    """Each search row's item, read back and folded in SQL, into index `table`."""
+    return (
+        f"INSERT INTO {table} (rowid, title, body) SELECT s.id,"
+        f" {_indexed('i.title')}, {_indexed('i.body')}"
+        " FROM search_rows s JOIN items i ON i.hash = s.hash"
+    )
+
+
+_WORD_INDEX = (
+    f"CREATE VIRTUAL TABLE items_words USING fts5(title, body, content='',"
+    f' tokenize="{WORD_TOKENIZER}")',
+    "INSERT INTO items_words (items_words, rank) VALUES ('hashsize', 33554432)",
+    "INSERT INTO items_words (items_words, rank) VALUES ('automerge', 8)",
+    # The Latin text of each item (`latin_text`: runs of Thai letters as one character), what
+    # the exact check of a phrase such as "covid-19" reads: 5% of the bodies' size, so checking
+    # 4,000 candidates reads 2 MB, not 90. Written by the store in Python with the indexes
+    # (filled below, once, by `fill_latin`); a row a writer outside the store changes loses
+    # its text, and the check reads the item instead.
+    "CREATE TABLE search_latin (id INTEGER PRIMARY KEY, text TEXT NOT NULL)",
+    *_search_triggers(_indexed, mark_changed=True, tables=SEARCH_TABLES, latin=True),
+    _index_from_rows("items_words") + " WHERE s.pending = 0",
+    "INSERT INTO items_words (items_words) VALUES ('optimize')",
+)
+LATIN_INSERT = "INSERT OR REPLACE INTO search_latin (id, text) VALUES (?, ?)"
+
+
+def fill_latin(conn: sqlite3.Connection, where: str = "", params: Sequence[object] = ()) -> None:
+    """Write `search_latin` for the search rows `where` selects (SQL over `s`), in Python."""
+    rows = conn.execute(
+        "SELECT s.id, i.title, i.body FROM search_rows s JOIN items i ON i.hash = s.hash " + where,
+        params,
+    )
+    conn.executemany(
+        LATIN_INSERT, ((row, latin_text(fold_item(title, body))) for row, title, body in rows)
+    )
+
+
+SEARCH_CLEAR = (
+    *(f"INSERT INTO {table} ({table}) VALUES ('delete-all')" for table in SEARCH_TABLES),
+    "DELETE FROM search_latin",
     "DELETE FROM search_rows",
     "INSERT INTO search_rows (hash) SELECT hash FROM items ORDER BY first_seen, hash",
-    _INDEX_FROM_ROWS,
 )
+SEARCH_FILL = tuple(_index_from_rows(table) for table in SEARCH_TABLES)
 # pending: 1 = added in this transaction, its text held by the store; 2 = changed since.
 SEARCH_PENDING = "SELECT 1 FROM search_rows WHERE pending > 0 LIMIT 1"
 SEARCH_PENDING_ROWS = "SELECT id, hash, pending FROM search_rows WHERE pending > 0"
-SEARCH_INSERT = "INSERT INTO items_fts (rowid, title, body) VALUES (?, ?, ?)"
+SEARCH_INSERTS = tuple(
+    f"INSERT INTO {table} (rowid, title, body) VALUES (?, ?, ?)" for table in SEARCH_TABLES
+)
 SEARCH_INDEXED = "UPDATE search_rows SET pending = 0 WHERE id = ?"
 SEARCH_FLUSH = (
-    _INDEX_FROM_ROWS + " WHERE s.pending > 0",
+    *(fill + " WHERE s.pending > 0" for fill in SEARCH_FILL),
     "UPDATE search_rows SET pending = 0 WHERE pending > 0",
 )
 
@@ -405,4 +479,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
     _LISTING_BY_CODE,
     _SEARCH_CASE_FOLDED,
     _SUBSCRIPTION_WORDS,
+    _WORD_INDEX,
 ]
+# Python run after a migration's SQL, in its transaction, by its number.
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    MIGRATIONS.index(_WORD_INDEX) + 1: fill_latin,
+}

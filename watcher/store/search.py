@@ -1,8 +1,15 @@
-"""Full-text search over items: an FTS5 trigram index kept in step by triggers.
+"""Full-text search over items: two contentless FTS5 indexes kept in step with the items.
 
-The trigram tokenizer indexes every run of three characters, so any substring of a Thai run is
-found without segmenting words, at write or at query time. Terms shorter than three characters
-have no trigram; they are matched with LIKE instead (a scan, still fast at this size).
+- `items_fts`, trigram: every run of three characters, so any substring of a Thai run is found
+  without segmenting words. Terms with no Latin edge (Thai, punctuation) are answered here;
+  shorter than three characters they are matched with LIKE instead (a scan).
+- `items_words`, unicode61 over cased letters and digits: the Latin words. A term that is one
+  Latin word (EV, semiconductor, 2025) or a prefix (semicon*) is answered here, whole words
+  only, without a scan.
+Anything else (a phrase with a Latin edge, "EV charging", "covid-19", Latin beside Thai) is
+preselected by both indexes and checked exactly by `watcher_term` (the query language's own
+word rule, watcher/match/language.py) on those few rows. Results rank by bm25 over the index
+answering most clauses, a title match five times a body match.
 """
 
 from __future__ import annotations
@@ -11,34 +18,57 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from watcher.match.language import Term, TextQuery, has_thai, is_accent, word_spans
 from watcher.store.base import StoreBase
 from watcher.store.items import filter_sql, items_in_order, published_order
 from watcher.store.records import ItemFilter, StoredItem
-from watcher.store.schema import SEARCH_BACKFILL, fold_for_index
+from watcher.store.schema import SEARCH_CLEAR, SEARCH_FILL, SEARCH_TABLES, fill_latin
 
-__all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TextQuery"]
+__all__ = ["TRIGRAM", "SearchHit", "SearchTables", "TermPlan", "TextQuery", "plan_term"]
 
-TRIGRAM = 3  # the shortest term the index can find
+TRIGRAM = 3  # the shortest term the trigram index can find
 _TITLE_WEIGHT = 5.0  # bm25 weight of a match in the title against one in the body
 _NEWEST = published_order(newest_first=True)
+_IN_INDEX = "s.id IN (SELECT rowid FROM {0} WHERE {0} MATCH ?)"
 
 
 @dataclass(frozen=True)
-class TextQuery:
-    """A parsed search: each clause needs one of its terms; no excluded term may appear."""
+class TermPlan:
+    """How the store finds one term: index conditions (each necessary), and whether they are
+    the whole answer or the rows they select need the exact check."""
 
-    clauses: tuple[tuple[str, ...], ...]
-    excluded: tuple[str, ...] = ()
+    words: str | None = None  # an FTS5 query on items_words
+    trigram: str | None = None  # an FTS5 query on items_fts
+    like: str | None = None  # a LIKE pattern over title and body (a short term, a scan)
+    exact: bool = True
 
-    @property
-    def terms(self) -> tuple[str, ...]:
-        return tuple(term for clause in self.clauses for term in clause)
+
+def plan_term(term: Term) -> TermPlan:
+    text = term.text
+    spans = word_spans(text)
+    one_word = spans == [(0, len(text))]
+    if one_word and all(c.isascii() or c.lower() == c.upper() for c in text):
+        return TermPlan(words=_words_query(text, spans, term.prefix))
+    if not term.whole_word:
+        if len(text) >= TRIGRAM:
+            return TermPlan(trigram=_quoted(text))
+        return TermPlan(like=_like_pattern(text))
+    # The words, in order, are necessary; not when the term opens with an accent, which in
+    # the item may continue a word before it. Where they preselect a term without Thai, the
+    # exact check reads the small Latin text: cheaper than narrowing further by trigrams.
+    usable = bool(spans) and not is_accent(text[0])
+    narrow = len(text) >= TRIGRAM and (not usable or has_thai(term))
+    return TermPlan(
+        words=_words_query(text, spans, term.prefix) if usable else None,
+        trigram=_quoted(text) if narrow else None,
+        exact=False,
+    )
 
 
 @dataclass(frozen=True)
 class SearchHit:
     item: StoredItem
-    score: float | None  # bm25 relevance, higher is better; None when matched by LIKE only
+    score: float | None  # bm25 relevance, higher is better; None when matched by a scan only
 
 
 class SearchTables(StoreBase):
@@ -46,54 +76,16 @@ class SearchTables(StoreBase):
         self, query: TextQuery, where: ItemFilter, *, newest_first: bool = False
     ) -> list[SearchHit]:
         """Items matching `query` and `where`, best first (or newest first)."""
-        sql, params = self._search_sql(query, where, newest_first)
+        sql, params = _search_sql(query, where, newest_first)
         if where.limit is not None:
             sql += f" LIMIT {int(where.limit)}"
         return self._hits(sql, params)
 
     def count_search(self, query: TextQuery, where: ItemFilter) -> int:
         """How many items `search_items` would find without a limit (the "N of M" footer)."""
-        sql, params = self._search_sql(query, where, newest_first=True)
+        sql, params = _search_sql(query, where, newest_first=True)
         with self._lock:
             return int(self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
-
-    def _search_sql(
-        self, query: TextQuery, where: ItemFilter, newest_first: bool
-    ) -> tuple[str, list[Any]]:
-        indexed = [c for c in query.clauses if all(len(t) >= TRIGRAM for t in c)]
-        scanned = [c for c in query.clauses if c not in indexed]
-        clauses, params = filter_sql(where)
-        for clause in scanned:
-            sql, values = _any_term_sql(clause)
-            clauses.append(sql)
-            params += values
-        if indexed:
-            match = " AND ".join(_fts_any(clause) for clause in indexed)
-            long_excluded = [t for t in query.excluded if len(t) >= TRIGRAM]
-            if long_excluded:
-                match += " NOT " + _fts_any(long_excluded)
-            for term in query.excluded:
-                if len(term) < TRIGRAM:
-                    clauses.append(f"NOT {_like_sql()}")
-                    params += [_like_pattern(term)] * 2
-            order = _NEWEST if newest_first else f"search_score, {_NEWEST}"
-            sql = (
-                f"SELECT i.hash, bm25(items_fts, {_TITLE_WEIGHT}, 1.0) AS search_score"
-                " FROM items_fts JOIN search_rows s ON s.id = items_fts.rowid"
-                " JOIN items i ON i.hash = s.hash"
-                f" WHERE items_fts MATCH ? AND {' AND '.join(clauses)} ORDER BY {order}"
-            )
-            params = [match, *params]
-        else:
-            for term in query.excluded:
-                sql, values = _any_term_sql([term])
-                clauses.append(f"NOT {sql}")
-                params += values
-            sql = (
-                "SELECT i.hash, NULL AS search_score FROM items i"
-                f" WHERE {' AND '.join(clauses)} ORDER BY {_NEWEST}"
-            )
-        return sql, params
 
     def _hits(self, sql: str, params: list[Any]) -> list[SearchHit]:
         """Rank on the narrow covering index first, then read the few whole rows shown."""
@@ -114,35 +106,34 @@ class SearchTables(StoreBase):
 
         One transaction, filled in batches of `batch` rows so `on_progress(done, total)` can
         show a long rebuild moving (a corpus of 100,000 items takes minutes)."""
-        *clear, fill = SEARCH_BACKFILL
         with self.transaction() as db:
-            for statement in clear:
+            for statement in SEARCH_CLEAR:
                 db.execute(statement)
             total = int(db.execute("SELECT count(*) FROM search_rows").fetchone()[0])
             last = int(db.execute("SELECT coalesce(max(id), 0) FROM search_rows").fetchone()[0])
             start = int(db.execute("SELECT coalesce(min(id), 1) FROM search_rows").fetchone()[0])
             for low in range(start - 1, last, batch):  # ids are consecutive: just inserted
-                db.execute(f"{fill} WHERE s.id > ? AND s.id <= ?", (low, low + batch))
+                for fill in SEARCH_FILL:
+                    db.execute(f"{fill} WHERE s.id > ? AND s.id <= ?", (low, low + batch))
+                fill_latin(db.conn, "WHERE s.id > ? AND s.id <= ?", (low, low + batch))
                 if on_progress is not None:
                     on_progress(min(low + batch - start + 1, total), total)
-            db.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+            for table in SEARCH_TABLES:
+                db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
             return total
 
     def search_index_rows(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM search_rows").fetchone()[0])
 
 
-def _fts_phrase(term: str) -> str:
-    """A term as the index holds text: folded, so Latin letters match whatever their case."""
-    return '"' + fold_for_index(term).replace('"', '""') + '"'
+def _quoted(text: str) -> str:
+    """Text as one FTS5 phrase: whatever the user typed (NEAR, AND, *) is text to find."""
+    return '"' + text.replace('"', '""') + '"'
 
 
-def _fts_any(terms: Sequence[str]) -> str:
-    return "(" + " OR ".join(_fts_phrase(term) for term in terms) + ")"
-
-
-def _like_sql() -> str:
-    return "(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')"
+def _words_query(text: str, spans: Sequence[tuple[int, int]], prefix: bool) -> str:
+    """The term's words as one FTS5 phrase of the word index, the last a prefix for `word*`."""
+    return _quoted(" ".join(text[a:b] for a, b in spans)) + ("*" if prefix else "")
 
 
 def _like_pattern(term: str) -> str:
@@ -150,17 +141,131 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _any_term_sql(terms: Sequence[str]) -> tuple[str, list[Any]]:
-    """One clause outside the ranked match: the index for long terms, LIKE for short ones."""
+def _term_sql(term: Term, preselected: str = "") -> tuple[str, list[Any]]:
+    """One term as a condition on a row (`s` its search row, `i` its item); `preselected`: the
+    index whose query for this very term the row comes from, not to be asked again."""
+    plan = plan_term(term)
+    parts: list[str] = []
+    params: list[Any] = []
+    for table, query in (("items_words", plan.words), ("items_fts", plan.trigram)):
+        if query is not None and table != preselected:
+            parts.append(_IN_INDEX.format(table))
+            params.append(query)
+    if plan.like is not None:
+        parts.append("(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')")
+        params += [plan.like] * 2
+    if not plan.exact:  # the item's Latin text where it has one, else the item itself
+        parts.append(
+            "coalesce(watcher_latin(?, (SELECT text FROM search_latin WHERE id = s.id)),"
+            " watcher_term(?, i.title, i.body))"
+        )
+        params += [("*" if term.prefix else " ") + term.text] * 2
+    return "(" + " AND ".join(parts) + ")", params
+
+
+def _any_sql(terms: Sequence[Term]) -> tuple[str, list[Any]]:
     parts, params = [], []
     for term in terms:
-        if len(term) >= TRIGRAM:
-            parts.append(
-                "i.hash IN (SELECT hash FROM search_rows WHERE id IN"
-                " (SELECT rowid FROM items_fts WHERE items_fts MATCH ?))"
-            )
-            params.append(_fts_phrase(term))
-        else:
-            parts.append(_like_sql())
-            params += [_like_pattern(term)] * 2
+        sql, values = _term_sql(term)
+        parts.append(sql)
+        params += values
     return "(" + " OR ".join(parts) + ")", params
+
+
+Part = list[tuple[str, str]]  # (index, MATCH expression): rows in any of them
+
+
+def _parts(
+    query: TextQuery,
+) -> tuple[list[Part], dict[tuple[Term, ...], str], list[tuple[Term, ...]]]:
+    """What the indexes preselect: every clause they can answer, in as few FTS5 queries as may
+    be (clauses of one index share one MATCH; a clause mixing the two, such as
+    `semiconductor OR เซมิคอนดักเตอร์`, is one query on each), the one-index clauses with their
+    index, and the clauses answered exactly, which need no further check."""
+    plans = {t: plan_term(t) for t in query.terms}
+    by_words = [c for c in query.clauses if all(plans[t].words for t in c)]
+    by_trigram = [
+        c for c in query.clauses if c not in by_words and all(plans[t].trigram for t in c)
+    ]
+    parts: list[Part] = []
+    for table, clauses, field in (
+        ("items_words", by_words, "words"),
+        ("items_fts", by_trigram, "trigram"),
+    ):
+        if clauses:
+            match = " AND ".join(
+                "(" + " OR ".join(getattr(plans[t], field) for t in c) + ")" for c in clauses
+            )
+            parts.append([(table, match)])
+    mixed = [
+        c
+        for c in query.clauses
+        if c not in by_words
+        and c not in by_trigram
+        and all(plans[t].words or plans[t].trigram for t in c)
+    ]
+    for clause in mixed:
+        words = [plans[t].words or "" for t in clause if plans[t].words]
+        trigram = [plans[t].trigram or "" for t in clause if not plans[t].words]
+        parts.append([("items_words", " OR ".join(words)), ("items_fts", " OR ".join(trigram))])
+    indexed = [*by_words, *by_trigram, *mixed]
+    by_index = {c: "items_words" for c in by_words} | {c: "items_fts" for c in by_trigram}
+    return parts, by_index, [c for c in indexed if all(plans[t].exact for t in c)]
+
+
+def _ranked_sql(parts: list[Part]) -> tuple[str, str, str, list[Any]]:
+    """FROM, the score and the MATCH condition of the preselected rows: one FTS5 query joined
+    directly, or several whose rows must be in every part, their bm25 scores added."""
+    if len(parts) == 1 and len(parts[0]) == 1:
+        ((table, match),) = parts[0]
+        source = f"{table} JOIN search_rows s ON s.id = {table}.rowid"
+        return source, f"bm25({table}, {_TITLE_WEIGHT}, 1.0)", f"{table} MATCH ? AND ", [match]
+    selects, params = [], []
+    for number, part in enumerate(parts):
+        for table, match in part:
+            selects.append(
+                f"SELECT rowid AS id, bm25({table}, {_TITLE_WEIGHT}, 1.0) AS score,"
+                f" {number} AS part FROM {table} WHERE {table} MATCH ?"
+            )
+            params.append(match)
+    source = (
+        "(SELECT id, sum(score) AS score FROM (" + " UNION ALL ".join(selects) + ")"
+        f" GROUP BY id HAVING count(DISTINCT part) = {len(parts)}) d"
+        " JOIN search_rows s ON s.id = d.id"
+    )
+    return source, "d.score", "", params
+
+
+def _search_sql(query: TextQuery, where: ItemFilter, newest_first: bool) -> tuple[str, list[Any]]:
+    """The search as one SELECT of (hash, score), ordered. Counted too as it is: unordered and
+    unscored, SQLite's plan reads every item and asks the index about each (100 times slower)."""
+    parts, preselected, answered = _parts(query)
+    clauses, params = filter_sql(where)
+    for clause in query.clauses:
+        if clause in answered:
+            continue
+        if len(clause) == 1 and clause in preselected:
+            sql, values = _term_sql(clause[0], preselected[clause])
+        else:
+            sql, values = _any_sql(clause)
+        clauses.append(sql)
+        params += values
+    for term in query.excluded:
+        sql, values = _term_sql(term)
+        clauses.append(f"NOT {sql}")
+        params += values
+    condition = " AND ".join(clauses) or "1"
+    if not parts:
+        sql = (
+            "SELECT i.hash, NULL AS search_score FROM items i"
+            " JOIN search_rows s ON s.hash = i.hash"
+            f" WHERE {condition} ORDER BY {_NEWEST}"
+        )
+        return sql, params
+    source, score, match_sql, matches = _ranked_sql(parts)
+    order = _NEWEST if newest_first else f"search_score, {_NEWEST}"
+    sql = (
+        f"SELECT i.hash, {score} AS search_score FROM {source}"
+        f" JOIN items i ON i.hash = s.hash WHERE {match_sql}{condition} ORDER BY {order}"
+    )
+    return sql, [*matches, *params]

@@ -22,6 +22,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 
 from watcher.channels.render import excerpt
 from watcher.channels.telegram.render import CodeNames, Names
+from watcher.core.xmltext import xml_safe
 from watcher.store import ItemFilter, StoredItem
 
 __all__ = [
@@ -125,15 +126,16 @@ def _add_entry(entry: FeedEntry, item: StoredItem, names: Names) -> dt.datetime:
         updated = dt.datetime.combine(day, dt.time(), tzinfo=SITE_ZONE)
         entry.published(updated)
     entry.id(entry_id(item))
-    entry.title(item.title)
+    entry.title(xml_safe(item.title))
     entry.updated(updated)
     if item.url:
-        entry.link(href=item.url, rel="alternate")
+        entry.link(href=xml_safe(item.url), rel="alternate")
     for kind, codes in (("country", item.countries), ("bloc", item.blocs),
                         ("ministry", item.ministries)):  # fmt: skip
         for code in codes:
-            entry.category(term=code, scheme=FEED_SCHEME + kind, label=_name(names, kind, code))
-    text = summary(item, names)
+            label = xml_safe(_name(names, kind, code))
+            entry.category(term=xml_safe(code), scheme=FEED_SCHEME + kind, label=label)
+    text = xml_safe(summary(item, names))
     entry.summary(text, type="text")
     if not item.url:  # Atom: an entry without an alternate link carries its content
         entry.content(text, type="text")

@@ -13,7 +13,8 @@ unsubscribes (mail scanners fetch links), a forged or altered token changes noth
 second POST of the same link says it is already done. Tokens are never written to the log.
 
 Query parameters are the CLI's filters, parsed by the function the CLI hands in (its own), so
-a value the CLI refuses gets 400 with the same one line. `limit` is at most MAX_LIMIT: asking
+a value the CLI refuses gets 400 with the same one line; `q` is a search in the query language
+of `watcher search` (docs/search.md), its matches newest first. `limit` is at most MAX_LIMIT: asking
 for more serves MAX_LIMIT and says so (an X-Limit-Capped header, "capped" in the JSON).
 Every answer carries an ETag, a hash of its body, and a request whose If-None-Match names it
 gets 304 without a body, so a reader polling every few minutes transfers nothing new.
@@ -49,6 +50,7 @@ from watcher.channels.email.unsubscribe import (
 )
 from watcher.channels.telegram.render import Names
 from watcher.core.errors import WatcherError
+from watcher.match.language import parse_query
 from watcher.query import search as query
 from watcher.store import ItemFilter, Store
 
@@ -82,6 +84,7 @@ INDEX = """thaigov-watcher: items of thaigov.go.th, read-only
 
 Both take the CLI's filters as query parameters: {names}
 (repeat one for several codes: ?country=JP&country=KR). limit is at most {most}.
+q is a search, as `watcher search` reads it: ?q=EV%20OR%20ยานยนต์ไฟฟ้า
 Example: /feed.atom?country=JP&ministry=industry
 """
 
@@ -111,6 +114,8 @@ class Answer:
 
 class FeedServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # listen backlog (the kernel caps it at somaxconn): socketserver's
+    # 5 reset 41 of a burst of 200 connections (issue 27)
 
     def __init__(
         self,
@@ -151,7 +156,10 @@ class FeedServer(ThreadingHTTPServer):
         if path not in ("/feed.atom", "/items.json"):
             return _text(404, f"no such page {path[:80]!r}; try /feed.atom or /items.json")
         try:
-            where = self.parse_filter(params, default_limit=DEFAULT_LIMIT)
+            where = self.parse_filter(
+                {k: v for k, v in params.items() if k != "q"}, default_limit=DEFAULT_LIMIT
+            )
+            searched = [parse_query(text) for text in params.get("q", [])[:1]]
         except WatcherError as error:
             return _text(400, str(error))
         asked = where.limit if where.limit is not None else DEFAULT_LIMIT
@@ -160,7 +168,11 @@ class FeedServer(ThreadingHTTPServer):
             {"X-Limit-Capped": f"asked {asked}, at most {MAX_LIMIT}"} if asked > MAX_LIMIT else {}
         )
         with self.lock:
-            items = list(query.items(self.store, where))
+            if searched:
+                hits = self.store.search_items(searched[0], where, newest_first=True)
+                items = [hit.item for hit in hits]
+            else:
+                items = list(query.items(self.store, where))
         if path == "/feed.atom":
             body = atom_feed(items, where, names=self.names)
             return Answer(200, body, "application/atom+xml; charset=utf-8", headers)
@@ -259,9 +271,10 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
     def _answer(self, query: str, answer: Callable[[Mapping[str, list[str]]], Answer]) -> Answer:
         try:
             params = parse_qs(query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
-            return answer(params)
-        except ValueError:  # more fields than MAX_QUERY_FIELDS
+        except ValueError:  # more fields than MAX_QUERY_FIELDS: the only ValueError parse_qs has
             return _text(400, f"at most {MAX_QUERY_FIELDS} query parameters")
+        try:
+            return answer(params)
         except Exception:  # a bug or a broken database: said in one line, logged in full
             log.exception("%s %s failed", self.command, _hide_tokens(self.path[:200]))
             return _text(500, "internal error; the server log says more")

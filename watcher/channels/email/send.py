@@ -104,6 +104,7 @@ class EmailChannel:
         self._client: smtplib.SMTP | None = None
         self._lock = asyncio.Lock()
         self._record_parts: PartsRecorder = no_parts_recorder
+        self._refused_limit: int | None = None  # below a size this server refused (552)
 
     @staticmethod
     def validate_address(text: str) -> str:
@@ -174,15 +175,34 @@ class EmailChannel:
 
     async def send_digest(self, row: OutboxRow, digest: Digest) -> None:
         """One message, or several under the size limit (a retry resumes after the last part
-        the server accepted)."""
+        the server accepted). A server that refuses the first part as too large after DATA
+        without having advertised a SIZE (552) has told us its limit is below that part's size:
+        the digest is split again under it, and later digests start there."""
         async with self._lock:
             limit = await asyncio.to_thread(self._size_limit, row.subscriber.address)
-        messages = self._digest_messages(row, digest, limit)
-        for number, message in enumerate(messages[row.parts_sent :], start=row.parts_sent + 1):
-            async with self._lock:
-                await asyncio.to_thread(self._deliver, message, row.subscriber.address)
-            if number < len(messages):
-                await self._record_parts(row.id, number)
+        accepted = row.parts_sent
+        while True:
+            messages = self._digest_messages(row, digest, limit)
+            try:
+                for number, message in enumerate(messages[accepted:], start=accepted + 1):
+                    async with self._lock:
+                        await asyncio.to_thread(self._deliver, message, row.subscriber.address)
+                    accepted = number
+                    if number < len(messages):
+                        await self._record_parts(row.id, number)
+                return
+            except MessageTooLarge:
+                if accepted > 0:  # parts went out under this split: another would skip items
+                    raise
+                refused = len(messages[0].as_bytes())
+                limit = min(limit, refused - 1)  # every new part is smaller: this ends
+                self._refused_limit = min(self._refused_limit or limit, limit)
+                log.warning(
+                    "SMTP %s refused a %d-byte e-mail as too large (no SIZE advertised):"
+                    " splitting the digest under that size",
+                    self.smtp.where,
+                    refused,
+                )
 
     def _digest_messages(self, row: OutboxRow, digest: Digest, limit: int) -> list[EmailMessage]:
         """The digest in as few messages as keep each under `limit` bytes, as sent."""
@@ -236,7 +256,8 @@ class EmailChannel:
             self._disconnect()
             raise delivery_error(error, recipient, self.smtp) from error
         server = int(advertised) if advertised.strip().isdigit() else 0
-        return min(self.smtp.max_message_bytes, server) if server else self.smtp.max_message_bytes
+        limit = min(self.smtp.max_message_bytes, server) if server else self.smtp.max_message_bytes
+        return min(limit, self._refused_limit or limit)
 
     async def send_alert(self, row: OutboxRow, item: StoredItem) -> None:
         day = local_day(dt.datetime.fromisoformat(item.first_seen), self.tz)
@@ -348,6 +369,11 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
+class MessageTooLarge(DeliveryError):
+    """The server refused this message for its size (552): a bare DeliveryError, so this one
+    message fails when nothing smaller can be made of it; a digest is split again first."""
+
+
 def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> DeliveryError:
     """What an SMTP failure means for the outbox (never quoting the password)."""
     if isinstance(error, smtplib.SMTPAuthenticationError):
@@ -362,7 +388,9 @@ def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> Deli
         return PermanentDeliveryError(reason) if code >= 500 else TransientDeliveryError(reason)
     if _too_large(error):  # 552 at MAIL FROM (SIZE=) or after DATA: this message only
         assert isinstance(error, smtplib.SMTPResponseException)
-        return DeliveryError(f"SMTP {smtp.where} refused the message as too large: {_reply(error)}")
+        return MessageTooLarge(
+            f"SMTP {smtp.where} refused the message as too large: {_reply(error)}"
+        )
     if isinstance(error, smtplib.SMTPSenderRefused):
         reason = f"SMTP {smtp.where} refused the sender {error.sender}: {_reply(error)}"
         return ChannelError(reason) if error.smtp_code >= 500 else TransientDeliveryError(reason)

@@ -21,7 +21,7 @@ import jinja2
 from watcher.channels.digest import Digest
 from watcher.channels.render import cut_at_boundary, excerpt, flag
 from watcher.core.thaidate import format_thai_date
-from watcher.match.language import fold_text, term_occurs
+from watcher.match.language import fold_item, term_occurs
 from watcher.match.subscriptions import Subscriber
 from watcher.store import StoredItem
 
@@ -158,7 +158,7 @@ class TelegramRenderer:
         """Why the item matched: the subscriber's words found in it, then the matched words
         behind the codes the subscriber follows."""
         folded = (
-            fold_text(f"{item.title}\n{item.body}")
+            fold_item(item.title, item.body)
             if any(s.query for s in subscriber.subscriptions)
             else None
         )
