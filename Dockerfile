@@ -9,11 +9,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WATCHER_CONFIG=/app/config/watcher.toml \
     WATCHER_DB=/app/state/watcher.db
 
-# Thai labels on `watcher stats --plot` charts need a Thai font (Loma, Garuda, Norasi...).
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-thai-tlwg=1:0.7.3-1 \
-    && rm -rf /var/lib/apt/lists/*
-
 WORKDIR /app
 RUN groupadd --system --gid 10001 watcher \
     && useradd --system --uid 10001 --gid watcher --home-dir /app watcher
@@ -24,7 +19,8 @@ COPY pyproject.toml README.md constraints.txt ./
 COPY watcher ./watcher
 RUN pip install --no-cache-dir -c constraints.txt ".[plot,browse]"
 
-# matplotlib's font list, built now that the Thai fonts are there, in a directory it may write.
+# matplotlib's font list, built once, in a directory it may write. Charts draw Thai in the font
+# the package ships (watcher/query/fonts/): no system font package.
 RUN mkdir -p /app/.cache/matplotlib /app/state \
     && python -c "import matplotlib.font_manager" \
     && chown -R 10001:10001 /app/.cache /app/state

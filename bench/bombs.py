@@ -208,7 +208,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--only", choices=list(CASES), action="append")
-    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument(
+        "--readme", action="store_true", help="write the figures into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     if args.parse:
         run_parse_cases(args.only_parse or list(PARSE_CASES), args.repeat, args.scale)

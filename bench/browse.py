@@ -86,7 +86,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument(
+        "--readme", action="store_true", help="write the figures into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     if not args.db.is_file():
         raise SystemExit(f"{args.db}: no database; run `python bench/query.py` or pass --db")

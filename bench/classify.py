@@ -87,7 +87,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=300, help="items for the baseline")
     parser.add_argument("--limit", type=int, default=None, help="classify only the first N items")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the corpus (median)")
-    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument(
+        "--readme", action="store_true", help="write the figures into docs/benchmarks.md"
+    )
     args = parser.parse_args()
 
     with recorded("classify" if args.readme else None):

@@ -6,7 +6,7 @@
 Each measurement runs in its own process (so peak RSS is its own); figures are medians.
 `--sets`: the shared first corpus (2017-2020), the v2 corpus, and both in one import (items/s
 of each side by side say whether it scales linearly). `--readme` writes the table into the
-README's marked block (scripts/update_readme.py leaves it to this bench).
+marked block in docs/benchmarks.md (scripts/update_readme.py leaves it to this bench).
 Printed: wall time, items/s, peak RSS, DB size, and the ratio to the floor, for
   floor       decompress + JSON-decode every line (what any reader must pay)
   import      parse + hash + dedupe + store, no classification (the data core alone)
@@ -198,7 +198,9 @@ def main() -> None:
         "--modes", default="floor,import,neardup,classified,classified-neardup,reclassify"
     )
     parser.add_argument("--workers", type=int, default=None, help="default: cores - 1")
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument(
+        "--readme", action="store_true", help="write the table into docs/benchmarks.md"
+    )
     parser.add_argument("--child", default=None)
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()

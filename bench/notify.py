@@ -133,7 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=300)
     parser.add_argument("--samples", type=int, default=15)
-    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument(
+        "--readme", action="store_true", help="write the figures into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     with recorded("notify" if args.readme else None):
         throughput(args.alerts)

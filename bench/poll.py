@@ -203,7 +203,9 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=2)
     parser.add_argument("--items", type=int, default=8)
     parser.add_argument("--only-frontier", action="store_true", help="Only section 4.")
-    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument(
+        "--readme", action="store_true", help="write the figures into docs/benchmarks.md"
+    )
     args = parser.parse_args()
     if args.only_frontier:
         asyncio.run(frontier_figures())

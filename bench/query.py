@@ -17,8 +17,7 @@ printed first; delete it (or pass --rebuild) to build again. Printed, medians th
   size      the database with and without the search index (both VACUUMed copies)
   compare   FTS5 trigram against FTS5 over pythainlp-segmented words on a sample:
             build time, index size, query p50, and recall of substring matches
-`--readme` writes every figure this run printed into the README's marked block, or, where the
-README has none, into docs/benchmarks.md's.
+`--readme` writes every figure this run printed into the marked block in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -369,7 +368,7 @@ def main() -> None:
     parser.add_argument("--cold-only", action="store_true", help="only the cold-start figures")
     parser.add_argument("--shapes-only", action="store_true", help="only the query shapes")
     parser.add_argument("--shape-runs", type=int, default=5)
-    parser.add_argument("--readme", action="store_true", help="write them into README.md")
+    parser.add_argument("--readme", action="store_true", help="write them into docs/benchmarks.md")
     args = parser.parse_args()
     print(f"database: {args.db}")
     if args.rebuild or not args.db.exists():

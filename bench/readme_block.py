@@ -1,7 +1,7 @@
-"""A bench's figures written into README.md's marked block, so no figure there is typed by hand.
+"""A bench's figures written into its marked block of docs/benchmarks.md, never typed by hand.
 
 Each bench owns one block, between `<!-- bench-NAME:start -->` and `<!-- bench-NAME:end -->`,
-and rewrites it whole when run with `--readme`: the README then quotes what the code measured,
+and rewrites it whole when run with `--readme`: the page then quotes what the code measured,
 in the run's own words (medians, baselines, the machine's load).
 """
 
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"  # where the blocks live
 
 __all__ = ["README", "recorded", "write_block"]
 

@@ -1,4 +1,4 @@
-"""Regenerate the README's configuration reference from watcher/core/config.py's declarations."""
+"""Regenerate docs/configuration.md's reference from watcher/core/config.py's declarations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from watcher.sources.settings import config_reference
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 BLOCK = re.compile(r"(<!-- config-reference:start -->\n).*?(<!-- config-reference:end -->)", re.S)
 
 
@@ -16,4 +16,4 @@ def render(text: str) -> str:
 
 
 if __name__ == "__main__":
-    README.write_text(render(README.read_text(encoding="utf-8")), encoding="utf-8")
+    DOC.write_text(render(DOC.read_text(encoding="utf-8")), encoding="utf-8")

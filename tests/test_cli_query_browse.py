@@ -276,3 +276,28 @@ def test_canned_search_on_a_database_needing_an_upgrade_is_one_line(tmp_path: Pa
         f"search: {db_path}: written by an older watcher (schema 1 of {len(MIGRATIONS)});"
         " run `watcher reindex` once to upgrade it"
     )
+
+
+def test_a_non_select_query_is_one_line_on_the_terminal(tmp_path: Path) -> None:
+    """Datasette refuses it (400, its error page); the terminal gets one line, no traceback."""
+    db_path = tmp_path / "history.db"
+    Store.open(db_path).close()
+    port = free_port()
+    env = dict(os.environ, WATCHER_DB=str(db_path), PYTHONPATH=str(ROOT),
+               WATCHER_CONFIG=str(ROOT / "config" / "watcher.toml"))  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watcher", "browse", "--port", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process, time.monotonic() + 30)
+        page = httpx.get(f"{base}/history", params={"sql": "delete from items"})
+        assert page.status_code == 400 and "Statement must be a SELECT" in page.text
+    finally:
+        process.terminate()
+        _out, err = process.communicate(timeout=30)
+    assert "Traceback" not in err and "locals" not in err
+    assert [line for line in err.splitlines() if line.startswith("browse:")] == [
+        "browse: /history: 400 Statement must be a SELECT"
+    ]

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import feedparser
 import httpx
@@ -212,6 +213,32 @@ def test_stopped_the_moment_it_announces_itself_it_still_stops_cleanly(
     for _ in range(3):
         code, err = Served(db_path).stop()
         assert code == 0, err
+
+
+def _raw_get(served: Served, target: bytes) -> tuple[int, bytes]:
+    """A GET written byte for byte, as curl sends a query typed in Thai (not percent-encoded)."""
+    import socket
+
+    host, port = served.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(b"GET " + target + b" HTTP/1.0\r\nHost: x\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_a_raw_utf8_query_string_means_what_it_says(served: Served) -> None:
+    status, body = _raw_get(served, "/items.json?country=ญี่ปุ่น".encode())
+    encoded = served.get("/items.json?country=" + quote("ญี่ปุ่น"))
+    assert (status, body) == (200, encoded.content)
+    assert encoded.json()["count"] == 3
+    inverted = served.get("/items.json?since=2025-01-01&until=2020-01-01")
+    assert (inverted.status_code, inverted.text) == (
+        400, "--since 2025-01-01 is after --until 2020-01-01: no date is in that range\n"
+    )  # fmt: skip
+    assert served.stop() == (0, "")
 
 
 def test_a_stored_control_character_is_no_bad_request(db_path: Path, now: dt.datetime) -> None:

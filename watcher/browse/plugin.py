@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,13 @@ _stores_lock = threading.Lock()
 
 def register() -> None:
     """Plug this module into Datasette (once per process)."""
-    import sys
-
+    from datasette import handle_exception as default_handler
     from datasette.plugins import pm
 
     module = sys.modules[__name__]
     if not pm.is_registered(module):
         pm.register(module, name="watcher")
+        default_handler.rich = None  # no traceback with locals per refused query (see below)
 
 
 def page_of_hits(store: Store, text: str | None, page: str | int | None) -> list[dict[str, Any]]:
@@ -190,3 +191,19 @@ def render_cell(value: Any, column: str, table: str | None, database: str, datas
             return None
         return f"{len(parsed)} matches" if isinstance(parsed, list) and parsed else ""
     return None
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> None:
+    """A refused request (a non-SELECT query, a bad parameter: Datasette's 4xx) is one line on
+    the terminal; Datasette's own handler, after this one, draws its error page. With rich
+    installed that handler also prints a traceback with its locals for every error, so
+    `register` turns that off: a 4xx is the user's doing, not a bug (a bug still gets a plain
+    traceback from it)."""
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+
+    status = getattr(exception, "status", 500)
+    if isinstance(exception, (Base400, DatasetteError)) and status < 500:
+        message = " ".join(str(getattr(exception, "message", None) or exception).split())
+        print(f"browse: {request.path}: {status} {message}", file=sys.stderr, flush=True)

@@ -25,6 +25,7 @@ from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from watcher.channels.digest import Digest, build_digest
+from watcher.channels.status import ChannelStatus
 from watcher.core.errors import (
     ChannelError,
     DeliveryError,
@@ -103,8 +104,10 @@ class OutboxSender:
         send_empty_digest: bool = False,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         concurrency: int = 1,
+        status: ChannelStatus | None = None,
     ) -> None:
         self.store = store
+        self.status = status  # told when the channel's server cannot be reached, and when it can
         self.channel = channel
         self.tz = tz
         self.send_empty_digest = send_empty_digest
@@ -178,6 +181,8 @@ class OutboxSender:
                     return "skipped"
                 await self.channel.send_digest(row, digest)
         except TransientDeliveryError as error:
+            if error.unreachable and self.status is not None:
+                self.status.down(self.channel.name, error)
             wait = max(error.retry_after or 0.0, retry_delay(row.attempts))
             not_before = self.clock() + dt.timedelta(seconds=wait)
             await off_loop(
@@ -203,6 +208,8 @@ class OutboxSender:
             log.error("outbox %s to %s failed: %s", row.id, _who(row), error)
             return "failed"
         await off_loop(self.store.mark_sent, row.id, self.clock())
+        if self.status is not None:
+            self.status.up(self.channel.name)
         return "sent"
 
 

@@ -92,6 +92,7 @@ def _choose_db(ctx: click.Context, param: click.Parameter, value: Path | None) -
     app.verify = command not in ONLY_READ
 
 
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
 DB_HELP = "Database file (default: WATCHER_DB, else state/watcher.db here)."
 
 
@@ -121,12 +122,18 @@ def _version_text(app: AppContext) -> str:
              invoke_without_command=True)  # fmt: skip
 @click.option("--version", "show_version", is_flag=True,
               help="Show the version, the database and config in use, and exit.")  # fmt: skip
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default=None,
+              help="What the log shows (default: [watcher] log_level, INFO). Above DEBUG: the"
+              " watcher's own lines and libraries' warnings, never a message's text.")  # fmt: skip
 @click.pass_context
-def cli(ctx: click.Context, show_version: bool) -> None:
+def cli(ctx: click.Context, show_version: bool, log_level: str | None) -> None:
     """Watch thaigov.go.th and tell people what concerns their country or ministry."""
     app = ctx.ensure_object(AppContext)
     ctx.call_on_close(app.close)
     app.db_override = ctx.meta.get("watcher.db")
+    if log_level is not None:
+        app.log_level = log_level.upper()
+        app.setup_logging()  # every command, also those that keep no log of their own
     if show_version:
         click.echo(_version_text(app))
         ctx.exit(0)

@@ -37,6 +37,7 @@ def missing_database_message(path: Path) -> str:
 class AppContext:
     env: Environment = field(default_factory=lambda: load_environment(os.environ))
     db_override: Path | None = None
+    log_level: str | None = None  # `watcher --log-level`: the one switch, over any default
     read_only: bool = False
     verify: bool = False  # quick_check at open (see ONLY_READ in watcher/cli/__init__.py)
     _config: Config | None = None
@@ -90,7 +91,8 @@ class AppContext:
         from watcher.core.logs import configure_logging
 
         settings = self.config.watcher
-        configure_logging(level or settings.log_level, settings.log_format, secrets_of(self.env))
+        chosen = self.log_level or level or settings.log_level
+        configure_logging(chosen, settings.log_format, secrets_of(self.env))
         self._logging = True
 
     def _upgrading(self, old: int, new: int) -> None:

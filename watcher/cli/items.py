@@ -29,28 +29,41 @@ __all__ = ["export_command", "import_command", "reclassify_command", "seen_group
 )
 @pass_app
 def import_command(app: AppContext, paths: tuple[Path, ...], strict: bool) -> None:
-    """Import corpus items (.txt files, directories, .jsonl, .jsonl.xz) as history.
+    """Import corpora (.jsonl, .jsonl.xz, .jsonl.gz, corpus .txt files, directories) as history.
 
-    Imported items are stored, classified and searchable, but never alerted. Pages the site
+    Imported items are stored, classified and searchable, but never alerted. A file that is no
+    corpus (a README, a CSV) is refused in one line before anything is stored. Pages the site
     itself left empty (its empty-item page, title-only posts) are skipped and counted by
-    reason. Exit status 1 when some input was rejected as unreadable (each one is named on
-    stderr) or, with --strict, when anything was skipped; 2 when the config or the database
-    failed (a full disk: the line says how many inputs were committed before); 0 otherwise.
+    reason. Rerun after Ctrl-C to resume: what is kept counts as duplicate. Exit status 1 when
+    some input was refused or rejected as unreadable (each one is named on stderr) or, with
+    --strict, when anything was skipped; 2 when the config or the database failed (a full
+    disk: the line says how many inputs were committed before); 130 on Ctrl-C; 0 otherwise.
     """
     from watcher.cli.poll import ConfigOrDatabaseError
     from watcher.core.errors import ConfigError
     from watcher.ingest.neardup import NearDuplicates
     from watcher.ingest.pipeline import Pipeline
-    from watcher.ingest.reader import read_items
+    from watcher.ingest.reader import check_corpus_paths, read_items
 
+    check_corpus_paths(list(paths))  # before the database is opened: nothing is stored
+    before = None
     try:
         detector = NearDuplicates.from_settings(app.config.dedupe)
         pipeline = Pipeline(app.store, app.classifier, near_duplicates=detector)
+        before = app.store.count_items()
         records = read_items(list(paths))
         with _progress() as advance:
             summary = pipeline.import_records(records, on_result=advance)
     except (ConfigError, StoreError) as error:
         raise ConfigOrDatabaseError(str(error)) from error
+    except KeyboardInterrupt:
+        kept = "no item was" if before is None else f"{app.store.count_items() - before:,} items"
+        click.echo(
+            f"interrupted: {kept} kept; run the same import again to resume"
+            " (what is kept counts as duplicate)",
+            err=True,
+        )
+        sys.exit(130)
     click.echo(f"imported: {summary.line()}")
     if summary.counts["rejected"] or (strict and summary.counts["skipped"]):
         sys.exit(1)

@@ -100,7 +100,11 @@ def filter_options(func: F) -> F:
 
 
 def filter_from_options(options: dict[str, Any], *, default_limit: int | None = None) -> ItemFilter:
+    """The filter the options ask for; an inverted date range is an error, never an empty answer."""
     limit = options.get("limit")
+    since, until = options.get("since"), options.get("until")
+    if since and until and since > until:
+        raise InputError(f"--since {since} is after --until {until}: no date is in that range")
     return ItemFilter(
         countries=options.get("countries", ()),
         blocs=options.get("blocs", ()),

@@ -56,7 +56,10 @@ def poll_command(app: AppContext, once: bool, names: tuple[str, ...]) -> None:
     except (ConfigError, StoreError) as error:
         raise ConfigOrDatabaseError(str(error)) from error
     if not reports:
-        click.echo("no enabled source in the config")
+        raise ConfigOrDatabaseError(
+            f"no enabled source in {app.env.config_path}: nothing to poll; add a [[sources]]"
+            " table or set enabled = true in one (docs/configuration.md)"
+        )
     for report in reports:
         click.echo(report.line())
     if any(not report.ok for report in reports):
@@ -97,6 +100,11 @@ def run_command(app: AppContext) -> None:
         except DamagedDatabase as error:  # met by a cycle: stopped, as `poll` does, exit 2
             raise ConfigOrDatabaseError(str(error)) from error
     click.echo("stopped")
+    # The interpreter's last garbage collection would walk the classifier's millions of objects
+    # (seconds on a busy machine) before the process may end: they are left to the exit.
+    import gc
+
+    gc.freeze()
 
 
 @click.command("demo")
@@ -143,8 +151,18 @@ def demo_command(
     app: AppContext, duration: float | None, interval: float, item_count: int,
     publish_every: float, telegram: bool,
 ) -> None:  # fmt: skip
-    """Watch a local replay of the site (offline, temporary database, console alerts)."""
+    """Watch a local replay of the site (offline, temporary database, console alerts).
+
+    The demo keeps nothing: it runs on a temporary database of its own, so --db is refused.
+    """
     from watcher.demo.run import DemoOptions, run_demo
+
+    if app.db_override is not None:
+        raise ConfigOrDatabaseError(
+            f"--db {app.db_override}: the demo runs on a temporary database of its own and keeps"
+            " nothing; to keep its items: watcher import watcher/data/demo-sample.jsonl.xz --db"
+            f" {app.db_override}"
+        )
 
     options = DemoOptions(duration, interval, item_count, publish_every, telegram=telegram)
     run_demo(options, classifier_or_none(app))

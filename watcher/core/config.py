@@ -82,7 +82,7 @@ class WatcherSettings:
         True, "a source's first cycle on an empty database stores items without alerting"
     )
     stop_grace_seconds: float = setting(
-        10.0,
+        1.0,
         "on SIGTERM, seconds cycles get to finish the item in hand before they are cancelled",
         low=0,
         high=300,

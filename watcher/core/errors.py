@@ -94,11 +94,17 @@ class DeliveryError(WatcherError):
 
 class TransientDeliveryError(DeliveryError):
     def __init__(
-        self, message: str, retry_after: float | None = None, *, plain_text: bool = False
+        self,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        plain_text: bool = False,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.plain_text = plain_text  # the retry must go as plain text (markup was refused)
+        self.unreachable = unreachable  # the server was not reached at all (network, refused)
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -18,7 +18,10 @@ from collections.abc import Iterable
 
 from watcher.core.redaction import MASK, add_secrets, has_secrets, redact
 
-__all__ = ["MASK", "JsonFormatter", "RedactSecrets", "add_secrets", "configure_logging", "redact"]
+__all__ = [
+    "MASK", "JsonFormatter", "OwnLinesOrWarnings", "RedactSecrets", "add_secrets",
+    "configure_logging", "redact",
+]  # fmt: skip
 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -43,6 +46,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class OwnLinesOrWarnings(logging.Filter):
+    """Above DEBUG, a library's lines only from WARNING up: their INFO lines (a request's URL, a
+    notification's text) are theirs to debug, not the operator's to read."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        own = record.name == "watcher" or record.name.startswith(("watcher.", "__main__"))
+        return own or record.levelno >= logging.WARNING
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         event = {
@@ -61,6 +73,12 @@ def configure_logging(
 ) -> logging.Handler:
     """Install one stderr handler on the root logger; returns it (tests attach to it)."""
     handler = logging.StreamHandler(sys.stderr)
+    # The handler, not only the root logger, has the level: a library that turns its own logger
+    # to DEBUG (Apprise does, to capture a send's outcome, and logs the JSON payload it posts)
+    # never prints below the level asked for.
+    handler.setLevel(level.upper())
+    if logging.getLevelName(level.upper()) > logging.DEBUG:
+        handler.addFilter(OwnLinesOrWarnings())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT_FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()

@@ -4,7 +4,9 @@ services, on one APScheduler and one event loop (watcher.daemon.scheduler runs t
 Channels come from the registry: Telegram has a service of its own (the bot's polling and
 commands share its connection pool), e-mail its daily digest job, and any other registered
 channel (Apprise) the generic `ChannelJobs`. A channel whose environment is missing is off,
-said once in the log; the rest of the daemon runs.
+said once in the log; the rest of the daemon runs. A channel whose server cannot be reached
+(at start or later) retries with backoff while the rest runs; one ChannelStatus, beside the
+database, tells the log and `watcher health` which is down since when.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from watcher.channels.registry import CHANNELS
+from watcher.channels.status import ChannelStatus
 from watcher.classify import Classifies
 from watcher.core.config import Config, Environment
 from watcher.daemon.scheduler import ExtraJob, Service, run_daemon
@@ -26,7 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def channel_hooks(
-    store: Store, config: Config, env: Environment, classifier: Classifies | None = None
+    store: Store,
+    config: Config,
+    env: Environment,
+    classifier: Classifies | None = None,
+    status: ChannelStatus | None = None,
 ) -> tuple[list[ExtraJob], list[Service]]:
     """(extra_jobs, services) of every registered channel, for the Daemon."""
     from watcher.channels.email.jobs import add_email_jobs
@@ -37,13 +44,15 @@ def channel_hooks(
     services: list[Service] = []
     for name in CHANNELS:
         if name == "telegram":
-            telegram_jobs, telegram_services = telegram_hooks(store, config, env, classifier)
+            telegram_jobs, telegram_services = telegram_hooks(
+                store, config, env, classifier, status=status
+            )
             jobs += telegram_jobs
             services += telegram_services
         elif name == "email":
 
             def email_jobs(scheduler: Any) -> Service | None:
-                return add_email_jobs(scheduler, store, config, env)
+                return add_email_jobs(scheduler, store, config, env, status=status)
 
             jobs.append(email_jobs)
         else:
@@ -60,7 +69,8 @@ async def run_watcher(
     on_report: Callable[[CycleReport], None] | None = None,
 ) -> dict[str, CycleReport]:
     """Poll, alert, digest and answer the bot until SIGTERM/SIGINT."""
-    extra_jobs, services = channel_hooks(store, config, env, classifier)
+    status = ChannelStatus.beside(store.path)
+    extra_jobs, services = channel_hooks(store, config, env, classifier, status)
     return await run_daemon(
         config, store, classifier, on_report=on_report, extra_jobs=extra_jobs, services=services
     )

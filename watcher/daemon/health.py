@@ -20,6 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from watcher.channels.status import channels_down
 from watcher.core.config import Config, SourceConfig
 from watcher.core.errors import StoreError
 from watcher.sources.state import WHAT_TO_DO, state_line
@@ -79,6 +80,8 @@ def check_health(store: Store, config: Config, now: dt.datetime) -> list[HealthC
     if oldest:
         detail += f"; oldest due since {oldest}"
     checks.append(HealthCheck("outbox", not stuck, detail))
+    for down in channels_down(store.path):
+        checks.append(HealthCheck(f"channel {down.name}", False, down.line()))
     checks.append(disk_check(store.path, config.watcher.min_free_disk_mb))
     return checks
 

@@ -14,6 +14,7 @@ import gc
 import itertools
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -54,6 +55,9 @@ _STATE: dict[str, Any] = {}
 
 
 def _start_worker(classifier: Classifies | None, detect: bool) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the import and says what was
+    # kept; a worker ignores it rather than print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STATE["classifier"] = classifier
     _STATE["detect"] = detect
 

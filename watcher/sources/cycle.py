@@ -159,7 +159,7 @@ def _what_to_do(report: CycleReport) -> str:
     if report.state == "refused":
         return (
             f"{report.detail}. The site does not allow this source to be read; nothing else"
-            ' was requested. Add an official feed (README "Sources") instead.'
+            ' was requested. Add an official feed (README, "Going live") instead.'
         )
     if report.state == "blocked":
         return f"{report.detail}. Nothing was stored; items published meanwhile arrive later."

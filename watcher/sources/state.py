@@ -10,7 +10,7 @@ __all__ = ["WHAT_TO_DO", "state_line"]
 WHAT_TO_DO = {
     "refused": (
         "the site's robots.txt does not allow this source; nothing else is requested. Add an"
-        ' official feed instead (README "Sources"); override only with the site\'s permission'
+        ' official feed instead (README, "Going live"); override only with the site\'s permission'
         " (ignore_robots = true)"
     ),
     "blocked": "the site's bot protection answered; the watcher backs off and retries by itself",

@@ -224,6 +224,16 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def _raw_utf8(path: str) -> str:
+    """The request target as the client wrote it: http.server reads the request line as
+    Latin-1, so a query string sent as raw UTF-8 (`?country=ญี่ปุ่น`, as curl sends it) is put back
+    together; a percent-encoded one is ASCII and comes through as it was."""
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return path
+
+
 def _names_etag(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -246,7 +256,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         """Answer one POST: only a one-click unsubscribe takes one."""
-        url = urlsplit(self.path)
+        url = urlsplit(_raw_utf8(self.path))
         length = self.headers.get("Content-Length", "0")
         if not length.isdigit() or int(length) > MAX_BODY:
             self.close_connection = True
@@ -270,7 +280,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             return _text(500, "internal error; the server log says more")
 
     def _reply(self, *, with_body: bool) -> None:
-        url = urlsplit(self.path)
+        url = urlsplit(_raw_utf8(self.path))
         answer = self._answer(url.query, lambda params: self.server.answer(url.path, params))
         cached = not self.server.is_unsubscribe(url.path)
         self._send(answer, with_body, cached=cached)

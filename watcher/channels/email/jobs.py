@@ -24,6 +24,7 @@ from watcher.channels.email.send import email_zone
 from watcher.channels.outbox import DrainReport, OutboxSender
 from watcher.channels.passes import DeliveryPasses
 from watcher.channels.registry import OpenableChannel, open_channel
+from watcher.channels.status import ChannelStatus
 from watcher.core.config import Config, Environment, time_of_day
 from watcher.core.errors import ConfigError, WatcherError
 from watcher.store import Store, off_loop
@@ -58,11 +59,13 @@ class EmailJobs:
         open_email: Callable[[], OpenableChannel],
         *,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        status: ChannelStatus | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.open_email = open_email
         self.clock = clock
+        self.status = status  # an SMTP server that cannot be reached: said in the log and health
         self.tz = email_zone(config)
         self.passes = DeliveryPasses("e-mail")
 
@@ -112,6 +115,7 @@ class EmailJobs:
                 tz=self.tz,
                 send_empty_digest=self.config.email.send_empty_digest,
                 clock=self.clock,
+                status=self.status,
             )
             return await sender.drain(limit=10_000)
 
@@ -145,6 +149,7 @@ def add_email_jobs(
     *,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     open_email: Callable[[], OpenableChannel] | None = None,
+    status: ChannelStatus | None = None,
 ) -> EmailJobs | None:
     """Add the daily digest, a catch-up run and the retry drain to an AsyncIOScheduler.
 
@@ -160,7 +165,7 @@ def add_email_jobs(
         open_channel("email", config, env)  # a config problem shows at start-up, not at 07:00
         open_email = lambda: open_channel("email", config, env)  # noqa: E731
     at = digest_clock_time(config.email.digest_time)
-    jobs = EmailJobs(store, config, open_email, clock=clock)
+    jobs = EmailJobs(store, config, open_email, clock=clock, status=status)
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(
         jobs.scheduled_digests,

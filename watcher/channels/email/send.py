@@ -395,13 +395,17 @@ def delivery_error(error: Exception, recipient: str, smtp: SmtpSettings) -> Deli
         reason = f"SMTP {smtp.where} refused the sender {error.sender}: {_reply(error)}"
         return ChannelError(reason) if error.smtp_code >= 500 else TransientDeliveryError(reason)
     if isinstance(error, smtplib.SMTPConnectError):
-        return TransientDeliveryError(f"SMTP {smtp.where} refused the connection: {_reply(error)}")
+        return TransientDeliveryError(
+            f"SMTP {smtp.where} refused the connection: {_reply(error)}", unreachable=True
+        )
     if isinstance(error, smtplib.SMTPResponseException):
         reason = f"SMTP {smtp.where} refused the message to {recipient}: {_reply(error)}"
         if error.smtp_code >= 500:
             return PermanentDeliveryError(reason)
         return TransientDeliveryError(reason)
-    return TransientDeliveryError(f"SMTP {smtp.where} unreachable: {error or type(error).__name__}")
+    return TransientDeliveryError(
+        f"SMTP {smtp.where} unreachable: {error or type(error).__name__}", unreachable=True
+    )
 
 
 def _too_large(error: Exception) -> bool:

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -158,7 +158,8 @@ def delivery_error(error: TelegramError, *, plain_text: bool = False) -> Excepti
         if any(marker in text.lower() for marker in _PERMANENT_BAD_REQUESTS):
             return PermanentDeliveryError(text)
         return DeliveryError(f"Telegram refused the message: {text}")
-    return TransientDeliveryError(text, plain_text=plain_text)
+    unreachable = isinstance(error, NetworkError)  # no answer at all (BadRequest is above)
+    return TransientDeliveryError(text, plain_text=plain_text, unreachable=unreachable)
 
 
 class TelegramChannel:

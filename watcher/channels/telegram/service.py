@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.error import NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from watcher.channels.digest import queue_due_digests
 from watcher.channels.digest_runs import paused_note
 from watcher.channels.outbox import DrainReport, OutboxSender
+from watcher.channels.status import ChannelStatus
 from watcher.channels.telegram.commands import BotCommands, build_application
 from watcher.channels.telegram.render import TelegramRenderer, Terms
 from watcher.channels.telegram.send import ChatPacer, TelegramChannel, load_names, make_bot
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 DRAIN_BATCH = 300
 STOP_GRACE_SECONDS = 10.0
+FIRST_RETRY_SECONDS = 5.0  # an unreachable Bot API at start: tried again after 5 s, 10 s, …
+MAX_RETRY_SECONDS = 300.0  # … up to every 5 minutes
 
 
 def _utc_now() -> dt.datetime:
@@ -97,6 +100,7 @@ class TelegramService:
         *,
         terms: Terms | None = None,
         clock: Callable[[], dt.datetime] = _utc_now,
+        status: ChannelStatus | None = None,
     ) -> None:
         if not env.telegram_token:
             raise ConfigError("environment: TELEGRAM_BOT_TOKEN: not set")
@@ -114,7 +118,11 @@ class TelegramService:
             send_empty_digest=self.settings.send_empty_digest,
             clock=clock,
             concurrency=self.channel.concurrency,
+            status=status,
         )
+        self.status = status or ChannelStatus()
+        self.first_retry = FIRST_RETRY_SECONDS
+        self._reconnect: asyncio.Task[None] | None = None
         commands = BotCommands(store, names, self.channel.renderer, self.settings, clock, self.tz)
         self.application = build_application(self.bot, commands, self.channel)
         self.health = HealthWatch(self.settings)
@@ -144,16 +152,53 @@ class TelegramService:
             self._job_ids.append(job.id)
 
     async def start(self) -> None:
-        """Open the bot (getMe) and start long polling for commands."""
+        """Open the bot (getMe) and start long polling for commands.
+
+        A refused token (401) is fatal: a ConfigError, one line. A Bot API that cannot be
+        reached is not: the bot is tried again with backoff in the background while the rest
+        of the daemon runs, and alerts wait in the outbox until it answers.
+        """
+        try:
+            await self._open()
+        except NetworkError as error:  # unreachable, refused, timed out: say where it went
+            self.status.down("telegram", self._unreachable(error))
+            self._reconnect = asyncio.create_task(self._keep_trying(), name="telegram reconnect")
+
+    def _unreachable(self, error: TelegramError) -> str:
+        return (
+            f"cannot reach the Bot API at {self.api_where} (TELEGRAM_API_BASE_URL):"
+            f" {redact(error.message)}"
+        )
+
+    async def _keep_trying(self) -> None:
+        delay = self.first_retry
+        while not self.stopping.is_set():
+            log.info("telegram: next try to reach the Bot API in %.0f s", delay)
+            try:
+                await asyncio.wait_for(self.stopping.wait(), delay)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self._open()
+                return
+            except NetworkError as error:
+                log.warning("telegram: still %s", self._unreachable(error))
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+            except ConfigError as error:  # the token was refused once the API answered
+                log.error("%s; the bot stays off until `watcher run` restarts", error)
+                return
+
+    async def _open(self) -> None:
         try:
             await self.application.initialize()
-        except NetworkError as error:  # unreachable, refused, timed out: say where it went
-            raise ConfigError(
-                f"Telegram: cannot reach the Bot API at {self.api_where}"
-                f" (TELEGRAM_API_BASE_URL): {redact(error.message)}"
-            ) from error
-        except TelegramError as error:  # InvalidToken (401) quotes the token: redacted
+        except InvalidToken as error:  # 401: quotes the token, redacted
             raise ConfigError(f"Telegram: cannot start the bot: {redact(error.message)}") from error
+        except NetworkError:
+            raise
+        except TelegramError as error:
+            raise ConfigError(f"Telegram: cannot start the bot: {redact(error.message)}") from error
+        self.status.up("telegram")
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(allowed_updates=["message", "callback_query"])
@@ -163,6 +208,8 @@ class TelegramService:
     async def stop(self) -> None:
         """No new sends; the pass under way finishes and marks its rows; polling ends."""
         self.stopping.set()
+        if self._reconnect is not None:
+            await self._reconnect
         try:
             await asyncio.wait_for(self._idle.wait(), STOP_GRACE_SECONDS)
         except TimeoutError:
@@ -220,12 +267,17 @@ class TelegramService:
 
 
 def telegram_hooks(
-    store: Store, config: Config, env: Environment, classifier: object | None = None
+    store: Store,
+    config: Config,
+    env: Environment,
+    classifier: object | None = None,
+    *,
+    status: ChannelStatus | None = None,
 ) -> tuple[list[Callable[[Any], None]], list[TelegramService]]:
     """What `watcher run` hands its Daemon: (extra_jobs, services); empty without a token."""
     if not env.telegram_token:
         log.warning("TELEGRAM_BOT_TOKEN is not set: no Telegram bot; alerts stay queued")
         return [], []
     terms: Terms | None = getattr(classifier, "gazetteer", None)
-    service = TelegramService(store, config, env, terms=terms)
+    service = TelegramService(store, config, env, terms=terms, status=status)
     return [service.add_jobs], [service]
