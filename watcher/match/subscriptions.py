@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from watcher.core.config import time_of_day
 from watcher.core.errors import InputError
 from watcher.match.language import SUBSCRIPTION_LIMITS, TextQuery, parse_query, query_matches
 
@@ -124,6 +123,8 @@ class Subscription:
 
 def parse_quiet_hours(text: str, mode: str = "hold") -> QuietHours | None:
     """`22:00-07:00` → QuietHours (None for `off`); a one-line InputError otherwise."""
+    from watcher.core.config import time_of_day  # the settings' tables: only when asked
+
     if mode not in QUIET_MODES:
         raise InputError(f"{mode!r}: quiet hours are {' or '.join(QUIET_MODES)}")
     if text.strip().lower() == "off":
