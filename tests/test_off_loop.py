@@ -20,7 +20,9 @@ def _is_store(node: ast.expr) -> bool:
     )
 
 
-HANDS_OVER = {"open_poller", "run_daemon", "channel_hooks"}  # pass the store on, call nothing
+HANDS_OVER = {  # coroutines or assemblers that pass the store on and call it only off the loop
+    "open_poller", "run_daemon", "channel_hooks", "run_digests",
+}  # fmt: skip
 THREADS = {"to_thread", "run_in_executor"}  # a store call belongs on the store thread
 
 

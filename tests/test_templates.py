@@ -160,6 +160,18 @@ def test_run_start_summary(store: Store) -> None:
     assert lines[5].startswith("  apprise: off (") and len(lines) == 6
 
 
+def test_the_unsubscribe_page_names_the_address_and_posts_to_the_link() -> None:
+    """What a GET of the one-click link shows: whose e-mail stops, and a button that POSTs."""
+    from watcher.channels.email.unsubscribe import unsubscribe_page
+
+    page = unsubscribe_page("desk<b>@example.org", "/unsubscribe?token=abc")
+    visible = " ".join(shown(page, html=True).split())
+    assert "Stop every thaigov-watcher e-mail to desk<b>@example.org?" in visible
+    assert "ยกเลิก / Unsubscribe" in visible
+    assert '<form method="post" action="/unsubscribe?token=abc">' in page
+    assert "desk&lt;b&gt;@example.org" in page  # escaped, never markup
+
+
 def test_every_template_file_was_rendered() -> None:
     """Runs last in this module: a new template needs a case above."""
     files = {p.name for p in TEMPLATES.rglob("*") if p.is_file() and p.suffix != ".toml"}
