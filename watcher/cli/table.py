@@ -169,7 +169,7 @@ def _segment(run: str) -> list[int]:
         for end in range(start + 1, min(n, start + _MAX_THAI_WORD) + 1):
             if end not in ends:
                 continue
-            if run[start:end] in words:
+            if end - start >= _MIN_THAI_WORD and run[start:end] in words:
                 candidate = (unknown, count + 1, start)
             elif last >= 0 or start == 0:  # two stretches outside the list in a row are one
                 candidate = (unknown + end - start, count + 1, -1 - start)
@@ -206,7 +206,7 @@ def _thai_words() -> frozenset[str]:
         text = (Path(spec.origin).parent / "corpus" / "words_th.txt").read_text(encoding="utf-8")
     except OSError:
         return frozenset()
-    return frozenset(w for w in text.split() if _MIN_THAI_WORD <= len(w) <= _MAX_THAI_WORD)
+    return frozenset(text.split())  # lengths are bounded where words are looked up
 
 
 def _longest_line(text: str) -> int:
