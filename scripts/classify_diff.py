@@ -1,7 +1,7 @@
 """Classify both corpora and count, field by field, what a classifier change changed.
 
-    python scripts/classify_diff.py dump OUT.jsonl.gz [--corpus PATH]...
-    python scripts/classify_diff.py compare BEFORE.jsonl.gz AFTER.jsonl.gz [--show FIELD]
+    python -m scripts.classify_diff dump OUT.jsonl.gz [--corpus PATH]...
+    python -m scripts.classify_diff compare BEFORE.jsonl.gz AFTER.jsonl.gz [--show FIELD]
         [--code CODE] [--sample N] [--seed N]
 
 Why: a rule written from a few labelled items must change the corpus only where it means to.
@@ -39,6 +39,7 @@ FIELDS = ("countries", "primary", "blocs", "ministries", "lead_ministry")
 
 def items(paths: list[Path]) -> Iterator[tuple[str, str, str, str | None]]:
     """(key, title, body, category) of every item published before CUTOFF."""
+    seen: Counter[str] = Counter()
     for path in paths:
         with lzma.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
@@ -46,11 +47,13 @@ def items(paths: list[Path]) -> Iterator[tuple[str, str, str, str | None]]:
                 category = record.get("category")
                 item = parse_corpus_text(record.get("text") or "", category=category)
                 if item.published is None or item.published < CUTOFF:
+                    key = f"{path.name.split('.')[0]}:{record.get('id')}"
+                    seen[key] += 1  # a few ids occur twice in a corpus: keep both
                     yield (
-                        f"{path.name.split('.')[0]}:{record.get('id')}",
+                        key if seen[key] == 1 else f"{key}#{seen[key]}",
                         item.title,
                         item.body,
-                        (category),
+                        category,
                     )
 
 
