@@ -70,7 +70,10 @@ __all__ = ["Mention", "Ranker"]
 
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
 _BRACKETED = re.compile(r"\([^()]{0,24}\)")
+_JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
 _SENTENCE_CHARS = 600
+_ARTICLE = re.compile(r"\s+the$")  # `assigned the provincial governor`: the word before `the`
+_NAME_REACH = 70  # a person's prefix, name and surname before a title
 _ROLE_MENTIONS = 50  # a country's first body mentions whose surroundings are read for roles
 
 _DEFAULTS: dict[str, float] = {
@@ -150,6 +153,13 @@ class Ranker:
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
         self._speaker_verbs = tuple(speakers.get("verbs", []))
         self._speaker_within = int(speakers.get("within", 160))
+        named = roles.get("named_person", {})
+        self._named = _named_patterns(named)
+        self._place_titles = frozenset(named.get("place_titles", []))
+        not_one = "|".join(re.escape(w) for w in named.get("not_one_place", []))
+        self._one_place = re.compile(
+            rf" ?(?!{not_one})[\u0e01-\u0e2e]" if not_one else " ?[\u0e01-\u0e2e]"
+        )
 
     def rank(
         self, mentions: list[Mention], title: str, body: str, repeats: list[tuple[int, int]]
@@ -226,12 +236,12 @@ class Ranker:
         for mention in tally.body:
             if (present and _inside(mention, present)) or self._addressed_to(mention, body):
                 continue
-            if mention.role == "titles":
+            if mention.role == "titles" and self._names_person(mention, body):
                 return True
             after = body[mention.end : mention.end + 40]
-            before = body[max(0, mention.start - 20) : mention.start]
+            before = _ARTICLE.sub("", body[max(0, mention.start - 24) : mention.start].rstrip())
             if starts_with_word(self._actor_after, after.lstrip()) or ends_with_word(
-                self._actor_before, before.rstrip()
+                self._actor_before, before
             ):
                 return True
         return False
@@ -266,6 +276,21 @@ class Ranker:
                 spans.append(found.span())
                 end = found.end()
         return _Present(spans)
+
+    def _names_person(self, mention: Mention, body: str) -> bool:
+        """A title given to a named person (`นายสุริยะ จึงรุ่งเรืองกิจ รัฐมนตรีว่าการกระทรวงคมนาคม`,
+        `Minister of Transport Suriya ...`, `Dr. Satit Pitutecha, Deputy Minister of ...`): that
+        official is in the story. A bare title (`เป็นนายกรัฐมนตรี`, `at the commerce minister's
+        level`, `นายอำเภอ`) names a post, not someone acting."""
+        if self._named is None:
+            return False
+        before, after = self._named
+        window = body[max(0, mention.start - _NAME_REACH) : mention.start]
+        if before.search(window) or after.match(body, mention.end):
+            return True
+        return body[mention.start : mention.end] in self._place_titles and bool(
+            self._one_place.match(body, mention.end)
+        )
 
     def _addressed_to(self, mention: Mention, body: str) -> bool:
         """`ส่งหนังสือถึงผู้ว่าราชการจังหวัด`: the ministry is written to, it does not act."""
@@ -330,7 +355,7 @@ def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
             continue
         if previous is not None and previous.code != mention.code:
             gap = _BRACKETED.sub("", body[previous.end : mention.start]).strip(" ,\xa0\n\t")
-            if gap.removeprefix("และ").strip() == "" and len(gap) <= 4:
+            if _JOINER.sub("", gap, count=1).strip(" ,") == "" and len(gap) <= 5:
                 listed.update((previous.code, mention.code))
         previous = mention
     return listed
@@ -346,6 +371,24 @@ class _Present:
 
 def _inside(mention: Mention, present: _Present) -> bool:
     return mention.field == "body" and any(a <= mention.start < b for a, b in present.spans)
+
+
+def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """Before a title: a personal prefix and a name of one or two words (`นายเศรษฐา ทวีสิน `,
+    `Gen. Prayut Chan-o-cha, `); after it: a Latin honorific or a capitalised name."""
+    thai, latin = table.get("thai_prefixes", []), table.get("latin_honorifics", [])
+    if not thai and not latin:
+        return None
+    prefixes = "|".join(re.escape(p) for p in sorted([*thai, *latin], key=len, reverse=True))
+    honorifics = "|".join(re.escape(h) for h in sorted(latin, key=len, reverse=True))
+    name = r"[^\s,;:()|\"“”]{2,30}"
+    space = r"[ \xa0]{1,3}"
+    joined = r"(?:[^\s,;:()|]{2,40}(?:และ| and ))?"  # `... รองนายกรัฐมนตรีและ` + this title
+    before = re.compile(rf"(?:{prefixes}) ?{name}(?:{space}{name})?,?[ \xa0]*(?:the )?{joined}$")
+    after = re.compile(
+        rf"{space}(?:(?:{honorifics}) ?)?[A-Z][a-z]+[ \xa0-]+[A-Z][a-z]|\s?\((?:{prefixes})"
+    )
+    return before, after
 
 
 def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:
