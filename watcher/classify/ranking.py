@@ -145,6 +145,9 @@ class Ranker:
         self._role_reach = max(map(len, country_roles), default=0)
         self._actor_after = build_automaton(word_weights(roles.get("ministry_actor_after")))
         self._actor_before = build_automaton(word_weights(roles.get("ministry_actor_before")))
+        owner = roles.get("ministry_owner_before", {})
+        self._owner_before = build_automaton(word_weights(owner))
+        self._places = frozenset(owner.get("places", []))
         present = roles.get("ministry_present", {})
         self._present = _present_pattern(present)
         self._present_openers = tuple(present.get("list_openers", []))
@@ -229,9 +232,12 @@ class Ranker:
         return [c for c, s in scores.items() if s >= floor]
 
     def _acts(self, tally: _Tally, body: str, lead_start: int, present: _Present) -> bool:
-        if tally.title or _namings(tally.body, body) >= self.p["acts_min_mentions"]:
+        if tally.title:
             return True
-        if tally.first_body() < lead_start + self.p["lead_chars"]:
+        active = [m for m in tally.body if not self._owner_only(m, body)]
+        if _namings(active, body) >= self.p["acts_min_mentions"]:
+            return True
+        if active and min(m.start for m in active) < lead_start + self.p["lead_chars"]:
             return True
         for mention in tally.body:
             if (present and _inside(mention, present)) or self._addressed_to(mention, body):
@@ -276,6 +282,15 @@ class Ranker:
                 spans.append(found.span())
                 end = found.end()
         return _Present(spans)
+
+    def _owner_only(self, mention: Mention, body: str) -> bool:
+        """`ตามประกาศของกรมอุตุนิยมวิทยา`, `ข้อมูลจากกรม...`, `ตามมาตรการกระทรวงสาธารณสุข`: the
+        office is the source of a notice, of figures or of rules others follow; `ณ ทำเนียบรัฐบาล`,
+        `ที่ทำเนียบรัฐบาล`: the venue. No act of its own."""
+        before = _ARTICLE.sub("", body[max(0, mention.start - 24) : mention.start].rstrip())
+        if ends_with_word(self._owner_before, before):
+            return True
+        return before.endswith("ที่") and body[mention.start : mention.end] in self._places
 
     def _names_person(self, mention: Mention, body: str) -> bool:
         """A title given to a named person (`นายสุริยะ จึงรุ่งเรืองกิจ รัฐมนตรีว่าการกระทรวงคมนาคม`,
@@ -384,7 +399,8 @@ def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[
     name = r"[^\s,;:()|\"“”]{2,30}"
     space = r"[ \xa0]{1,3}"
     joined = r"(?:[^\s,;:()|]{2,40}(?:และ| and ))?"  # `... รองนายกรัฐมนตรีและ` + this title
-    before = re.compile(rf"(?:{prefixes}) ?{name}(?:{space}{name})?,?[ \xa0]*(?:the )?{joined}$")
+    person = rf"(?:{prefixes})[ \xa0]?{name}(?:{space}{name})?"
+    before = re.compile(rf"{person},?[ \xa0]*(?:the )?{joined}$")
     after = re.compile(
         rf"{space}(?:(?:{honorifics}) ?)?[A-Z][a-z]+[ \xa0-]+[A-Z][a-z]|\s?\((?:{prefixes})"
     )
