@@ -54,6 +54,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .blocs import BlocReader
 from .labels import Evidence, Labels, cap_evidence
 from .textnorm import NormalText
 from .wordtables import (
@@ -156,6 +157,7 @@ class Ranker:
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
         self._speaker_verbs = tuple(speakers.get("verbs", []))
         self._speaker_within = int(speakers.get("within", 160))
+        self._blocs = BlocReader(roles, self.p["bloc_min_mentions"])
         named = roles.get("named_person", {})
         self._named = _named_patterns(named)
         self._place_titles = frozenset(named.get("place_titles", []))
@@ -177,7 +179,18 @@ class Ranker:
             else:
                 tally.add_body(mention)
         countries = sorted(c for k, c in tallies if k == "country")
-        blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
+        country_mentions = [m for m in mentions if m.kind == "country"]
+        blocs = sorted(
+            c
+            for k, c in tallies
+            if k == "bloc"
+            and self._blocs.acts(
+                [m for m in mentions if m.kind == "bloc" and m.code == c],
+                country_mentions,
+                title,
+                body,
+            )
+        )
         role_hits = self._role_hits(body, [tallies[("country", c)] for c in countries])
         scores = {
             c: self._country_score(tallies[("country", c)], lead_start, role_hits)
@@ -220,9 +233,6 @@ class Ranker:
         if tally.roles & {"leaders", "bodies"}:
             score += p["official_weight"]
         return score
-
-    def _bloc_counts(self, tally: _Tally) -> bool:
-        return tally.title or len(tally.body) >= self.p["bloc_min_mentions"]
 
     def _primary(self, scores: dict[str, float]) -> list[str]:
         if not scores:
