@@ -158,6 +158,10 @@ class Ranker:
         self._speaker_verbs = tuple(speakers.get("verbs", []))
         self._speaker_within = int(speakers.get("within", 160))
         self._blocs = BlocReader(roles, self.p["bloc_min_mentions"])
+        proposal = roles.get("proposal", {})
+        self._proposal_after = tuple(proposal.get("after", []))
+        self._proposal_before = tuple(proposal.get("before", []))
+        self._heads = frozenset(roles.get("head_of_government_titles", {}).get("words", []))
         named = roles.get("named_person", {})
         self._named = _named_patterns(named)
         self._place_titles = frozenset(named.get("place_titles", []))
@@ -207,8 +211,11 @@ class Ranker:
             if k == "ministry" and (c in listed or self._acts(t, body, lead_start, present))
         }
         lead = self._lead(ministries, lead_start)
-        if self._speaker_leads(mentions, body, lead_start) and "opm" in ministries:
+        titled = {c for c, t in ministries.items() if t.title and c != "opm"}
+        if self._speaker_leads(mentions, body, lead_start) and "opm" in ministries and not titled:
             lead = "opm"
+        if lead == "opm" and not self._head_in_title(mentions, title):
+            lead = self._proposer(mentions, body, ministries) or lead
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
         kept |= {("ministry", m) for m in ministries}
         evidence = (m for m in mentions if (m.kind, m.code) in kept)
@@ -292,6 +299,30 @@ class Ranker:
                 spans.append(found.span())
                 end = found.end()
         return _Present(spans)
+
+    def _proposer(
+        self, mentions: list[Mention], body: str, ministries: dict[str, _Tally]
+    ) -> str | None:
+        """The one ministry whose proposal the cabinet approved (`ตามที่กระทรวงแรงงาน (รง.) เสนอ`,
+        `as proposed by Ministry of ...`): the OPM only relays its news."""
+        found: set[str] = set()
+        for mention in mentions:
+            if mention.kind != "ministry" or mention.field != "body" or mention.code == "opm":
+                continue
+            after = _BRACKETED.sub("", body[mention.end : mention.end + 30]).lstrip()
+            before = _ARTICLE.sub("", body[max(0, mention.start - 24) : mention.start].rstrip())
+            if after.startswith(self._proposal_after) or before.endswith(self._proposal_before):
+                found.add(mention.code)
+        if len(found) == 1 and (code := found.pop()) in ministries:
+            return code
+        return None
+
+    def _head_in_title(self, mentions: list[Mention], title: str) -> bool:
+        """The Prime Minister is named in the title: the item is his, whoever proposed."""
+        return any(
+            m.field == "title" and m.kind == "ministry" and title[m.start : m.end] in self._heads
+            for m in mentions
+        )
 
     def _owner_only(self, mention: Mention, body: str) -> bool:
         """`ตามประกาศของกรมอุตุนิยมวิทยา`, `ข้อมูลจากกรม...`, `ตามมาตรการกระทรวงสาธารณสุข`: the
