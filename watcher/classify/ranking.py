@@ -56,6 +56,7 @@ from typing import Any, NamedTuple
 
 from .blocs import BlocReader
 from .labels import Evidence, Labels, cap_evidence
+from .lists import listed_spans
 from .textnorm import NormalText
 from .wordtables import (
     build_automaton,
@@ -74,6 +75,8 @@ _BRACKETED = re.compile(r"\([^()]{0,24}\)")
 _JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
 _SENTENCE_CHARS = 600
 _ARTICLE = re.compile(r"\s+the$")  # `assigned the provincial governor`: the word before `the`
+_LIST_REACH = 24  # the most characters between two countries of one list
+_COUNTERPART_WEIGHT = 1.0  # a role word this heavy before a list introduces the counterparts
 _NAME_REACH = 70  # a person's prefix, name and surname before a title
 _ROLE_MENTIONS = 50  # a country's first body mentions whose surroundings are read for roles
 
@@ -94,6 +97,7 @@ _DEFAULTS: dict[str, float] = {
     "m_lead_weight": 4.0,
     "m_titles_weight": 1.0,
     "m_count_weight": 0.3,
+    "list_members": 3,
 }
 
 
@@ -158,6 +162,7 @@ class Ranker:
         self._speaker_verbs = tuple(speakers.get("verbs", []))
         self._speaker_within = int(speakers.get("within", 160))
         self._blocs = BlocReader(roles, self.p["bloc_min_mentions"])
+        self._list_joiners = tuple(roles.get("country_lists", {}).get("joiners", []))
         proposal = roles.get("proposal", {})
         self._proposal_after = tuple(proposal.get("after", []))
         self._proposal_before = tuple(proposal.get("before", []))
@@ -196,8 +201,16 @@ class Ranker:
             )
         )
         role_hits = self._role_hits(body, [tallies[("country", c)] for c in countries])
+        in_lists = listed_spans(
+            [m for m in country_mentions if m.field == "body" and m.role in ("names", "places")],
+            body,
+            self._list_joiners,
+            int(self.p["list_members"]),
+            _LIST_REACH,
+            [position for position, weight in role_hits if weight >= _COUNTERPART_WEIGHT],
+        )
         scores = {
-            c: self._country_score(tallies[("country", c)], lead_start, role_hits)
+            c: self._country_score(tallies[("country", c)], lead_start, role_hits, in_lists)
             for c in countries
         }
         primary = self._primary(scores)
@@ -229,14 +242,21 @@ class Ranker:
         )
 
     def _country_score(
-        self, tally: _Tally, lead_start: int, role_hits: list[tuple[int, float]]
+        self,
+        tally: _Tally,
+        lead_start: int,
+        role_hits: list[tuple[int, float]],
+        in_lists: set[int],
     ) -> float:
+        """A mention inside a list of countries counts as a mention, but neither its place in
+        the lead nor the role words around it speak for this one country."""
         p = self.p
         score = p["title_weight"] if tally.title else 0.0
         score += p["body_weight"] * min(len(tally.body), p["body_cap"])
-        if tally.body and tally.first_body() < lead_start + p["lead_chars"]:
+        alone = [m for m in tally.body if m.start not in in_lists] if in_lists else tally.body
+        if alone and min(m.start for m in alone) < lead_start + p["lead_chars"]:
             score += p["lead_weight"]
-        score += p["role_weight"] * _strongest_role(tally.body, role_hits, p["role_window"])
+        score += p["role_weight"] * _strongest_role(alone, role_hits, p["role_window"])
         if tally.roles & {"leaders", "bodies"}:
             score += p["official_weight"]
         return score
