@@ -74,8 +74,8 @@ _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
 _BRACKETED = re.compile(r"\([^()]{0,24}\)")
 _JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
 _SENTENCE_CHARS = 600
-_ARTICLE = re.compile(r"\s+the$")  # `assigned the provincial governor`: the word before `the`
 _LIST_REACH = 24  # the most characters between two countries of one list
+_PLACE_ROLES = ("names", "places")  # leaders and bodies named are someone met, not a list entry
 _COUNTERPART_WEIGHT = 1.0  # a role word this heavy before a list introduces the counterparts
 _NAME_REACH = 70  # a person's prefix, name and surname before a title
 _ROLE_MENTIONS = 50  # a country's first body mentions whose surroundings are read for roles
@@ -201,13 +201,17 @@ class Ranker:
             )
         )
         role_hits = self._role_hits(body, [tallies[("country", c)] for c in countries])
-        in_lists = listed_spans(
-            [m for m in country_mentions if m.field == "body" and m.role in ("names", "places")],
-            body,
-            self._list_joiners,
-            int(self.p["list_members"]),
-            _LIST_REACH,
-            [position for position, weight in role_hits if weight >= _COUNTERPART_WEIGHT],
+        in_lists = (
+            listed_spans(
+                [m for m in country_mentions if m.field == "body" and m.role in _PLACE_ROLES],
+                body,
+                self._list_joiners,
+                int(self.p["list_members"]),
+                _LIST_REACH,
+                [position for position, weight in role_hits if weight >= _COUNTERPART_WEIGHT],
+            )
+            if len(countries) >= self.p["list_members"]
+            else set()
         )
         scores = {
             c: self._country_score(tallies[("country", c)], lead_start, role_hits, in_lists)
@@ -271,18 +275,21 @@ class Ranker:
     def _acts(self, tally: _Tally, body: str, lead_start: int, present: _Present) -> bool:
         if tally.title:
             return True
-        active = [m for m in tally.body if not self._owner_only(m, body)]
-        if _namings(active, body) >= self.p["acts_min_mentions"]:
-            return True
-        if active and min(m.start for m in active) < lead_start + self.p["lead_chars"]:
-            return True
+        lead_end = lead_start + self.p["lead_chars"]
+        many = _namings(tally.body, body) >= self.p["acts_min_mentions"]
+        if many or tally.first_body() < lead_end:  # only then can a source or venue matter
+            active = [m for m in tally.body if not self._owner_only(m, body)]
+            if many and _namings(active, body) >= self.p["acts_min_mentions"]:
+                return True
+            if any(m.start < lead_end for m in active):
+                return True
         for mention in tally.body:
             if (present and _inside(mention, present)) or self._addressed_to(mention, body):
                 continue
             if mention.role == "titles" and self._names_person(mention, body):
                 return True
             after = body[mention.end : mention.end + 40]
-            before = _ARTICLE.sub("", body[max(0, mention.start - 24) : mention.start].rstrip())
+            before = _before(body, mention.start)
             if starts_with_word(self._actor_after, after.lstrip()) or ends_with_word(
                 self._actor_before, before
             ):
@@ -330,7 +337,7 @@ class Ranker:
             if mention.kind != "ministry" or mention.field != "body" or mention.code == "opm":
                 continue
             after = _BRACKETED.sub("", body[mention.end : mention.end + 30]).lstrip()
-            before = _ARTICLE.sub("", body[max(0, mention.start - 24) : mention.start].rstrip())
+            before = _before(body, mention.start)
             if after.startswith(self._proposal_after) or before.endswith(self._proposal_before):
                 found.add(mention.code)
         if len(found) == 1 and (code := found.pop()) in ministries:
@@ -348,7 +355,7 @@ class Ranker:
         """`ตามประกาศของกรมอุตุนิยมวิทยา`, `ข้อมูลจากกรม...`, `ตามมาตรการกระทรวงสาธารณสุข`: the
         office is the source of a notice, of figures or of rules others follow; `ณ ทำเนียบรัฐบาล`,
         `ที่ทำเนียบรัฐบาล`: the venue. No act of its own."""
-        before = _ARTICLE.sub("", body[max(0, mention.start - 24) : mention.start].rstrip())
+        before = _before(body, mention.start)
         if ends_with_word(self._owner_before, before):
             return True
         return before.endswith("ที่") and body[mention.start : mention.end] in self._places
@@ -396,6 +403,13 @@ class Ranker:
             score += p["m_count_weight"] * min(len(tally.body), p["body_cap"])
             ranked.append((-score, tally.first_body(), code))
         return min(ranked)[2] if ranked else None
+
+
+def _before(body: str, start: int) -> str:
+    """The 24 characters before a mention, trailing spaces and an English `the` dropped
+    (`assigned the provincial governor`: the word before `the` is the one that counts)."""
+    before = body[max(0, start - 24) : start].rstrip()
+    return before[:-4].rstrip() if before.endswith(" the") else before
 
 
 def _namings(mentions: list[Mention], body: str) -> int:
