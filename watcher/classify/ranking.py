@@ -170,6 +170,7 @@ class Ranker:
         named = roles.get("named_person", {})
         self._named = _named_patterns(named)
         self._place_titles = frozenset(named.get("place_titles", []))
+        self._in_passing = tuple(named.get("in_passing", []))
         not_one = "|".join(re.escape(w) for w in named.get("not_one_place", []))
         self._one_place = re.compile(
             rf" ?(?!{not_one})[\u0e01-\u0e2e]" if not_one else " ?[\u0e01-\u0e2e]"
@@ -364,12 +365,18 @@ class Ranker:
         """A title given to a named person (`นายสุริยะ จึงรุ่งเรืองกิจ รัฐมนตรีว่าการกระทรวงคมนาคม`,
         `Minister of Transport Suriya ...`, `Dr. Satit Pitutecha, Deputy Minister of ...`): that
         official is in the story. A bare title (`เป็นนายกรัฐมนตรี`, `at the commerce minister's
-        level`, `นายอำเภอ`) names a post, not someone acting."""
+        level`, `นายอำเภอ`) names a post, not someone acting; nor does a named head of government
+        or minister under whose leadership something happens (`รัฐบาลภายใต้การนำของ พล.อ. ...
+        นายกรัฐมนตรี`): the item names him in passing."""
         if self._named is None:
             return False
         before, after = self._named
         window = body[max(0, mention.start - _NAME_REACH) : mention.start]
-        if before.search(window) or after.match(body, mention.end):
+        named = before.search(window)
+        if named is not None:
+            ahead = window[: named.start()].rstrip().removesuffix("ท่าน").rstrip()
+            return not ahead.endswith(self._in_passing)
+        if after.match(body, mention.end):
             return True
         return body[mention.start : mention.end] in self._place_titles and bool(
             self._one_place.match(body, mention.end)
