@@ -14,8 +14,8 @@ from threading import Lock
 from .context import MatchContext
 from .gazetteer import Gazetteer, load_gazetteer
 from .labels import Labels
-from .matcher import Match, Matcher
-from .ranking import FieldText, Mention, Ranker
+from .matcher import Matcher
+from .ranking import FieldText, Mention, Ranker, new_mention
 from .textnorm import NormalText, normalize
 
 __all__ = ["Classifier"]
@@ -110,11 +110,18 @@ class Classifier:
             if kind == "ministry" and context.names_foreign_office(match, previous, following):
                 continue
             if kind == "ministry" and context.other_post_speaks(match, previous, following):
-                if match.alias.text in self._yielding and _is_minister(following):
+                if (
+                    match.alias.text in self._yielding
+                    and following is not None
+                    and following.alias.kind == "ministry"
+                    and following.alias.role == "titles"
+                ):
                     yields.add(following.alias.code)
                 continue
             shared = shared or match.alias.text in self._shared
-            out.append(Mention(kind, match.alias.code, role, field, match.start, match.end, source))
+            out.append(
+                new_mention((kind, match.alias.code, role, field, match.start, match.end, source))
+            )
         return out, shared
 
 
@@ -169,7 +176,3 @@ def _title_repeats(title: str, body: str) -> list[tuple[int, int]]:
         spans.append((position, position + len(title.strip())))
         position = body.find(probe, position + 1)
     return spans
-
-
-def _is_minister(match: Match | None) -> bool:
-    return match is not None and match.alias.kind == "ministry" and match.alias.role == "titles"

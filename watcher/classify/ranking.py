@@ -48,6 +48,7 @@ ties broken by the earliest mention. None when no ministry is labelled.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections import defaultdict
@@ -68,7 +69,7 @@ from .wordtables import (
     word_weights,
 )
 
-__all__ = ["Mention", "Ranker"]
+__all__ = ["FieldText", "Mention", "Ranker", "new_mention"]
 
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
 _BRACKETED = re.compile(r"\([^()]{0,24}\)")
@@ -108,6 +109,9 @@ class FieldText(NamedTuple):
     normal: NormalText
 
 
+_new_evidence = functools.partial(tuple.__new__, Evidence)  # Evidence(...) without its __new__
+
+
 class Mention(NamedTuple):
     """A tuple, built for every match; its `Evidence` is built only if the output shows it."""
 
@@ -121,9 +125,17 @@ class Mention(NamedTuple):
 
     def evidence(self) -> Evidence:
         normal = self.source.normal
-        start = normal.original_offset(self.start)
-        end = normal.original_offset(self.end - 1) + 1
-        return Evidence(self.kind, self.code, self.source.original[start:end], self.field, start)
+        if normal.origin is None and not normal.dropped:  # most texts: offsets are the same
+            start, end = self.start, self.end
+        else:
+            start = normal.original_offset(self.start)
+            end = normal.original_offset(self.end - 1) + 1
+        return _new_evidence(
+            (self.kind, self.code, self.source.original[start:end], self.field, start)
+        )
+
+
+new_mention = functools.partial(tuple.__new__, Mention)  # Mention(...) without its __new__
 
 
 @dataclass
