@@ -24,25 +24,32 @@ Its counterpart score is
                                   (นายกรัฐมนตรีญี่ปุ่น, METI): someone Thailand deals with
 A country is primary when its score reaches `primary_min` and `primary_ratio` of the best
 score: a counterpart needs something pointing at it, and a country far behind the main one is a
-side mention. Nothing is primary in an item that only lists countries in passing.
+side mention. Nothing is primary in an item that only lists countries in passing; a mention in a
+list of `list_members` countries or more gets neither the lead bonus nor the role words
+([country_lists], lists.py), unless a counterpart word introduces the list.
 
-Blocs. A bloc is a label when named in the title or at least `bloc_min_mentions` times: a forum
-the item is about comes back; a passing "อาเซียน" does not.
+Blocs. A bloc is a label when one mention shows it as a forum ([bloc_forum]), or when named in
+the title or at least `bloc_min_mentions` times, not counting mentions that name a region, a
+market, a programme or one place of a list of countries ([bloc_adjective]; blocs.py).
 
 Ministries. A ministry is labelled when it acts, i.e. at least one of: named in the title; named
-in the lead; named through a minister's or official's title ("titles" in ministries.toml);
-named `acts_min_mentions` times or more (a name with its abbreviation in brackets right after
-it, `กระทรวงยุติธรรม (ยธ.)`, is one naming: a contact line spells a name out once); a mention
-directly followed by an actor word
+in the lead; named through a minister's or official's title ("titles" in ministries.toml) given
+to a named person, not in passing ([named_person]); named `acts_min_mentions` times or more
+(a name with its abbreviation in brackets right after it, `กระทรวงยุติธรรม (ยธ.)`, is one
+naming: a contact line spells a name out once); a mention directly followed by an actor word
 ([ministry_actor_after]: เป็นประธาน, เปิดเผย, ลงนาม…) or preceded by an assignment word
 ([ministry_actor_before]: มอบหมายให้, โดย, ร่วมกับ, ได้แก่…); or enumerated right next to
 another ministry (`กระทรวง ก กระทรวง ข และ กรม ค`: the parties of an agreement or a task).
-A single passing mention deep in the body does not count.
+A single passing mention deep in the body does not count; for the lead and count rules neither
+does a source, a venue or a former official ([ministry_owner_before]).
 
 Lead ministry. Among labelled ministries, the highest
     m_title_weight (named in the title) + m_lead_weight * (1 - offset_in_lead / lead_chars)
   + m_titles_weight (through a minister's or official's title) + m_count_weight * min(n, body_cap)
-ties broken by the earliest mention. None when no ministry is labelled.
+ties broken by the earliest mention. None when no ministry is labelled. A spokesperson reporting
+in the lead ([speakers]) makes it the OPM unless another ministry is named in the title; an OPM
+lead that only relays the cabinet's approval of one ministry's proposal ([proposal]) goes to
+that ministry, unless the Prime Minister is named in the title.
 """
 
 from __future__ import annotations
