@@ -15,7 +15,7 @@ from .context import MatchContext
 from .gazetteer import Gazetteer, load_gazetteer
 from .labels import Labels
 from .matcher import Matcher
-from .ranking import FieldText, Mention, Ranker
+from .ranking import FieldText, Mention, Ranker, new_mention
 from .textnorm import NormalText, normalize
 
 __all__ = ["Classifier"]
@@ -57,9 +57,14 @@ class Classifier:
     def classify(self, title: str, body: str, category: str | None = None) -> Labels:
         mentions: list[Mention] = []
         norm_title, norm_body = normalize(title), normalize(body)
-        title_mentions, title_shared = self._mentions(title, norm_title, "title", [])
+        yields: set[str] = set()
+        title_mentions, title_shared = self._mentions(title, norm_title, "title", [], set())
         repeats = _title_repeats(norm_title.cased, norm_body.cased)
-        body_mentions, body_shared = self._mentions(body, norm_body, "body", repeats)
+        body_mentions, body_shared = self._mentions(body, norm_body, "body", repeats, yields)
+        if len(yields) == 1:
+            code = yields.pop()
+            title_mentions = _deputy_as_minister(title_mentions, self._yielding, code)
+            body_mentions = _deputy_as_minister(body_mentions, self._yielding, code)
         mentions += title_mentions + body_mentions
         if title_shared or body_shared:
             mentions = _resolve_shared(mentions)
@@ -79,9 +84,16 @@ class Classifier:
         return " ".join(title.split()).casefold().startswith(self._cabinet_prefixes)
 
     def _mentions(
-        self, original: str, text: NormalText, field: str, skip: list[tuple[int, int]]
+        self,
+        original: str,
+        text: NormalText,
+        field: str,
+        skip: list[tuple[int, int]],
+        yields: set[str],
     ) -> tuple[list[Mention], bool]:
-        """The field's mentions, and whether one of them is an alias several codes share."""
+        """The field's mentions, and whether one of them is an alias several codes share.
+
+        `yields` collects the ministries a deputy prime minister's title yielded to."""
         matches = self._matcher.scan(text)
         shared = False
         context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
@@ -95,14 +107,40 @@ class Classifier:
             kind, role = match.alias.kind, match.alias.role
             previous = matches[index - 1] if index > 0 else None
             following = matches[index + 1] if index + 1 < len(matches) else None
-            if kind == "ministry" and (
-                context.names_foreign_office(match, previous, following)
-                or context.other_post_speaks(match, previous, following)
-            ):
+            if kind == "ministry" and context.names_foreign_office(match, previous, following):
+                continue
+            if kind == "ministry" and context.other_post_speaks(match, previous, following):
+                if (
+                    match.alias.text in self._yielding
+                    and following is not None
+                    and following.alias.kind == "ministry"
+                    and following.alias.role == "titles"
+                ):
+                    yields.add(following.alias.code)
                 continue
             shared = shared or match.alias.text in self._shared
-            out.append(Mention(kind, match.alias.code, role, field, match.start, match.end, source))
+            out.append(
+                new_mention((kind, match.alias.code, role, field, match.start, match.end, source))
+            )
         return out, shared
+
+
+def _deputy_as_minister(
+    mentions: list[Mention], yielding: frozenset[str], code: str
+) -> list[Mention]:
+    """`รองนายกฯ “อนุทิน” ...` in the title (or alone later in the body) is the deputy prime
+    minister whom the body names as minister of one ministry (`รองนายกรัฐมนตรีและรัฐมนตรีว่าการ
+    กระทรวงสาธารณสุข`): that ministry. Only when the body joins the title to a single ministry."""
+    out: list[Mention] = []
+    for mention in mentions:
+        source = mention.source
+        if (
+            mention.kind == "ministry"
+            and source.normal.cased[mention.start : mention.end] in yielding
+        ):
+            mention = mention._replace(code=code)
+        out.append(mention)
+    return out
 
 
 def _resolve_shared(mentions: list[Mention]) -> list[Mention]:

@@ -24,37 +24,47 @@ Its counterpart score is
                                   (นายกรัฐมนตรีญี่ปุ่น, METI): someone Thailand deals with
 A country is primary when its score reaches `primary_min` and `primary_ratio` of the best
 score: a counterpart needs something pointing at it, and a country far behind the main one is a
-side mention. Nothing is primary in an item that only lists countries in passing.
+side mention. Nothing is primary in an item that only lists countries in passing; a mention in a
+list of `list_members` countries or more gets neither the lead bonus nor the role words
+([country_lists], lists.py), unless a counterpart word introduces the list.
 
-Blocs. A bloc is a label when named in the title or at least `bloc_min_mentions` times: a forum
-the item is about comes back; a passing "อาเซียน" does not.
+Blocs. A bloc is a label when one mention shows it as a forum ([bloc_forum]), or when named in
+the title or at least `bloc_min_mentions` times, not counting mentions that name a region, a
+market, a programme or one place of a list of countries ([bloc_adjective]; blocs.py).
 
 Ministries. A ministry is labelled when it acts, i.e. at least one of: named in the title; named
-in the lead; named through a minister's or official's title ("titles" in ministries.toml);
-named `acts_min_mentions` times or more (a name with its abbreviation in brackets right after
-it, `กระทรวงยุติธรรม (ยธ.)`, is one naming: a contact line spells a name out once); a mention
-directly followed by an actor word
+in the lead; named through a minister's or official's title ("titles" in ministries.toml) given
+to a named person, not in passing ([named_person]); named `acts_min_mentions` times or more
+(a name with its abbreviation in brackets right after it, `กระทรวงยุติธรรม (ยธ.)`, is one
+naming: a contact line spells a name out once); a mention directly followed by an actor word
 ([ministry_actor_after]: เป็นประธาน, เปิดเผย, ลงนาม…) or preceded by an assignment word
 ([ministry_actor_before]: มอบหมายให้, โดย, ร่วมกับ, ได้แก่…); or enumerated right next to
 another ministry (`กระทรวง ก กระทรวง ข และ กรม ค`: the parties of an agreement or a task).
-A single passing mention deep in the body does not count.
+A single passing mention deep in the body does not count; for the lead and count rules neither
+does a source, a venue or a former official ([ministry_owner_before]).
 
 Lead ministry. Among labelled ministries, the highest
     m_title_weight (named in the title) + m_lead_weight * (1 - offset_in_lead / lead_chars)
   + m_titles_weight (through a minister's or official's title) + m_count_weight * min(n, body_cap)
-ties broken by the earliest mention. None when no ministry is labelled.
+ties broken by the earliest mention. None when no ministry is labelled. A spokesperson reporting
+in the lead ([speakers]) makes it the OPM unless another ministry is named in the title; an OPM
+lead that only relays the cabinet's approval of one ministry's proposal ([proposal]) goes to
+that ministry, unless the Prime Minister is named in the title.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .blocs import BlocReader
 from .labels import Evidence, Labels, cap_evidence
+from .lists import listed_spans
 from .textnorm import NormalText
 from .wordtables import (
     build_automaton,
@@ -66,11 +76,16 @@ from .wordtables import (
     word_weights,
 )
 
-__all__ = ["Mention", "Ranker"]
+__all__ = ["FieldText", "Mention", "Ranker", "new_mention"]
 
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
 _BRACKETED = re.compile(r"\([^()]{0,24}\)")
+_JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
 _SENTENCE_CHARS = 600
+_LIST_REACH = 24  # the most characters between two countries of one list
+_PLACE_ROLES = ("names", "places")  # leaders and bodies named are someone met, not a list entry
+_COUNTERPART_WEIGHT = 1.0  # a role word this heavy before a list introduces the counterparts
+_NAME_REACH = 70  # a person's prefix, name and surname before a title
 _ROLE_MENTIONS = 50  # a country's first body mentions whose surroundings are read for roles
 
 _DEFAULTS: dict[str, float] = {
@@ -90,6 +105,7 @@ _DEFAULTS: dict[str, float] = {
     "m_lead_weight": 4.0,
     "m_titles_weight": 1.0,
     "m_count_weight": 0.3,
+    "list_members": 3,
 }
 
 
@@ -98,6 +114,9 @@ class FieldText(NamedTuple):
 
     original: str
     normal: NormalText
+
+
+_new_evidence = functools.partial(tuple.__new__, Evidence)  # Evidence(...) without its __new__
 
 
 class Mention(NamedTuple):
@@ -113,9 +132,17 @@ class Mention(NamedTuple):
 
     def evidence(self) -> Evidence:
         normal = self.source.normal
-        start = normal.original_offset(self.start)
-        end = normal.original_offset(self.end - 1) + 1
-        return Evidence(self.kind, self.code, self.source.original[start:end], self.field, start)
+        if normal.origin is None and not normal.dropped:  # most texts: offsets are the same
+            start, end = self.start, self.end
+        else:
+            start = normal.original_offset(self.start)
+            end = normal.original_offset(self.end - 1) + 1
+        return _new_evidence(
+            (self.kind, self.code, self.source.original[start:end], self.field, start)
+        )
+
+
+new_mention = functools.partial(tuple.__new__, Mention)  # Mention(...) without its __new__
 
 
 @dataclass
@@ -142,6 +169,9 @@ class Ranker:
         self._role_reach = max(map(len, country_roles), default=0)
         self._actor_after = build_automaton(word_weights(roles.get("ministry_actor_after")))
         self._actor_before = build_automaton(word_weights(roles.get("ministry_actor_before")))
+        owner = roles.get("ministry_owner_before", {})
+        self._owner_before = build_automaton(word_weights(owner))
+        self._places = frozenset(owner.get("places", []))
         present = roles.get("ministry_present", {})
         self._present = _present_pattern(present)
         self._present_openers = tuple(present.get("list_openers", []))
@@ -150,6 +180,20 @@ class Ranker:
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
         self._speaker_verbs = tuple(speakers.get("verbs", []))
         self._speaker_within = int(speakers.get("within", 160))
+        self._blocs = BlocReader(roles, self.p["bloc_min_mentions"])
+        self._list_joiners = tuple(roles.get("country_lists", {}).get("joiners", []))
+        proposal = roles.get("proposal", {})
+        self._proposal_after = tuple(proposal.get("after", []))
+        self._proposal_before = tuple(proposal.get("before", []))
+        self._heads = frozenset(roles.get("head_of_government_titles", {}).get("words", []))
+        named = roles.get("named_person", {})
+        self._named = _named_patterns(named)
+        self._place_titles = frozenset(named.get("place_titles", []))
+        self._in_passing = tuple(named.get("in_passing", []))
+        not_one = "|".join(re.escape(w) for w in named.get("not_one_place", []))
+        self._one_place = re.compile(
+            rf" ?(?!{not_one})[\u0e01-\u0e2e]" if not_one else " ?[\u0e01-\u0e2e]"
+        )
 
     def rank(
         self, mentions: list[Mention], title: str, body: str, repeats: list[tuple[int, int]]
@@ -164,10 +208,33 @@ class Ranker:
             else:
                 tally.add_body(mention)
         countries = sorted(c for k, c in tallies if k == "country")
-        blocs = sorted(c for k, c in tallies if k == "bloc" and self._bloc_counts(tallies[(k, c)]))
+        country_mentions = [m for m in mentions if m.kind == "country"]
+        blocs = sorted(
+            c
+            for k, c in tallies
+            if k == "bloc"
+            and self._blocs.acts(
+                [m for m in mentions if m.kind == "bloc" and m.code == c],
+                country_mentions,
+                title,
+                body,
+            )
+        )
         role_hits = self._role_hits(body, [tallies[("country", c)] for c in countries])
+        in_lists = (
+            listed_spans(
+                [m for m in country_mentions if m.field == "body" and m.role in _PLACE_ROLES],
+                body,
+                self._list_joiners,
+                int(self.p["list_members"]),
+                _LIST_REACH,
+                [position for position, weight in role_hits if weight >= _COUNTERPART_WEIGHT],
+            )
+            if len(countries) >= self.p["list_members"]
+            else set()
+        )
         scores = {
-            c: self._country_score(tallies[("country", c)], lead_start, role_hits)
+            c: self._country_score(tallies[("country", c)], lead_start, role_hits, in_lists)
             for c in countries
         }
         primary = self._primary(scores)
@@ -181,8 +248,11 @@ class Ranker:
             if k == "ministry" and (c in listed or self._acts(t, body, lead_start, present))
         }
         lead = self._lead(ministries, lead_start)
-        if self._speaker_leads(mentions, body, lead_start) and "opm" in ministries:
+        titled = {c for c, t in ministries.items() if t.title and c != "opm"}
+        if self._speaker_leads(mentions, body, lead_start) and "opm" in ministries and not titled:
             lead = "opm"
+        if lead == "opm" and not self._head_in_title(mentions, title):
+            lead = self._proposer(mentions, body, ministries) or lead
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
         kept |= {("ministry", m) for m in ministries}
         evidence = (m for m in mentions if (m.kind, m.code) in kept)
@@ -196,20 +266,24 @@ class Ranker:
         )
 
     def _country_score(
-        self, tally: _Tally, lead_start: int, role_hits: list[tuple[int, float]]
+        self,
+        tally: _Tally,
+        lead_start: int,
+        role_hits: list[tuple[int, float]],
+        in_lists: set[int],
     ) -> float:
+        """A mention inside a list of countries counts as a mention, but neither its place in
+        the lead nor the role words around it speak for this one country."""
         p = self.p
         score = p["title_weight"] if tally.title else 0.0
         score += p["body_weight"] * min(len(tally.body), p["body_cap"])
-        if tally.body and tally.first_body() < lead_start + p["lead_chars"]:
+        alone = [m for m in tally.body if m.start not in in_lists] if in_lists else tally.body
+        if alone and min(m.start for m in alone) < lead_start + p["lead_chars"]:
             score += p["lead_weight"]
-        score += p["role_weight"] * _strongest_role(tally.body, role_hits, p["role_window"])
+        score += p["role_weight"] * _strongest_role(alone, role_hits, p["role_window"])
         if tally.roles & {"leaders", "bodies"}:
             score += p["official_weight"]
         return score
-
-    def _bloc_counts(self, tally: _Tally) -> bool:
-        return tally.title or len(tally.body) >= self.p["bloc_min_mentions"]
 
     def _primary(self, scores: dict[str, float]) -> list[str]:
         if not scores:
@@ -219,19 +293,25 @@ class Ranker:
         return [c for c, s in scores.items() if s >= floor]
 
     def _acts(self, tally: _Tally, body: str, lead_start: int, present: _Present) -> bool:
-        if tally.title or _namings(tally.body, body) >= self.p["acts_min_mentions"]:
+        if tally.title:
             return True
-        if tally.first_body() < lead_start + self.p["lead_chars"]:
-            return True
+        lead_end = lead_start + self.p["lead_chars"]
+        many = _namings(tally.body, body) >= self.p["acts_min_mentions"]
+        if many or tally.first_body() < lead_end:  # only then can a source or venue matter
+            active = [m for m in tally.body if not self._owner_only(m, body)]
+            if many and _namings(active, body) >= self.p["acts_min_mentions"]:
+                return True
+            if any(m.start < lead_end for m in active):
+                return True
         for mention in tally.body:
             if (present and _inside(mention, present)) or self._addressed_to(mention, body):
                 continue
-            if mention.role == "titles":
+            if mention.role == "titles" and self._names_person(mention, body):
                 return True
             after = body[mention.end : mention.end + 40]
-            before = body[max(0, mention.start - 20) : mention.start]
+            before = _before(body, mention.start)
             if starts_with_word(self._actor_after, after.lstrip()) or ends_with_word(
-                self._actor_before, before.rstrip()
+                self._actor_before, before
             ):
                 return True
         return False
@@ -267,6 +347,60 @@ class Ranker:
                 end = found.end()
         return _Present(spans)
 
+    def _proposer(
+        self, mentions: list[Mention], body: str, ministries: dict[str, _Tally]
+    ) -> str | None:
+        """The one ministry whose proposal the cabinet approved (`ตามที่กระทรวงแรงงาน (รง.) เสนอ`,
+        `as proposed by Ministry of ...`): the OPM only relays its news."""
+        found: set[str] = set()
+        for mention in mentions:
+            if mention.kind != "ministry" or mention.field != "body" or mention.code == "opm":
+                continue
+            after = _BRACKETED.sub("", body[mention.end : mention.end + 30]).lstrip()
+            before = _before(body, mention.start)
+            if after.startswith(self._proposal_after) or before.endswith(self._proposal_before):
+                found.add(mention.code)
+        if len(found) == 1 and (code := found.pop()) in ministries:
+            return code
+        return None
+
+    def _head_in_title(self, mentions: list[Mention], title: str) -> bool:
+        """The Prime Minister is named in the title: the item is his, whoever proposed."""
+        return any(
+            m.field == "title" and m.kind == "ministry" and title[m.start : m.end] in self._heads
+            for m in mentions
+        )
+
+    def _owner_only(self, mention: Mention, body: str) -> bool:
+        """`ตามประกาศของกรมอุตุนิยมวิทยา`, `ข้อมูลจากกรม...`, `ตามมาตรการกระทรวงสาธารณสุข`: the
+        office is the source of a notice, of figures or of rules others follow; `ณ ทำเนียบรัฐบาล`,
+        `ที่ทำเนียบรัฐบาล`: the venue. No act of its own."""
+        before = _before(body, mention.start)
+        if ends_with_word(self._owner_before, before):
+            return True
+        return before.endswith("ที่") and body[mention.start : mention.end] in self._places
+
+    def _names_person(self, mention: Mention, body: str) -> bool:
+        """A title given to a named person (`นายสุริยะ จึงรุ่งเรืองกิจ รัฐมนตรีว่าการกระทรวงคมนาคม`,
+        `Minister of Transport Suriya ...`, `Dr. Satit Pitutecha, Deputy Minister of ...`): that
+        official is in the story. A bare title (`เป็นนายกรัฐมนตรี`, `at the commerce minister's
+        level`, `นายอำเภอ`) names a post, not someone acting; nor does a named head of government
+        or minister under whose leadership something happens (`รัฐบาลภายใต้การนำของ พล.อ. ...
+        นายกรัฐมนตรี`): the item names him in passing."""
+        if self._named is None:
+            return False
+        before, after = self._named
+        window = body[max(0, mention.start - _NAME_REACH) : mention.start]
+        named = before.search(window)
+        if named is not None:
+            ahead = window[: named.start()].rstrip().removesuffix("ท่าน").rstrip()
+            return not ahead.endswith(self._in_passing)
+        if after.match(body, mention.end):
+            return True
+        return body[mention.start : mention.end] in self._place_titles and bool(
+            self._one_place.match(body, mention.end)
+        )
+
     def _addressed_to(self, mention: Mention, body: str) -> bool:
         """`ส่งหนังสือถึงผู้ว่าราชการจังหวัด`: the ministry is written to, it does not act."""
         before = body[max(0, mention.start - 12) : mention.start].rstrip()
@@ -295,6 +429,13 @@ class Ranker:
             score += p["m_count_weight"] * min(len(tally.body), p["body_cap"])
             ranked.append((-score, tally.first_body(), code))
         return min(ranked)[2] if ranked else None
+
+
+def _before(body: str, start: int) -> str:
+    """The 24 characters before a mention, trailing spaces and an English `the` dropped
+    (`assigned the provincial governor`: the word before `the` is the one that counts)."""
+    before = body[max(0, start - 24) : start].rstrip()
+    return before[:-4].rstrip() if before.endswith(" the") else before
 
 
 def _namings(mentions: list[Mention], body: str) -> int:
@@ -330,7 +471,7 @@ def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
             continue
         if previous is not None and previous.code != mention.code:
             gap = _BRACKETED.sub("", body[previous.end : mention.start]).strip(" ,\xa0\n\t")
-            if gap.removeprefix("และ").strip() == "" and len(gap) <= 4:
+            if _JOINER.sub("", gap, count=1).strip(" ,") == "" and len(gap) <= 5:
                 listed.update((previous.code, mention.code))
         previous = mention
     return listed
@@ -346,6 +487,25 @@ class _Present:
 
 def _inside(mention: Mention, present: _Present) -> bool:
     return mention.field == "body" and any(a <= mention.start < b for a, b in present.spans)
+
+
+def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """Before a title: a personal prefix and a name of one or two words (`นายเศรษฐา ทวีสิน `,
+    `Gen. Prayut Chan-o-cha, `); after it: a Latin honorific or a capitalised name."""
+    thai, latin = table.get("thai_prefixes", []), table.get("latin_honorifics", [])
+    if not thai and not latin:
+        return None
+    prefixes = "|".join(re.escape(p) for p in sorted([*thai, *latin], key=len, reverse=True))
+    honorifics = "|".join(re.escape(h) for h in sorted(latin, key=len, reverse=True))
+    name = r"[^\s,;:()|\"“”]{2,30}"
+    space = r"[ \xa0]{1,3}"
+    joined = r"(?:[^\s,;:()|]{2,40}(?:และ| and ))?"  # `... รองนายกรัฐมนตรีและ` + this title
+    person = rf"(?:{prefixes})[ \xa0]?{name}(?:{space}{name})?"
+    before = re.compile(rf"{person},?[ \xa0]*(?:the )?{joined}$")
+    after = re.compile(
+        rf"{space}(?:(?:{honorifics}) ?)?[A-Z][a-z]+[ \xa0-]+[A-Z][a-z]|\s?\((?:{prefixes})"
+    )
+    return before, after
 
 
 def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:
