@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from watcher.classify import Classifier, default_gazetteer_dir
-from watcher.corpus import parse_corpus_text
+from watcher.core.corpus import parse_corpus_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = (
