@@ -20,7 +20,7 @@ import itertools
 import re
 import shutil
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +95,7 @@ def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -
     floors = [
         widths[i]
         if not c.wrap
-        else min(widths[i], max([display_width(c.header), *(_longest_word(r[i]) for r in rows)]))
+        else min(widths[i], max(display_width(c.header), _longest_word(r[i] for r in rows)))
         for i, c in enumerate(columns)
     ]
     excess = sum(widths) + 3 * len(widths) + 1 - width  # each cell has a space either side
@@ -124,8 +124,17 @@ def _render_blocks(columns: Sequence[Column], rows: Sequence[Sequence[str]], wid
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
-def _longest_word(text: str) -> int:
-    return max((display_width(word) for word in _words(text)), default=0)
+def _longest_word(texts: Iterable[str]) -> int:
+    """The widest unbreakable unit in `texts`. Chunks are cut into words widest first, and no
+    narrower chunk can hold a wider word: a column of Thai snippets segments a few chunks, not
+    every one (segmenting all of them was most of a cold search's table)."""
+    chunks = {chunk for text in texts for chunk in text.split()}
+    best = 0
+    for width, chunk in sorted(((display_width(c), c) for c in chunks), reverse=True):
+        if width <= best:
+            break
+        best = max(best, max((display_width(word) for word in _words(chunk)), default=0))
+    return best
 
 
 def _words(text: str) -> list[str]:
@@ -237,7 +246,6 @@ def _wrap(text: str, width: int) -> list[str]:
     for paragraph in text.split("\n"):
         rest = paragraph.strip()
         cells = [1] * len(rest) if rest.isascii() else list(map(_char_width, rest))
-        words = _thai_breaks(rest)
         start = 0
         while True:
             end, used = start, 0
@@ -249,7 +257,7 @@ def _wrap(text: str, width: int) -> list[str]:
                 break
             cut = _cluster_cut(rest, start, end)
             space = rest.rfind(" ", start + 1, end + 1)
-            word = max((b for b in words if start < b <= end), default=-1)
+            word = _last_word_break(rest, max(space + 1, start), start, end)
             if max(space, word) > start:
                 cut = max(space, word)
             lines.append(rest[start:cut].rstrip())
@@ -257,6 +265,15 @@ def _wrap(text: str, width: int) -> list[str]:
             while start < len(rest) and rest[start].isspace():
                 start += 1
     return lines
+
+
+def _last_word_break(text: str, chunk_start: int, start: int, end: int) -> int:
+    """The last Thai word boundary in (start, end] of the space-free chunk that the line's end
+    falls in, or -1: only the chunk being cut is segmented, not the whole cell."""
+    chunk_end = text.find(" ", end)
+    chunk = text[chunk_start : len(text) if chunk_end == -1 else chunk_end]
+    found = (chunk_start + b for b in _thai_breaks(chunk))
+    return max((b for b in found if start < b <= end), default=-1)
 
 
 def _cluster_cut(text: str, start: int, end: int) -> int:
