@@ -85,6 +85,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
                     url=f"https://x/d{n}", published=f"2022-01-{n + 1:02d}")  # fmt: skip
         store.add_item(item, origin="import", seen_at=now)
     store.close()
+    base, process = start_browse(db_path)
+    try:
+        yield base, db_path
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def start_browse(db_path: Path) -> tuple[str, subprocess.Popen[str]]:
+    """`watcher browse` on `db_path` in a process of its own, once it answers."""
     port = free_port()
     env = dict(os.environ, WATCHER_DB=str(db_path), PYTHONPATH=str(ROOT),
                WATCHER_CONFIG=str(ROOT / "config" / "watcher.toml"))  # fmt: skip
@@ -95,10 +105,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process, time.monotonic() + 30)
-        yield base, db_path
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    except AssertionError:
+        process.kill()
+        raise
+    return base, process
 
 
 def test_canned_queries_and_labels(server: tuple[str, Path]) -> None:
@@ -282,16 +292,8 @@ def test_a_non_select_query_is_one_line_on_the_terminal(tmp_path: Path) -> None:
     """Datasette refuses it (400, its error page); the terminal gets one line, no traceback."""
     db_path = tmp_path / "history.db"
     Store.open(db_path).close()
-    port = free_port()
-    env = dict(os.environ, WATCHER_DB=str(db_path), PYTHONPATH=str(ROOT),
-               WATCHER_CONFIG=str(ROOT / "config" / "watcher.toml"))  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "watcher", "browse", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    base, process = start_browse(db_path)
     try:
-        wait_until_up(base, process, time.monotonic() + 30)
         page = httpx.get(f"{base}/history", params={"sql": "delete from items"})
         assert page.status_code == 400 and "Statement must be a SELECT" in page.text
     finally:
