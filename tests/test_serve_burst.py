@@ -8,27 +8,12 @@ listen backlog of 5. The server is the real one, a subprocess on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
+from tests.test_serve import Served, served
 
-from tests.test_serve import Served, fill
+__all__ = ["served"]  # the fixture, shared with test_serve
 
 BURST = 200
-
-
-@pytest.fixture
-def served(db_path: Path, now: dt.datetime) -> Iterator[Served]:
-    fill(db_path, now, 3)
-    server = Served(db_path)
-    try:
-        yield server
-    finally:
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.communicate()
 
 
 def test_a_60_kb_code_is_refused_before_the_suggestion(served: Served) -> None:
