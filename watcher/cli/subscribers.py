@@ -274,7 +274,7 @@ def _masked(address: str) -> str:
     return "***"
 
 
-def describe_subscription(subscription: Subscription, subscriber: Subscriber) -> str:
+def describe_subscription(subscription: Subscription) -> str:
     """`3: JP semiconductor (weekly, paused)`: what one line of a listing says of it."""
     notes = [subscription.mode] if subscription.mode else []
     if subscription.paused:
@@ -289,9 +289,7 @@ def _subscriber_row(subscriber: Subscriber, shown: Callable[[str], str]) -> dict
         "channel": subscriber.channel,
         "address": shown(subscriber.address),
         "mode": subscriber.mode,
-        "subscriptions": "; ".join(
-            describe_subscription(s, subscriber) for s in subscriber.subscriptions
-        ),
+        "subscriptions": "; ".join(describe_subscription(s) for s in subscriber.subscriptions),
         "quiet": subscriber.quiet.describe() if subscriber.quiet else "",
         "paused": subscriber.paused_reason or "",
     }
@@ -365,7 +363,7 @@ def edit_command(
     _apply_schedule(app, subscriber_id, weekly_day, weekly_time, quiet, quiet_mode)
     after = _found(app, subscriber_id)
     shown = channel_class(after.channel).shown_address(after.address)
-    lines = [describe_subscription(s, after) for s in after.subscriptions]
+    lines = [describe_subscription(s) for s in after.subscriptions]
     schedule = f"weekly on {WEEKDAYS[after.weekly_day]}"
     if after.weekly_time:
         schedule += f" at {after.weekly_time}"
