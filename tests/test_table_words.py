@@ -78,3 +78,13 @@ def test_seen_list_piped_keeps_thai_words_whole(
     titles = [_cells(line)[-1] for line in lines[3:-1]]
     assert "กระทรวงอุ" not in titles and "ตฯ" not in titles
     assert max(display_width(line) for line in lines) <= 80
+
+
+def test_a_thai_stretch_outside_the_word_list_is_one_unit_however_long() -> None:
+    """A name or transliteration the list lacks is never cut inside, even past 20 letters;
+    the listed words around it still are."""
+    stretch = "ฆฌฆฌฆฌฆฌฆฌฆฌฆฌฆฌฆฌฆฌฆฌฆฌ"  # 24 letters, no word of the list
+    text = "กระทรวง" + stretch + "อุตสาหกรรม"
+    breaks = _thai_breaks(text)
+    assert not any(len("กระทรวง") < b < len("กระทรวง") + len(stretch) for b in breaks)
+    assert {len("กระทรวง"), len("กระทรวง") + len(stretch)} <= breaks

@@ -14,6 +14,7 @@ lines), and only a word wider than the whole line is cut, between grapheme clust
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
 import itertools
@@ -33,8 +34,9 @@ _MIN_WIDTH = 6  # a column never shrinks below this (or its header) to fit the t
 _CONTROLS = {code: " " for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if code != 0x0A}
 _THAI_RUN = re.compile("[\u0e01-\u0e4e]+")
 _MAX_THAI_WORD = 20  # characters: longer dictionary entries are compounds, left to wrap
-_FOLLOWING = "\u0e30\u0e32\u0e33\u0e45\u0e2f\u0e46"  # ะ า ำ ๅ ฯ ๆ: never open a line
-_LEADING = "\u0e40\u0e41\u0e42\u0e43\u0e44"  # เ แ โ ใ ไ: never end one
+# A Thai word may end before a character that is no mark, no following vowel (ะ า ำ ๅ) nor
+# ฯ ๆ, and not after a leading vowel (เ แ โ ใ ไ).
+_MAY_BREAK = re.compile("(?<![\u0e40-\u0e44])(?=[^\u0e2f\u0e30-\u0e3a\u0e45-\u0e4e])")
 _MIN_THAI_WORD = 3  # the list's 2-letter syllables (โค, โร, นา) would cut names into pieces
 
 
@@ -92,13 +94,15 @@ def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -
         if column.max_width is not None and column.wrap:
             natural = min(natural, column.max_width)
         widths.append(max(natural, 1))
+    excess = sum(widths) + 3 * len(widths) + 1 - width  # each cell has a space either side
+    if excess <= 0:  # it fits: no need to know the longest words (Thai needs segmenting)
+        return widths
     floors = [
         widths[i]
         if not c.wrap
         else min(widths[i], max(display_width(c.header), _longest_word(r[i] for r in rows)))
         for i, c in enumerate(columns)
     ]
-    excess = sum(widths) + 3 * len(widths) + 1 - width  # each cell has a space either side
     while excess > 0:
         shrinkable = [i for i in range(len(widths)) if widths[i] > floors[i]]
         if not shrinkable:
@@ -162,60 +166,63 @@ def _thai_breaks(text: str) -> frozenset[int]:
 
 def _segment(run: str) -> list[int]:
     """Word ends in a Thai run: the segmentation with the fewest characters outside the word
-    list, then the fewest words (maximal matching). A stretch outside the list (a name, a
-    transliteration) stays one unit."""
-    words = _thai_words()
-    n = len(run)
-    starts = [i for i in range(n) if i == 0 or _may_break(run, i)]
-    ends = {*starts[1:], n}
-    # best[end]: (characters outside the list, words, where the last word starts: -1 - start
-    # when it is a stretch outside the list)
-    best: dict[int, tuple[int, int, int]] = {0: (0, 0, 0)}
-    for start in starts:
-        if start not in best:
-            continue
-        unknown, count, last = best[start]
-        for end in range(start + 1, min(n, start + _MAX_THAI_WORD) + 1):
-            if end not in ends:
+    list, then the fewest units (maximal matching). A stretch outside the list (a name, a
+    transliteration) is one unit, however long."""
+    words = _word_list()
+    spots = [0, *(m.start() for m in _MAY_BREAK.finditer(run, 1)), len(run)]
+    last = len(spots) - 1
+    # A way's cost: characters outside the list times `scale`, plus units (so fewer outside
+    # comes first). Per spot, the cheapest way to reach it ending with a listed word, and
+    # ending inside a stretch outside the list, and the spot each came from (-1 - k for a
+    # spot k reached inside a stretch).
+    scale = len(run) + 1
+    never = scale * scale
+    by_word, by_stretch = [never] * len(spots), [never] * len(spots)
+    word_from, stretch_from = [0] * len(spots), [0] * len(spots)
+    by_word[0] = 0
+    for k in range(last):
+        start, word, stretch = spots[k], by_word[k], by_stretch[k]
+        best, origin = (stretch, -1 - k) if stretch < word else (word, k)
+        for j in range(k + 1, last + 1):
+            length = spots[j] - start
+            if length > _MAX_THAI_WORD:
+                break
+            if length < _MIN_THAI_WORD or best + 1 >= by_word[j]:
                 continue
-            if end - start >= _MIN_THAI_WORD and run[start:end] in words:
-                candidate = (unknown, count + 1, start)
-            elif last >= 0 or start == 0:  # two stretches outside the list in a row are one
-                candidate = (unknown + end - start, count + 1, -1 - start)
-            else:
-                continue
-            if end not in best or candidate[:2] < best[end][:2]:
-                best[end] = candidate
-    cuts, end = [], n
-    while end > 0:
-        cuts.append(end)
-        start = best[end][2]
-        end = start if start >= 0 else -1 - start
-    return sorted(cuts)[:-1]
-
-
-def _may_break(run: str, index: int) -> bool:
-    """Not inside a cluster, not before a following vowel or ฯ ๆ, not after a leading vowel."""
-    return (
-        is_cluster_boundary(run, index)
-        and run[index] not in _FOLLOWING
-        and run[index - 1] not in _LEADING
-    )
+            if run[start : spots[j]] in words:
+                by_word[j], word_from[j] = best + 1, origin
+        step = (spots[k + 1] - start) * scale
+        if word + step + 1 < by_stretch[k + 1]:  # a stretch begins
+            by_stretch[k + 1], stretch_from[k + 1] = word + step + 1, k
+        if stretch + step < by_stretch[k + 1]:  # it grows
+            by_stretch[k + 1], stretch_from[k + 1] = stretch + step, -1 - k
+    cuts, k = [], last
+    in_stretch, inside = by_stretch[k] < by_word[k], False
+    while k > 0:
+        origin = stretch_from[k] if in_stretch else word_from[k]
+        if not inside:  # a spot a stretch runs through is no cut
+            cuts.append(spots[k])
+        inside = in_stretch and origin < 0
+        in_stretch, k = origin < 0, (-1 - origin if origin < 0 else origin)
+    return cuts[:0:-1]
 
 
 @functools.cache
-def _thai_words() -> frozenset[str]:
+def _word_list() -> frozenset[str]:
     """pythainlp's Thai word list, read as a file: importing pythainlp would cost a listing its
-    cold start (reading the file costs about 30 ms). Empty without pythainlp: Thai then wraps
+    cold start (reading the file costs about 25 ms). Empty without pythainlp: Thai then wraps
     between clusters."""
+    return frozenset(_read_word_file().splitlines())
+
+
+def _read_word_file() -> str:
     spec = importlib.util.find_spec("pythainlp")
     if spec is None or spec.origin is None:
-        return frozenset()
+        return ""
     try:
-        text = (Path(spec.origin).parent / "corpus" / "words_th.txt").read_text(encoding="utf-8")
+        return (Path(spec.origin).parent / "corpus" / "words_th.txt").read_text(encoding="utf-8")
     except OSError:
-        return frozenset()
-    return frozenset(text.split())  # lengths are bounded where words are looked up
+        return ""
 
 
 def _longest_line(text: str) -> int:
@@ -245,13 +252,12 @@ def _wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         rest = paragraph.strip()
-        cells = [1] * len(rest) if rest.isascii() else list(map(_char_width, rest))
+        # reach[i]: the cells of rest[:i]; a line from `start` ends before the first character
+        # that would take it past `width`
+        reach = list(itertools.accumulate(map(_char_width, rest), initial=0))
         start = 0
         while True:
-            end, used = start, 0
-            while end < len(rest) and used + cells[end] <= width:
-                used += cells[end]
-                end += 1
+            end = bisect.bisect_right(reach, reach[start] + width, lo=start) - 1
             if end == len(rest):
                 lines.append(rest[start:])
                 break
