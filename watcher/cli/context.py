@@ -68,7 +68,11 @@ class AppContext:
             from watcher.store import Store
 
             self._store = Store.open(
-                path, create=not self.read_only, on_upgrade=self._upgrading, verify=self.verify
+                path,
+                create=not self.read_only,
+                on_upgrade=self._upgrading,
+                verify=self.verify,
+                mapped=not self.verify,  # a command that only reads, once
             )
         return self._store
 

