@@ -203,3 +203,25 @@ def test_the_sample_queries_find_something(
     _, items = demo_store
     hits = [sum(query_matches(parse_query(t), f) for _, f in items) for t in SAMPLE_QUERIES]
     assert sum(1 for count in hits if count) >= len(SAMPLE_QUERIES) * 2 // 3, hits
+
+
+def test_a_checked_phrase_keeps_rank_order_and_the_limit(store: Store, now: dt.datetime) -> None:
+    """Rows the word index ranks first but the exact rule rejects ("COVID 19", "covid/19") are
+    passed over, and the limit counts only rows that match, best first, as without a limit."""
+    rejected = [add(store, now, n, f"COVID 19 COVID 19 ข่าว {n}", "covid/19") for n in (1, 2, 3)]
+    strong = add(store, now, 4, "COVID-19 COVID-19", "COVID-19 ระลอกใหม่ COVID-19")
+    weak = add(store, now, 5, "ข่าวสุขภาพ", "มาตรการ COVID-19 " + "ข่าว " * 200)
+    also = add(store, now, 6, "ข่าว COVID-19", "ข่าว")
+    query = parse_query("COVID-19")
+    every = [h.item.hash for h in store.search_items(query, EVERY_ITEM)]
+    assert set(every) == {strong, weak, also} and not set(every) & set(rejected)
+    for limit in (1, 2, 3, 4):
+        limited = store.search_items(query, ItemFilter(variants=True, limit=limit))
+        assert [h.item.hash for h in limited] == every[:limit]
+    newest = store.search_items(query, ItemFilter(variants=True, limit=2), newest_first=True)
+    assert [h.item.hash for h in newest] == [h.item.hash for h in store.search_items(
+        query, EVERY_ITEM, newest_first=True)][:2]  # fmt: skip
+    assert store.count_search(query, EVERY_ITEM) == 3
+    excluded = parse_query("ข่าว -COVID-19")
+    left = {h.item.hash for h in store.search_items(excluded, ItemFilter(variants=True, limit=3))}
+    assert left == set(rejected)

@@ -14,6 +14,7 @@ answering most clauses, a title match five times a body match.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,29 +76,36 @@ class SearchTables(StoreBase):
     def search_items(
         self, query: TextQuery, where: ItemFilter, *, newest_first: bool = False
     ) -> list[SearchHit]:
-        """Items matching `query` and `where`, best first (or newest first)."""
-        sql, params = _search_sql(query, where, newest_first)
-        if where.limit is not None:
+        """Items matching `query` and `where`, best first (or newest first).
+
+        Where the indexes only preselect (a phrase with a Latin edge), the exact check runs on
+        the preselected rows in rank order until the limit is reached: "COVID-19" checks about
+        20 of its 4,600 rows, not all of them (50 ms of a cold search)."""
+        sql, params = _search_sql(query, where, newest_first, check=_LATER)
+        check_sql, check_params = _check_sql(query)
+        if not check_sql and where.limit is not None:
             sql += f" LIMIT {int(where.limit)}"
-        return self._hits(sql, params)
+        with self._lock:
+            ranked = self.conn.execute(sql, params).fetchall()  # (hash, score, row), best first
+            if check_sql:
+                checked = (
+                    r
+                    for r in ranked
+                    if self.conn.execute(check_sql, [r[2], *check_params]).fetchone()
+                )
+                ranked = list(itertools.islice(checked, where.limit))
+            items = {item.hash: item for item in items_in_order(self.conn, [r[0] for r in ranked])}
+        return [
+            SearchHit(items[digest], None if score is None else -score)
+            for digest, score, _ in ranked
+            if digest in items
+        ]
 
     def count_search(self, query: TextQuery, where: ItemFilter) -> int:
         """How many items `search_items` would find without a limit (the "N of M" footer)."""
         sql, params = _search_sql(query, where, newest_first=True)
         with self._lock:
             return int(self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
-
-    def _hits(self, sql: str, params: list[Any]) -> list[SearchHit]:
-        """Rank on the narrow covering index first, then read the few whole rows shown."""
-        with self._lock:
-            ranked = self.conn.execute(sql, params).fetchall()
-            hashes = [row[0] for row in ranked]
-            items = {item.hash: item for item in items_in_order(self.conn, hashes)}
-        return [
-            SearchHit(items[digest], None if score is None else -score)
-            for digest, score in ranked
-            if digest in items
-        ]
 
     def rebuild_search_index(
         self, on_progress: Callable[[int, int], None] | None = None, batch: int = 2000
@@ -141,9 +149,11 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _term_sql(term: Term, preselected: str = "") -> tuple[str, list[Any]]:
+def _term_sql(term: Term, preselected: str = "", check: bool = True) -> tuple[str, list[Any]]:
     """One term as a condition on a row (`s` its search row, `i` its item); `preselected`: the
-    index whose query for this very term the row comes from, not to be asked again."""
+    index whose query for this very term the row comes from, not to be asked again. Without
+    `check`, only what the indexes say: necessary, maybe not sufficient ("1" when they say
+    nothing)."""
     plan = plan_term(term)
     parts: list[str] = []
     params: list[Any] = []
@@ -154,22 +164,59 @@ def _term_sql(term: Term, preselected: str = "") -> tuple[str, list[Any]]:
     if plan.like is not None:
         parts.append("(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')")
         params += [plan.like] * 2
-    if not plan.exact:  # the item's Latin text where it has one, else the item itself
-        parts.append(
-            "coalesce(watcher_latin(?, (SELECT text FROM search_latin WHERE id = s.id)),"
-            " watcher_term(?, i.title, i.body))"
-        )
-        params += [("*" if term.prefix else " ") + term.text] * 2
-    return "(" + " AND ".join(parts) + ")", params
+    if not plan.exact and check:
+        sql, values = _exact_sql(term)
+        parts.append(sql)
+        params += values
+    return "(" + (" AND ".join(parts) or "1") + ")", params
 
 
-def _any_sql(terms: Sequence[Term]) -> tuple[str, list[Any]]:
+def _exact_sql(term: Term) -> tuple[str, list[Any]]:
+    """The query language's own word rule on the row: the item's Latin text where it has one,
+    else the item itself."""
+    sql = (
+        "coalesce(watcher_latin(?, (SELECT text FROM search_latin WHERE id = s.id)),"
+        " watcher_term(?, i.title, i.body))"
+    )
+    return sql, [("*" if term.prefix else " ") + term.text] * 2
+
+
+def _any_sql(terms: Sequence[Term], check: bool = True) -> tuple[str, list[Any]]:
     parts, params = [], []
     for term in terms:
-        sql, values = _term_sql(term)
+        sql, values = _term_sql(term, check=check)
         parts.append(sql)
         params += values
     return "(" + " OR ".join(parts) + ")", params
+
+
+_NOW, _LATER = True, False  # the exact check: in the search's SQL, or row by row after it
+
+
+def _check_sql(query: TextQuery) -> tuple[str, list[Any]]:
+    """What `_search_sql(check=_LATER)` left out, as a query on one search row (its id the
+    first parameter): empty when nothing was left. Every term of a clause the indexes do not
+    answer is checked by the word rule, as are excluded terms the indexes cannot exclude."""
+    _, _, answered = _parts(query)
+    clauses, params = [], []
+    for clause in query.clauses:
+        if clause in answered or all(plan_term(term).exact for term in clause):
+            continue
+        checks = [_exact_sql(term) for term in clause]
+        clauses.append("(" + " OR ".join(sql for sql, _ in checks) + ")")
+        params += [value for _, values in checks for value in values]
+    for term in query.excluded:
+        if not plan_term(term).exact:
+            sql, values = _exact_sql(term)
+            clauses.append(f"NOT {sql}")
+            params += values
+    if not clauses:
+        return "", []
+    sql = (
+        "SELECT 1 FROM search_rows s JOIN items i ON i.hash = s.hash WHERE s.id = ? AND "
+        + " AND ".join(clauses)
+    )
+    return sql, params
 
 
 Part = list[tuple[str, str]]  # (index, MATCH expression): rows in any of them
@@ -236,28 +283,33 @@ def _ranked_sql(parts: list[Part]) -> tuple[str, str, str, list[Any]]:
     return source, "d.score", "", params
 
 
-def _search_sql(query: TextQuery, where: ItemFilter, newest_first: bool) -> tuple[str, list[Any]]:
-    """The search as one SELECT of (hash, score), ordered. Counted too as it is: unordered and
-    unscored, SQLite's plan reads every item and asks the index about each (100 times slower)."""
+def _search_sql(
+    query: TextQuery, where: ItemFilter, newest_first: bool, check: bool = _NOW
+) -> tuple[str, list[Any]]:
+    """The search as one SELECT of (hash, score, search row id), ordered. Counted too as it
+    is: unordered and unscored, SQLite's plan reads every item and asks the index about each
+    (100 times slower). With check=_LATER, rows the indexes only preselect are not checked
+    here (`_check_sql` does, row by row)."""
     parts, preselected, answered = _parts(query)
     clauses, params = filter_sql(where)
     for clause in query.clauses:
         if clause in answered:
             continue
         if len(clause) == 1 and clause in preselected:
-            sql, values = _term_sql(clause[0], preselected[clause])
+            sql, values = _term_sql(clause[0], preselected[clause], check)
         else:
-            sql, values = _any_sql(clause)
+            sql, values = _any_sql(clause, check)
         clauses.append(sql)
         params += values
     for term in query.excluded:
-        sql, values = _term_sql(term)
-        clauses.append(f"NOT {sql}")
-        params += values
+        if check or plan_term(term).exact:
+            sql, values = _term_sql(term)
+            clauses.append(f"NOT {sql}")
+            params += values
     condition = " AND ".join(clauses) or "1"
     if not parts:
         sql = (
-            "SELECT i.hash, NULL AS search_score FROM items i"
+            "SELECT i.hash, NULL AS search_score, s.id FROM items i"
             " JOIN search_rows s ON s.hash = i.hash"
             f" WHERE {condition} ORDER BY {_NEWEST}"
         )
@@ -265,7 +317,7 @@ def _search_sql(query: TextQuery, where: ItemFilter, newest_first: bool) -> tupl
     source, score, match_sql, matches = _ranked_sql(parts)
     order = _NEWEST if newest_first else f"search_score, {_NEWEST}"
     sql = (
-        f"SELECT i.hash, {score} AS search_score FROM {source}"
+        f"SELECT i.hash, {score} AS search_score, s.id FROM {source}"
         f" JOIN items i ON i.hash = s.hash WHERE {match_sql}{condition} ORDER BY {order}"
     )
     return sql, [*matches, *params]
