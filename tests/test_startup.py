@@ -94,3 +94,10 @@ def test_a_listing_or_a_search_does_not_load_logging(small_db: Path) -> None:
     """Their one error line is redacted by watcher.core.redaction alone (logging: ~5 ms a start)."""
     commands = [["seen", "list", "--country", "JP", "--limit", "20"], ["search", "ญี่ปุ่น"]]
     assert "logging" not in loaded_modules(commands, small_db)
+
+
+def test_a_search_builds_no_subscriber_or_chart_records(small_db: Path) -> None:
+    """Subscribers are built where they are read, counts where `stats` draws them: their
+    dataclasses cost a search 8 ms of its start."""
+    loaded = loaded_modules([["search", "EV"], ["seen", "list", "--limit", "5"]], small_db)
+    assert not {"watcher.match.subscriptions", "watcher.query.stats"} & loaded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,8 +16,10 @@ from watcher.cli.options import (
     variants_option,
 )
 from watcher.cli.output import ITEM_COLUMNS, item_row, print_count_footer, print_rows
-from watcher.query.stats import NONE_KEY, Counts
 from watcher.store import COUNT_DIMENSIONS
+
+if TYPE_CHECKING:
+    from watcher.query.stats import Counts
 
 __all__ = ["browse_command", "reindex_command", "search_command", "stats_command"]
 
@@ -112,6 +115,8 @@ def _chart_title(counts: Counts, options: dict[str, object]) -> str:
         for name, value in options.items()
         if value and name != "limit"
     ]
+    from watcher.query.stats import NONE_KEY
+
     named = sum(1 for key, _ in counts.rows if key != NONE_KEY)
     cut = [f"top {named} of {named + counts.left_out}"] if counts.left_out else []
     notes = "; ".join([*cut, f"{counts.items:,} items", *chosen])
