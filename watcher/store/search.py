@@ -15,7 +15,7 @@ answering most clauses, a title match five times a body match.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,17 @@ TRIGRAM = 3  # the shortest term the trigram index can find
 _TITLE_WEIGHT = 5.0  # bm25 weight of a match in the title against one in the body
 _NEWEST = published_order(newest_first=True)
 _IN_INDEX = "s.id IN (SELECT rowid FROM {0} WHERE {0} MATCH ?)"
+# A two-letter term: in a trigram it opens, or at the end of the title or body (indexed tails,
+# migration 13). The unary + keeps SQLite from probing the row once per listed id.
+_OPENED = "+s.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
+_ENDS = (
+    "+i.hash IN (SELECT hash FROM items WHERE substr(title, -2) = ?"
+    " UNION ALL SELECT hash FROM items WHERE substr(body, -2) = ?)"
+)
+_BY_OPENING = "opening"  # a part of `_parts` that a two-letter term's rows make up
+_TERMS = "temp.items_fts_terms"  # the trigram index's vocabulary (fts5vocab), per connection
+Openings = Mapping[str, str]
+_NONE: Openings = {}
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,8 @@ class TermPlan:
 
     words: str | None = None  # an FTS5 query on items_words
     trigram: str | None = None  # an FTS5 query on items_fts
-    like: str | None = None  # a LIKE pattern over title and body (a short term, a scan)
+    like: str | None = None  # a LIKE pattern over title and body (one letter: a scan)
+    opening: str | None = None  # two letters: the trigrams they open, or a column's end
     exact: bool = True
 
 
@@ -53,6 +65,8 @@ def plan_term(term: Term) -> TermPlan:
     if not term.whole_word:
         if len(text) >= TRIGRAM:
             return TermPlan(trigram=_quoted(text))
+        if len(text) == TRIGRAM - 1 and not any(c.isascii() and c.isalpha() for c in text):
+            return TermPlan(opening=text)  # Thai: LIKE would read every body (2 s)
         return TermPlan(like=_like_pattern(text))
     # The words, in order, are necessary; not when the term opens with an accent, which in
     # the item may continue a word before it. Where they preselect a term without Thai, the
@@ -81,7 +95,8 @@ class SearchTables(StoreBase):
         Where the indexes only preselect (a phrase with a Latin edge), the exact check runs on
         the preselected rows in rank order until the limit is reached: "COVID-19" checks about
         20 of its 4,600 rows, not all of them (50 ms of a cold search)."""
-        sql, params = _search_sql(query, where, newest_first, check=_LATER)
+        openings = self._openings(query)
+        sql, params = _search_sql(query, where, newest_first, check=_LATER, openings=openings)
         check_sql, check_params = _check_sql(query)
         if not check_sql and where.limit is not None:
             sql += f" LIMIT {int(where.limit)}"
@@ -103,9 +118,31 @@ class SearchTables(StoreBase):
 
     def count_search(self, query: TextQuery, where: ItemFilter) -> int:
         """How many items `search_items` would find without a limit (the "N of M" footer)."""
-        sql, params = _search_sql(query, where, newest_first=True)
+        sql, params = _search_sql(query, where, True, openings=self._openings(query))
         with self._lock:
             return int(self.conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+
+    def _openings(self, query: TextQuery) -> dict[str, str]:
+        """Each two-letter term's trigrams (those the index holds that open with it) as one
+        FTS5 query: found by a range on the vocabulary, a few ms where reading every body
+        took two seconds."""
+        shorts = {t.text for t in (*query.terms, *query.excluded) if plan_term(t).opening}
+        if not shorts:
+            return {}
+        with self._lock:
+            self.conn.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {_TERMS} USING fts5vocab(main, items_fts, row)"
+            )
+            return {
+                text: " OR ".join(
+                    _quoted(row[0])
+                    for row in self.conn.execute(
+                        f"SELECT term FROM {_TERMS} WHERE term >= ? AND term < ?",
+                        [text, text + "\U0010ffff"],
+                    )
+                )
+                for text in shorts
+            }
 
     def rebuild_search_index(
         self, on_progress: Callable[[int, int], None] | None = None, batch: int = 2000
@@ -149,11 +186,13 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _term_sql(term: Term, preselected: str = "", check: bool = True) -> tuple[str, list[Any]]:
+def _term_sql(
+    term: Term, preselected: str = "", check: bool = True, openings: Openings = _NONE
+) -> tuple[str, list[Any]]:
     """One term as a condition on a row (`s` its search row, `i` its item); `preselected`: the
     index whose query for this very term the row comes from, not to be asked again. Without
     `check`, only what the indexes say: necessary, maybe not sufficient ("1" when they say
-    nothing)."""
+    nothing). `openings`: each two-letter term's trigrams, as one FTS5 query."""
     plan = plan_term(term)
     parts: list[str] = []
     params: list[Any] = []
@@ -164,6 +203,10 @@ def _term_sql(term: Term, preselected: str = "", check: bool = True) -> tuple[st
     if plan.like is not None:
         parts.append("(i.title LIKE ? ESCAPE '\\' OR i.body LIKE ? ESCAPE '\\')")
         params += [plan.like] * 2
+    if plan.opening is not None:
+        trigrams = openings.get(plan.opening)  # none: no trigram opens with the term
+        parts.append(f"({_OPENED} OR {_ENDS})" if trigrams else f"({_ENDS})")
+        params += [*([trigrams] if trigrams else []), plan.opening, plan.opening]
     if not plan.exact and check:
         sql, values = _exact_sql(term)
         parts.append(sql)
@@ -181,10 +224,12 @@ def _exact_sql(term: Term) -> tuple[str, list[Any]]:
     return sql, [("*" if term.prefix else " ") + term.text] * 2
 
 
-def _any_sql(terms: Sequence[Term], check: bool = True) -> tuple[str, list[Any]]:
+def _any_sql(
+    terms: Sequence[Term], check: bool = True, openings: Openings = _NONE
+) -> tuple[str, list[Any]]:
     parts, params = [], []
     for term in terms:
-        sql, values = _term_sql(term, check=check)
+        sql, values = _term_sql(term, check=check, openings=openings)
         parts.append(sql)
         params += values
     return "(" + " OR ".join(parts) + ")", params
@@ -255,21 +300,39 @@ def _parts(
         words = [plans[t].words or "" for t in clause if plans[t].words]
         trigram = [plans[t].trigram or "" for t in clause if not plans[t].words]
         parts.append([("items_words", " OR ".join(words)), ("items_fts", " OR ".join(trigram))])
-    indexed = [*by_words, *by_trigram, *mixed]
+    opening = [c for c in query.clauses if len(c) == 1 and plans[c[0]].opening]
+    parts += [[(_BY_OPENING, c[0].text)] for c in opening]
+    indexed = [*by_words, *by_trigram, *mixed, *opening]
     by_index = {c: "items_words" for c in by_words} | {c: "items_fts" for c in by_trigram}
     return parts, by_index, [c for c in indexed if all(plans[t].exact for t in c)]
 
 
-def _ranked_sql(parts: list[Part]) -> tuple[str, str, str, list[Any]]:
+def _ranked_sql(parts: list[Part], openings: Openings) -> tuple[str, str, str, list[Any]]:
     """FROM, the score and the MATCH condition of the preselected rows: one FTS5 query joined
-    directly, or several whose rows must be in every part, their bm25 scores added."""
-    if len(parts) == 1 and len(parts[0]) == 1:
+    directly, or several whose rows must be in every part, their bm25 scores added (a
+    two-letter term's rows have none: alone, it lists newest first)."""
+    if len(parts) == 1 and len(parts[0]) == 1 and parts[0][0][0] != _BY_OPENING:
         ((table, match),) = parts[0]
         source = f"{table} JOIN search_rows s ON s.id = {table}.rowid"
         return source, f"bm25({table}, {_TITLE_WEIGHT}, 1.0)", f"{table} MATCH ? AND ", [match]
     selects, params = [], []
     for number, part in enumerate(parts):
         for table, match in part:
+            if table == _BY_OPENING:
+                trigrams = openings.get(match)
+                if trigrams:
+                    selects.append(
+                        f"SELECT rowid AS id, NULL AS score, {number} AS part FROM items_fts"
+                        " WHERE items_fts MATCH ?"
+                    )
+                    params.append(trigrams)
+                selects += [
+                    f"SELECT r.id AS id, NULL AS score, {number} AS part FROM items x"
+                    f" JOIN search_rows r ON r.hash = x.hash WHERE substr(x.{column}, -2) = ?"
+                    for column in ("title", "body")
+                ]
+                params += [match, match]
+                continue
             selects.append(
                 f"SELECT rowid AS id, bm25({table}, {_TITLE_WEIGHT}, 1.0) AS score,"
                 f" {number} AS part FROM {table} WHERE {table} MATCH ?"
@@ -284,7 +347,11 @@ def _ranked_sql(parts: list[Part]) -> tuple[str, str, str, list[Any]]:
 
 
 def _search_sql(
-    query: TextQuery, where: ItemFilter, newest_first: bool, check: bool = _NOW
+    query: TextQuery,
+    where: ItemFilter,
+    newest_first: bool,
+    check: bool = _NOW,
+    openings: Openings = _NONE,
 ) -> tuple[str, list[Any]]:
     """The search as one SELECT of (hash, score, search row id), ordered. Counted too as it
     is: unordered and unscored, SQLite's plan reads every item and asks the index about each
@@ -296,14 +363,14 @@ def _search_sql(
         if clause in answered:
             continue
         if len(clause) == 1 and clause in preselected:
-            sql, values = _term_sql(clause[0], preselected[clause], check)
+            sql, values = _term_sql(clause[0], preselected[clause], check, openings)
         else:
-            sql, values = _any_sql(clause, check)
+            sql, values = _any_sql(clause, check, openings)
         clauses.append(sql)
         params += values
     for term in query.excluded:
         if check or plan_term(term).exact:
-            sql, values = _term_sql(term)
+            sql, values = _term_sql(term, openings=openings)
             clauses.append(f"NOT {sql}")
             params += values
     condition = " AND ".join(clauses) or "1"
@@ -314,7 +381,7 @@ def _search_sql(
             f" WHERE {condition} ORDER BY {_NEWEST}"
         )
         return sql, params
-    source, score, match_sql, matches = _ranked_sql(parts)
+    source, score, match_sql, matches = _ranked_sql(parts, openings)
     order = _NEWEST if newest_first else f"search_score, {_NEWEST}"
     sql = (
         f"SELECT i.hash, {score} AS search_score, s.id FROM {source}"
