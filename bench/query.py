@@ -67,6 +67,7 @@ SHAPES = {
     "Thai+Latin": ["ยานยนต์ไฟฟ้า EV", '"รถยนต์ไฟฟ้า EV"', "ญี่ปุ่น JETRO"],
     "OR": ["semiconductor OR เซมิคอนดักเตอร์", "EV OR ยานยนต์ไฟฟ้า", "Japan OR ญี่ปุ่น"],
     "exclusion": ["EV -ไฟฟ้า", "ข้าว -โควิด", "Japan -China"],
+    "two-letter Thai": ["ไฟ", "รถ", "ฤๅ"],
 }  # fmt: skip
 
 

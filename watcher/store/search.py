@@ -2,14 +2,15 @@
 
 - `items_fts`, trigram: every run of three characters, so any substring of a Thai run is found
   without segmenting words. Terms with no Latin edge (Thai, punctuation) are answered here;
-  shorter than three characters they are matched with LIKE instead (a scan).
+  a two-letter Thai term by the trigrams it opens (the index's vocabulary) or by the indexed
+  last two characters of a title or body; one letter by LIKE (a scan).
 - `items_words`, unicode61 over cased letters and digits: the Latin words. A term that is one
   Latin word (EV, semiconductor, 2025) or a prefix (semicon*) is answered here, whole words
   only, without a scan.
 Anything else (a phrase with a Latin edge, "EV charging", "covid-19", Latin beside Thai) is
 preselected by both indexes and checked exactly by `watcher_term` (the query language's own
-word rule, watcher/match/language.py) on those few rows. Results rank by bm25 over the index
-answering most clauses, a title match five times a body match.
+word rule, watcher/match/language.py) on those rows, in rank order until the limit. Results
+rank by bm25 over the index answering most clauses, a title match five times a body match.
 """
 
 from __future__ import annotations
