@@ -150,7 +150,9 @@ def seen_list(app: AppContext, output_format: str, variants: bool, **options: ob
     items = list(app.store.iter_items(where))
     print_items(items, output_format, variants=variants)
     unlimited = dataclasses.replace(where, limit=None)
-    print_count_footer(output_format, len(items), lambda: app.store.count_matching(unlimited))
+    print_count_footer(
+        output_format, len(items), lambda: app.store.count_matching(unlimited), limit=where.limit
+    )
 
 
 @seen_group.command("show")

@@ -127,13 +127,18 @@ def describe_item(
 
 
 def print_count_footer(
-    output_format: str, shown: int, total: Callable[[], int], noun: str = "items"
+    output_format: str,
+    shown: int,
+    total: Callable[[], int],
+    noun: str = "items",
+    *,
+    limit: int | None = None,
 ) -> None:
     """'20 of 1,234 items (--limit to see more)' under a table on a terminal, so a list cut at
     its default limit does not pass for the whole; JSON, CSV and pipes get nothing extra (and
     `total`, one COUNT query, is not even run)."""
     if output_format != "table" or not sys.stdout.isatty():
         return
-    whole = total()
+    whole = total() if limit is not None and shown >= limit else shown  # short of it: all
     more = " (--limit to see more)" if shown < whole else ""
     click.echo(f"{shown:,} of {whole:,} {noun}{more}")

@@ -64,7 +64,8 @@ def search_command(
     )  # fmt: skip
     unlimited = dataclasses.replace(where, variants=variants, limit=None)
     print_count_footer(output_format, len(rows),
-                       lambda: app.store.count_search(parse_query(query), unlimited))  # fmt: skip
+                       lambda: app.store.count_search(parse_query(query), unlimited),
+                       limit=where.limit)  # fmt: skip
 
 
 @click.command("stats")
