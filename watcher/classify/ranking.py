@@ -65,11 +65,11 @@ from typing import Any, NamedTuple
 from .blocs import BlocReader
 from .labels import Evidence, Labels, cap_evidence
 from .lists import listed_spans
+from .passing import Passing, PassingReader
 from .textnorm import NormalText
 from .wordtables import (
     build_automaton,
     ends_with_word,
-    find_all,
     merge_spans,
     starts_with_word,
     word_hits,
@@ -81,7 +81,6 @@ __all__ = ["FieldText", "Mention", "Ranker", "new_mention"]
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
 _BRACKETED = re.compile(r"\([^()]{0,24}\)")
 _JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
-_SENTENCE_CHARS = 600
 _LIST_REACH = 24  # the most characters between two countries of one list
 _PLACE_ROLES = ("names", "places")  # leaders and bodies named are someone met, not a list entry
 _COUNTERPART_WEIGHT = 1.0  # a role word this heavy before a list introduces the counterparts
@@ -173,8 +172,7 @@ class Ranker:
         self._owner_before = build_automaton(word_weights(owner))
         self._places = frozenset(owner.get("places", []))
         present = roles.get("ministry_present", {})
-        self._present = _present_pattern(present)
-        self._present_openers = tuple(present.get("list_openers", []))
+        self._passing = PassingReader(roles)
         self._addressed = build_automaton({w: 1.0 for w in present.get("addressed_before", [])})
         speakers = roles.get("speakers", {})
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
@@ -238,7 +236,7 @@ class Ranker:
             for c in countries
         }
         primary = self._primary(scores)
-        present = self._present_spans(body, lead_start)
+        present = self._passing.spans(body, lead_start + int(self.p["lead_chars"]))
         listed = _listed_ministries(
             [m for m in mentions if not _inside(m, present)] if present else mentions, body
         )
@@ -292,7 +290,7 @@ class Ranker:
         floor = max(self.p["primary_min"], self.p["primary_ratio"] * best)
         return [c for c, s in scores.items() if s >= floor]
 
-    def _acts(self, tally: _Tally, body: str, lead_start: int, present: _Present) -> bool:
+    def _acts(self, tally: _Tally, body: str, lead_start: int, present: Passing) -> bool:
         if tally.title:
             return True
         lead_end = lead_start + self.p["lead_chars"]
@@ -329,23 +327,6 @@ class Ranker:
             found = word_hits(self._country_roles, body[low:high])
             hits += [(low + position, weight) for position, weight in found]
         return sorted(hits)
-
-    def _present_spans(self, body: str, lead_start: int) -> _Present:
-        """Attendance lists and letter addressees after the lead: names there are present.
-
-        Each starts with an opener (โดยมี), so the pattern is tried only where one stands, as
-        `finditer` from the lead's end would find them (leftmost first, never overlapping)."""
-        start = lead_start + int(self.p["lead_chars"])
-        spans: list[tuple[int, int]] = []
-        if self._present is None:
-            return _Present(spans)
-        end = -1
-        for position in sorted(find_all(body, self._present_openers, start)):
-            found = self._present.match(body, position) if position >= end else None
-            if found is not None:
-                spans.append(found.span())
-                end = found.end()
-        return _Present(spans)
 
     def _proposer(
         self, mentions: list[Mention], body: str, ministries: dict[str, _Tally]
@@ -477,16 +458,8 @@ def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
     return listed
 
 
-@dataclass(frozen=True)
-class _Present:
-    spans: list[tuple[int, int]]  # attendance lists after the lead
-
-    def __bool__(self) -> bool:
-        return bool(self.spans)
-
-
-def _inside(mention: Mention, present: _Present) -> bool:
-    return mention.field == "body" and any(a <= mention.start < b for a, b in present.spans)
+def _inside(mention: Mention, present: Passing) -> bool:
+    return mention.field == "body" and present.holds(mention.start)
 
 
 def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
@@ -506,12 +479,3 @@ def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[
         rf"{space}(?:(?:{honorifics}) ?)?[A-Z][a-z]+[ \xa0-]+[A-Z][a-z]|\s?\((?:{prefixes})"
     )
     return before, after
-
-
-def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:
-    openers, closers = table.get("list_openers", []), table.get("list_closers", [])
-    if not openers or not closers:
-        return None
-    alternatives = "|".join(re.escape(word) for word in openers)
-    ends = "|".join(re.escape(word) for word in closers)
-    return re.compile(f"(?:{alternatives})[^\n]{{0,{_SENTENCE_CHARS}}}?(?:{ends})")
