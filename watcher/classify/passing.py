@@ -1,34 +1,69 @@
-"""Where a body names ministries without their acting: attendance lists.
+"""Where a body names ministries without their acting: attendance lists, lists of examples.
 
-LABELING.md labels a ministry when it ACTS in the item. An attendance list (`โดยมี … เข้าร่วม`,
-`attended by … were present`, [ministry_present] in roles.toml) names officials present at
-someone else's event: deep in the body, the words around a ministry named there do not make it
-act, nor does its place in an enumeration of parties (ranking.py). A list starts at an opener
-and ends at a closing verb on the same line (none found: no list).
+LABELING.md labels a ministry when it ACTS in the item. Two kinds of stretch name offices that
+do not (roles.toml [ministry_present], [ministry_examples]):
+
+- an **attendance list** (`โดยมี … เข้าร่วม`, `attended by … were present`) names officials
+  present at someone else's event: deep in the body, the words around a ministry named there do
+  not make it act, nor does its place in an enumeration of parties (ranking.py). A list starts at
+  an opener and ends at a closing verb on the same line (none found: no list);
+- a **list of examples** (`รัฐวิสาหกิจหลายแห่ง … เช่น บริษัท ปตท. การไฟฟ้าส่วนภูมิภาค …`, `อาทิ
+  โครงการ … ของ รฟม.`, `such as …`) names state enterprises to illustrate what the item says of a
+  group: an enterprise named there counts neither towards its ministry's mention count nor as a
+  party of an enumeration (the words around it still count). A list runs from an opener to the
+  end of its clause or the next opener; one that names who takes part (`ร่วมกับภาคีเครือข่าย อาทิ`,
+  `หน่วยงานพันธมิตร เช่น`) is not a list of examples.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from .wordtables import find_all
 
 __all__ = ["Passing", "PassingReader"]
 
 _SENTENCE_CHARS = 600
+_CLAUSE_END = r"\n|(?<=[A-Za-z])\.\s"  # a line's end, an English sentence's (not `ปตท. `)
+
+
+class _Named(Protocol):
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def start(self) -> int: ...
+
+
+_M = TypeVar("_M", bound=_Named)
 
 
 @dataclass(frozen=True)
 class Passing:
-    spans: list[tuple[int, int]]  # sorted, not overlapping
+    spans: list[tuple[int, int]]  # attendance lists, sorted, not overlapping
+    examples: list[tuple[int, int]] = field(default_factory=list)  # lists of examples
+    example_roles: frozenset[str] = frozenset()  # the gazetteer roles an example list holds
 
     def __bool__(self) -> bool:
-        return bool(self.spans)
+        return bool(self.spans or self.examples)
 
-    def holds(self, start: int) -> bool:
+    def holds(self, start: int, role: str) -> bool:
+        return self.attending(start) or self.example(start, role)
+
+    def attending(self, start: int) -> bool:
         return any(a <= start < b for a, b in self.spans)
+
+    def example(self, start: int, role: str) -> bool:
+        return role in self.example_roles and any(a <= start < b for a, b in self.examples)
+
+    def counted(self, mentions: list[_M]) -> list[_M]:
+        """The mentions that count towards a ministry's mention count: not the examples."""
+        return [m for m in mentions if not self.example(m.start, m.role)]
 
 
 class PassingReader:
@@ -36,10 +71,23 @@ class PassingReader:
         present = roles.get("ministry_present", {})
         self._present = _present_pattern(present)
         self._present_openers = tuple(present.get("list_openers", []))
+        examples = roles.get("ministry_examples", {})
+        self._example_openers = sorted(examples.get("openers", []), key=len, reverse=True)
+        ends = "|".join(re.escape(w) for w in examples.get("ends", []))
+        self._example_end = re.compile(rf"{_CLAUSE_END}|{ends}" if ends else _CLAUSE_END)
+        self._not_opening = tuple(examples.get("not_after", []))
+        self._example_reach = int(examples.get("reach", 400))
+        self._participants = tuple(examples.get("participants", []))
+        self._participants_reach = int(examples.get("participants_reach", 60))
+        self.example_roles = frozenset(examples.get("roles", []))
 
-    def spans(self, body: str, start: int) -> Passing:
-        """The attendance lists that open at `start` or later."""
-        return Passing(self.attendance(body, start))
+    def spans(self, body: str, lead_start: int, lead_chars: float, mentions: list[_M]) -> Passing:
+        """The attendance lists that open after the lead, and the lists of examples that open
+        from the lead on (looked for only if a body mention is of one of `example_roles`)."""
+        roles = self.example_roles
+        wanted = roles and any(m.role in roles and m.field == "body" for m in mentions)
+        found = self.examples(body, lead_start) if wanted else []
+        return Passing(self.attendance(body, lead_start + int(lead_chars)), found, roles)
 
     def attendance(self, body: str, start: int) -> list[tuple[int, int]]:
         """Each starts with an opener (โดยมี), so the pattern is tried only where one stands, as
@@ -54,6 +102,34 @@ class PassingReader:
                 spans.append(found.span())
                 end = found.end()
         return spans
+
+    def examples(self, body: str, start: int) -> list[tuple[int, int]]:
+        """From each opener (เช่น, อาทิ, such as) to the end of its clause or the next opener."""
+        openers: list[tuple[int, int]] = []  # (where, where its list starts)
+        for position in sorted(find_all(body, self._example_openers, start)):
+            if openers and position < openers[-1][1]:
+                continue  # `เช่น` in `ตัวอย่างเช่น`
+            opener = next(w for w in self._example_openers if body.startswith(w, position))
+            after = position + len(opener)
+            if self._not_opening and body.startswith(self._not_opening, after):
+                continue  # `เช่นเดียวกัน`, `เช่นนี้`: no list follows
+            openers.append((position, after))
+        spans: list[tuple[int, int]] = []
+        for index, (position, after) in enumerate(openers):
+            if self._lists_participants(body, position):
+                continue
+            limit = min(len(body), after + self._example_reach)
+            if index + 1 < len(openers):
+                limit = min(limit, openers[index + 1][0])
+            closing = self._example_end.search(body, after, limit)
+            spans.append((position, closing.start() if closing else limit))
+        return spans
+
+    def _lists_participants(self, body: str, position: int) -> bool:
+        """`ร่วมกับภาคีเครือข่าย อาทิ …`, `หน่วยงานพันธมิตร เช่น …`: the list names who takes part."""
+        line_start = body.rfind("\n", 0, position) + 1
+        before = body[max(line_start, position - self._participants_reach) : position]
+        return any(word in before for word in self._participants)
 
 
 def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:

@@ -41,7 +41,9 @@ naming: a contact line spells a name out once); a mention directly followed by a
 ([ministry_actor_before]: มอบหมายให้, โดย, ร่วมกับ, ได้แก่…); or enumerated right next to
 another ministry (`กระทรวง ก กระทรวง ข และ กรม ค`: the parties of an agreement or a task).
 A single passing mention deep in the body does not count; for the lead and count rules neither
-does a source, a venue or a former official ([ministry_owner_before]).
+does a source, a venue or a former official ([ministry_owner_before]); a state enterprise named
+as one example among others counts neither for the count nor the enumeration rule
+([ministry_examples], passing.py).
 
 Lead ministry. Among labelled ministries, the highest
     m_title_weight (named in the title) + m_lead_weight * (1 - offset_in_lead / lead_chars)
@@ -236,7 +238,7 @@ class Ranker:
             for c in countries
         }
         primary = self._primary(scores)
-        present = self._passing.spans(body, lead_start + int(self.p["lead_chars"]))
+        present = self._passing.spans(body, lead_start, self.p["lead_chars"], mentions)
         listed = _listed_ministries(
             [m for m in mentions if not _inside(m, present)] if present else mentions, body
         )
@@ -294,15 +296,16 @@ class Ranker:
         if tally.title:
             return True
         lead_end = lead_start + self.p["lead_chars"]
-        many = _namings(tally.body, body) >= self.p["acts_min_mentions"]
+        counted = present.counted(tally.body) if present else tally.body
+        many = _namings(counted, body) >= self.p["acts_min_mentions"]
         if many or tally.first_body() < lead_end:  # only then can a source or venue matter
-            active = [m for m in tally.body if not self._owner_only(m, body)]
+            if any(m.start < lead_end and not self._owner_only(m, body) for m in tally.body):
+                return True
+            active = [m for m in counted if not self._owner_only(m, body)]
             if many and _namings(active, body) >= self.p["acts_min_mentions"]:
                 return True
-            if any(m.start < lead_end for m in active):
-                return True
         for mention in tally.body:
-            if (present and _inside(mention, present)) or self._addressed_to(mention, body):
+            if (present and present.attending(mention.start)) or self._addressed_to(mention, body):
                 continue
             if mention.role == "titles" and self._names_person(mention, body):
                 return True
@@ -459,7 +462,7 @@ def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
 
 
 def _inside(mention: Mention, present: Passing) -> bool:
-    return mention.field == "body" and present.holds(mention.start)
+    return mention.field == "body" and present.holds(mention.start, mention.role)
 
 
 def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
