@@ -1,5 +1,5 @@
 """Find names written as a list: `อินเดีย 2 ราย, สหรัฐอาหรับเอมิเรตส์ 1 ราย, รัสเซีย 1 ราย`,
-`ตลาดสำคัญ ... จีน สหรัฐอเมริกา ญี่ปุ่น เกาหลี ไต้หวัน`.
+`ตลาดสำคัญ ... จีน สหรัฐอเมริกา ญี่ปุ่น เกาหลี ไต้หวัน`; ministries enumerated together.
 
 A country in such a list is one market, origin or example among others (LABELING.md: countries
 listed as markets or examples are not primary), so the words around it say nothing about it.
@@ -10,12 +10,15 @@ roles.toml [country_lists] stand between them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
-__all__ = ["listed_spans"]
+__all__ = ["BRACKETED", "enumerated", "listed_spans"]
 
 _FILLER = re.compile(r"[\s\d.,;:()/%\-–—·•]+")
+BRACKETED = re.compile(r"\([^()]{0,24}\)")
+_JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
+_M = TypeVar("_M", bound="_Span")
 
 
 class _Span(Protocol):
@@ -69,3 +72,37 @@ def _joined(text: str, end: int, start: int, words: list[str], reach: int) -> bo
     for word in words:
         gap = gap.replace(word, " ")
     return not gap.strip()
+
+
+def enumerated(
+    mentions: Sequence[_M], text: str, skip: Callable[[_M], bool], source: Callable[[_M], bool]
+) -> tuple[set[str], set[int]]:
+    """Codes of ministries enumerated together (`กระทรวง ก กระทรวง ข และ กรม ค`): the parties of an
+    agreement or a task take part together. Not when the first is named as a source
+    (`ตามระเบียบสำนักนายกรัฐมนตรีและกระทรวงการคลัง`, `ข้อมูลจากกรม ก กรม ข`): the ones after it
+    are sources too, and their starts are returned with the codes. `skip`: mentions in a stretch
+    that names ministries without their acting (passing.py), which take no part in a list."""
+    listed: set[str] = set()
+    sources: set[int] = set()
+    previous: _M | None = None
+    sourced = False  # the list so far started with a source
+    for mention in mentions:
+        if skip(mention):
+            continue
+        if previous is None or not _enumerated(text, previous.end, mention.start):
+            sourced = False
+        else:  # a new line starts a new phrase
+            newline = "\n" in text[previous.end : mention.start]
+            sourced = not newline and (sourced or source(previous))
+            if previous.code != mention.code:
+                if sourced:
+                    sources.add(mention.start)
+                else:
+                    listed.update((previous.code, mention.code))
+        previous = mention
+    return listed, sources
+
+
+def _enumerated(text: str, end: int, start: int) -> bool:
+    gap = BRACKETED.sub("", text[end:start]).strip(" ,\xa0\n\t")
+    return _JOINER.sub("", gap, count=1).strip(" ,") == "" and len(gap) <= 5

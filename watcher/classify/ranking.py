@@ -41,9 +41,10 @@ naming: a contact line spells a name out once); a mention directly followed by a
 ([ministry_actor_before]: มอบหมายให้, โดย, ร่วมกับ, ได้แก่…); or enumerated right next to
 another ministry (`กระทรวง ก กระทรวง ข และ กรม ค`: the parties of an agreement or a task).
 A single passing mention deep in the body does not count; for the lead and count rules neither
-does a source, a venue or a former official ([ministry_owner_before]); a state enterprise named
-as one example among others counts neither for the count nor the enumeration rule
-([ministry_examples], passing.py).
+does a source, a venue or a former official ([ministry_owner_before]), nor an office enumerated
+right after a source (`ตามระเบียบสำนักนายกรัฐมนตรีและกระทรวงการคลัง`: no parties either,
+lists.py); a state enterprise named as one example among others counts neither for the count
+nor the enumeration rule ([ministry_examples], passing.py).
 
 Lead ministry. Among labelled ministries, the highest
     m_title_weight (named in the title) + m_lead_weight * (1 - offset_in_lead / lead_chars)
@@ -66,7 +67,7 @@ from typing import Any, NamedTuple
 
 from .blocs import BlocReader
 from .labels import Evidence, Labels, cap_evidence
-from .lists import listed_spans
+from .lists import BRACKETED, enumerated, listed_spans
 from .passing import Passing, PassingReader
 from .textnorm import NormalText
 from .wordtables import (
@@ -81,8 +82,6 @@ from .wordtables import (
 __all__ = ["FieldText", "Mention", "Ranker", "new_mention"]
 
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
-_BRACKETED = re.compile(r"\([^()]{0,24}\)")
-_JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
 _LIST_REACH = 24  # the most characters between two countries of one list
 _PLACE_ROLES = ("names", "places")  # leaders and bodies named are someone met, not a list entry
 _COUNTERPART_WEIGHT = 1.0  # a role word this heavy before a list introduces the counterparts
@@ -239,13 +238,17 @@ class Ranker:
         }
         primary = self._primary(scores)
         present = self._passing.spans(body, lead_start, self.p["lead_chars"], mentions)
-        listed = _listed_ministries(
-            [m for m in mentions if not _inside(m, present)] if present else mentions, body
+        listed, sources = enumerated(
+            [m for m in mentions if m.kind == "ministry" and m.field == "body"],
+            body,
+            lambda m: _inside(m, present),
+            lambda m: self._owner_only(m, body),
         )
         ministries = {
             c: t
             for (k, c), t in tallies.items()
-            if k == "ministry" and (c in listed or self._acts(t, body, lead_start, present))
+            if k == "ministry"
+            and (c in listed or self._acts(t, body, lead_start, present, sources))
         }
         lead = self._lead(ministries, lead_start)
         titled = {c for c, t in ministries.items() if t.title and c != "opm"}
@@ -292,16 +295,21 @@ class Ranker:
         floor = max(self.p["primary_min"], self.p["primary_ratio"] * best)
         return [c for c, s in scores.items() if s >= floor]
 
-    def _acts(self, tally: _Tally, body: str, lead_start: int, present: Passing) -> bool:
+    def _acts(
+        self, tally: _Tally, body: str, lead_start: int, present: Passing, sources: set[int]
+    ) -> bool:
+        """`sources`: starts of the mentions enumerated after a source (`ระเบียบกระทรวง ก และ ข`)."""
         if tally.title:
             return True
+        owner_only = self._owner_only
         lead_end = lead_start + self.p["lead_chars"]
         counted = present.counted(tally.body) if present else tally.body
         many = _namings(counted, body) >= self.p["acts_min_mentions"]
         if many or tally.first_body() < lead_end:  # only then can a source or venue matter
-            if any(m.start < lead_end and not self._owner_only(m, body) for m in tally.body):
+            active = [m for m in tally.body if m.start not in sources and not owner_only(m, body)]
+            if any(m.start < lead_end for m in active):
                 return True
-            active = [m for m in counted if not self._owner_only(m, body)]
+            active = present.counted(active) if present else active
             if many and _namings(active, body) >= self.p["acts_min_mentions"]:
                 return True
         for mention in tally.body:
@@ -340,7 +348,7 @@ class Ranker:
         for mention in mentions:
             if mention.kind != "ministry" or mention.field != "body" or mention.code == "opm":
                 continue
-            after = _BRACKETED.sub("", body[mention.end : mention.end + 30]).lstrip()
+            after = BRACKETED.sub("", body[mention.end : mention.end + 30]).lstrip()
             before = _before(body, mention.start)
             if after.startswith(self._proposal_after) or before.endswith(self._proposal_before):
                 found.add(mention.code)
@@ -444,21 +452,6 @@ def _strongest_role(
         for _, weight in role_hits[low:high]:
             strongest = max(strongest, weight)
     return strongest
-
-
-def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
-    """Ministries enumerated together (`กระทรวง ก กระทรวง ข และ กรม ค`) take part together."""
-    listed: set[str] = set()
-    previous: Mention | None = None
-    for mention in mentions:
-        if mention.kind != "ministry" or mention.field != "body":
-            continue
-        if previous is not None and previous.code != mention.code:
-            gap = _BRACKETED.sub("", body[previous.end : mention.start]).strip(" ,\xa0\n\t")
-            if _JOINER.sub("", gap, count=1).strip(" ,") == "" and len(gap) <= 5:
-                listed.update((previous.code, mention.code))
-        previous = mention
-    return listed
 
 
 def _inside(mention: Mention, present: Passing) -> bool:
