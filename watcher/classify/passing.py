@@ -1,7 +1,8 @@
-"""Where a body names ministries without their acting: attendance lists, lists of examples.
+"""Where a body names ministries without their acting: attendance lists, lists of examples,
+the rumours a fake-news report debunks.
 
-LABELING.md labels a ministry when it ACTS in the item. Two kinds of stretch name offices that
-do not (roles.toml [ministry_present], [ministry_examples]):
+LABELING.md labels a ministry when it ACTS in the item. Three kinds of stretch name offices that
+do not (roles.toml [ministry_present], [ministry_examples], [ministry_rumours]):
 
 - an **attendance list** (`โดยมี … เข้าร่วม`, `attended by … were present`) names officials
   present at someone else's event: deep in the body, the words around a ministry named there do
@@ -12,7 +13,11 @@ do not (roles.toml [ministry_present], [ministry_examples]):
   group: an enterprise named there counts neither towards its ministry's mention count nor as a
   party of an enumeration (the words around it still count). A list runs from an opener to the
   end of its clause or the next opener; one that names who takes part (`ร่วมกับภาคีเครือข่าย อาทิ`,
-  `หน่วยงานพันธมิตร เช่น`) is not a list of examples.
+  `หน่วยงานพันธมิตร เช่น`) is not a list of examples;
+- a **rumour's headline** in a fake-news report (`อันดับที่ 3 : เรื่อง ปปง. เปิดช่องทาง…`): an office
+  named there is what the rumour claims, not an actor; it counts neither towards the mention count
+  nor as a party, and the words around it do not make it act. The office that checked the facts
+  is named after the headline.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from .wordtables import find_all
 __all__ = ["Passing", "PassingReader"]
 
 _SENTENCE_CHARS = 600
+_HEADLINE = r'(?:“[^”\n]*”|"[^"\n]*"|[^\n]*)'  # quoted, or to the line's end
 _CLAUSE_END = r"\n|(?<=[A-Za-z])\.\s"  # a line's end, an English sentence's (not `ปตท. `)
 
 
@@ -48,22 +54,30 @@ class Passing:
     spans: list[tuple[int, int]]  # attendance lists, sorted, not overlapping
     examples: list[tuple[int, int]] = field(default_factory=list)  # lists of examples
     example_roles: frozenset[str] = frozenset()  # the gazetteer roles an example list holds
+    rumours: list[tuple[int, int]] = field(default_factory=list)  # fake news' headlines
 
     def __bool__(self) -> bool:
-        return bool(self.spans or self.examples)
+        return bool(self.spans or self.examples or self.rumours)
 
     def holds(self, start: int, role: str) -> bool:
         return self.attending(start) or self.example(start, role)
 
     def attending(self, start: int) -> bool:
-        return any(a <= start < b for a, b in self.spans)
+        """In an attendance list or a rumour's headline: the words around say nothing."""
+        return any(a <= start < b for a, b in self.spans) or self.rumour(start)
+
+    def rumour(self, start: int) -> bool:
+        return any(a <= start < b for a, b in self.rumours)
 
     def example(self, start: int, role: str) -> bool:
         return role in self.example_roles and any(a <= start < b for a, b in self.examples)
 
     def counted(self, mentions: list[_M]) -> list[_M]:
-        """The mentions that count towards a ministry's mention count: not the examples."""
-        return [m for m in mentions if not self.example(m.start, m.role)]
+        """The mentions that count towards a ministry's mention count: not the examples, not
+        the rumours."""
+        return [
+            m for m in mentions if not self.example(m.start, m.role) and not self.rumour(m.start)
+        ]
 
 
 class PassingReader:
@@ -80,6 +94,17 @@ class PassingReader:
         self._participants = tuple(examples.get("participants", []))
         self._participants_reach = int(examples.get("participants_reach", 60))
         self.example_roles = frozenset(examples.get("roles", []))
+        rumours = roles.get("ministry_rumours", {})
+        self._rumour_context = tuple(rumours.get("context", []))
+        ranks = "|".join(re.escape(w) for w in rumours.get("rank_words", []))
+        topic = "|".join(re.escape(w) for w in rumours.get("topic_words", []))
+        self._rumour = (
+            re.compile(
+                rf"(?:(?:{ranks})\s*\d+\s*:?\s*|^[ \t]*\d+\.\s*)(?:{topic})[ \t]*{_HEADLINE}", re.M
+            )
+            if ranks and topic
+            else None
+        )
 
     def spans(self, body: str, lead_start: int, lead_chars: float, mentions: list[_M]) -> Passing:
         """The attendance lists that open after the lead, and the lists of examples that open
@@ -87,7 +112,16 @@ class PassingReader:
         roles = self.example_roles
         wanted = roles and any(m.role in roles and m.field == "body" for m in mentions)
         found = self.examples(body, lead_start) if wanted else []
-        return Passing(self.attendance(body, lead_start + int(lead_chars)), found, roles)
+        rumours = self.rumours(body)
+        return Passing(self.attendance(body, lead_start + int(lead_chars)), found, roles, rumours)
+
+    def rumours(self, body: str) -> list[tuple[int, int]]:
+        """In a fake-news report (one of the context words in the body), each ranked or numbered
+        headline (`อันดับที่ 3 : เรื่อง ปปง. เปิดช่องทาง…`, `2. เรื่อง …`): to its closing quote
+        if quoted (the facts checked follow it), else to its line's end."""
+        if self._rumour is None or not any(w in body for w in self._rumour_context):
+            return []
+        return [found.span() for found in self._rumour.finditer(body)]
 
     def attendance(self, body: str, start: int) -> list[tuple[int, int]]:
         """Each starts with an opener (โดยมี), so the pattern is tried only where one stands, as

@@ -44,7 +44,8 @@ A single passing mention deep in the body does not count; for the lead and count
 does a source, a venue or a former official ([ministry_owner_before]), nor an office enumerated
 right after a source (`ตามระเบียบสำนักนายกรัฐมนตรีและกระทรวงการคลัง`: no parties either,
 lists.py); a state enterprise named as one example among others counts neither for the count
-nor the enumeration rule ([ministry_examples], passing.py).
+nor the enumeration rule ([ministry_examples], passing.py), nor does an office named in the
+headline of a rumour a fake-news report debunks ([ministry_rumours]).
 
 Lead ministry. Among labelled ministries, the highest
     m_title_weight (named in the title) + m_lead_weight * (1 - offset_in_lead / lead_chars)
