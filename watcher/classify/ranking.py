@@ -11,7 +11,9 @@ Thai government news names its actor there ("วันนี้ ... นาย �
 Before ranking, the classifier drops two kinds of ministry match: a Thai office name fused with a
 country (นายกรัฐมนตรีญี่ปุ่น, กระทรวงการต่างประเทศจีน: a foreign office), and a deputy prime
 minister's title joined to a ministry title (รองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงยุติธรรม:
-the person acts for that ministry, [yielding_titles]).
+the person acts for that ministry, [yielding_titles]); in an item whose title names a ministry
+and not the head of government, the Prime Minister's title joined to that ministry's
+(นายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงกลาโหม) counts for the ministry ([head_of_government_titles]).
 
 Countries. Every country with a mention is a label (LABELING.md: countries are referred to).
 Its counterpart score is
