@@ -19,6 +19,7 @@ _FILLER = re.compile(r"[\s\d.,;:()/%\-–—·•]+")
 BRACKETED = re.compile(r"\([^()]{0,24}\)")
 _JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
 _M = TypeVar("_M", bound="_Span")
+_GAP_REACH = 64  # past this, two names hold more than two bracketed abbreviations between them
 
 
 class _Span(Protocol):
@@ -75,7 +76,10 @@ def _joined(text: str, end: int, start: int, words: list[str], reach: int) -> bo
 
 
 def enumerated(
-    mentions: Sequence[_M], text: str, skip: Callable[[_M], bool], source: Callable[[_M], bool]
+    mentions: Sequence[_M],
+    text: str,
+    skip: Callable[[_M], bool] | None,
+    source: Callable[[_M], bool],
 ) -> tuple[set[str], set[int]]:
     """Codes of ministries enumerated together (`กระทรวง ก กระทรวง ข และ กรม ค`): the parties of an
     agreement or a task take part together. Not when the first is named as a source
@@ -84,25 +88,40 @@ def enumerated(
     that names ministries without their acting (passing.py), which take no part in a list."""
     listed: set[str] = set()
     sources: set[int] = set()
-    previous: _M | None = None
-    sourced = False  # the list so far started with a source
+    run: list[_M] = []  # the last mention and the ones of its code right before it
     for mention in mentions:
-        if skip(mention):
+        if skip is not None and skip(mention):
             continue
-        if previous is None or not _enumerated(text, previous.end, mention.start):
-            sourced = False
-        else:  # a new line starts a new phrase
-            newline = "\n" in text[previous.end : mention.start]
-            sourced = not newline and (sourced or source(previous))
-            if previous.code != mention.code:
-                if sourced:
-                    sources.add(mention.start)
-                else:
-                    listed.update((previous.code, mention.code))
-        previous = mention
+        if run and run[-1].code == mention.code:
+            run.append(mention)
+            continue
+        if run and _enumerated(text, run[-1].end, mention.start):
+            if "\n" not in text[run[-1].end : mention.start] and _sourced(
+                run, text, sources, source
+            ):
+                sources.add(mention.start)
+            else:
+                listed.update((run[-1].code, mention.code))
+        run = [mention]
     return listed, sources
 
 
+def _sourced(run: list[_M], text: str, sources: set[int], source: Callable[[_M], bool]) -> bool:
+    """The list reaching the run's last mention started with a source: that mention is one, or
+    a mention of the same code enumerated right before it on the same line is
+    (`ข้อมูลจากกรมควบคุมโรค กระทรวงสาธารณสุข และ…`). A new line starts a new phrase."""
+    if run[-1].start in sources or source(run[-1]):
+        return True
+    for before, after in zip(reversed(run[:-1]), reversed(run[1:]), strict=True):
+        if "\n" in text[before.end : after.start] or not _enumerated(text, before.end, after.start):
+            return False
+        if before.start in sources or source(before):
+            return True
+    return False
+
+
 def _enumerated(text: str, end: int, start: int) -> bool:
+    if start - end > _GAP_REACH:
+        return False
     gap = BRACKETED.sub("", text[end:start]).strip(" ,\xa0\n\t")
     return _JOINER.sub("", gap, count=1).strip(" ,") == "" and len(gap) <= 5

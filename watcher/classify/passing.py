@@ -64,13 +64,13 @@ class Passing:
 
     def attending(self, start: int) -> bool:
         """In an attendance list or a rumour's headline: the words around say nothing."""
-        return any(a <= start < b for a, b in self.spans) or self.rumour(start)
+        return _within(self.spans, start) or _within(self.rumours, start)
 
     def rumour(self, start: int) -> bool:
-        return any(a <= start < b for a, b in self.rumours)
+        return _within(self.rumours, start)
 
     def example(self, start: int, role: str) -> bool:
-        return role in self.example_roles and any(a <= start < b for a, b in self.examples)
+        return role in self.example_roles and _within(self.examples, start)
 
     def counted(self, mentions: list[_M]) -> list[_M]:
         """The mentions that count towards a ministry's mention count: not the examples, not
@@ -164,6 +164,10 @@ class PassingReader:
         line_start = body.rfind("\n", 0, position) + 1
         before = body[max(line_start, position - self._participants_reach) : position]
         return any(word in before for word in self._participants)
+
+
+def _within(spans: list[tuple[int, int]], start: int) -> bool:
+    return bool(spans) and any(a <= start < b for a, b in spans)
 
 
 def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:

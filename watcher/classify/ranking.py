@@ -244,7 +244,7 @@ class Ranker:
         listed, sources = enumerated(
             [m for m in mentions if m.kind == "ministry" and m.field == "body"],
             body,
-            lambda m: _inside(m, present),
+            (lambda m: _inside(m, present)) if present else None,
             lambda m: self._owner_only(m, body),
         )
         ministries = {
