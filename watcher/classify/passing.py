@@ -80,6 +80,9 @@ class Passing:
         ]
 
 
+_NOTHING = Passing([])
+
+
 class PassingReader:
     def __init__(self, roles: dict[str, Any]) -> None:
         present = roles.get("ministry_present", {})
@@ -107,10 +110,13 @@ class PassingReader:
         )
 
     def spans(self, body: str, lead_start: int, lead_chars: float, mentions: list[_M]) -> Passing:
-        """The attendance lists that open after the lead, and the lists of examples that open
-        from the lead on (looked for only if a body mention is of one of `example_roles`)."""
+        """Where the body's ministry `mentions` may stand without acting: the attendance lists
+        that open after the lead, the rumours' headlines, and the lists of examples that open
+        from the lead on (looked for only if a mention is of one of `example_roles`)."""
+        if not mentions:
+            return _NOTHING
         roles = self.example_roles
-        wanted = roles and any(m.role in roles and m.field == "body" for m in mentions)
+        wanted = roles and any(m.role in roles for m in mentions)
         found = self.examples(body, lead_start) if wanted else []
         rumours = self.rumours(body)
         return Passing(self.attendance(body, lead_start + int(lead_chars)), found, roles, rumours)

@@ -240,9 +240,10 @@ class Ranker:
             for c in countries
         }
         primary = self._primary(scores)
-        present = self._passing.spans(body, lead_start, self.p["lead_chars"], mentions)
+        in_body = [m for m in mentions if m.kind == "ministry" and m.field == "body"]
+        present = self._passing.spans(body, lead_start, self.p["lead_chars"], in_body)
         listed, sources = enumerated(
-            [m for m in mentions if m.kind == "ministry" and m.field == "body"],
+            in_body,
             body,
             (lambda m: _inside(m, present)) if present else None,
             lambda m: self._owner_only(m, body),
