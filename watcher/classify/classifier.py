@@ -107,36 +107,39 @@ class Classifier:
         context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
         out: list[Mention] = []
         source = FieldText(original, text)
+        last = len(matches) - 1
         for index, match in enumerate(matches):
             if (skip and any(a <= match.start < b for a, b in skip)) or not context.is_mention(
                 match
             ):
                 continue
-            kind, role = match.alias.kind, match.alias.role
-            previous = matches[index - 1] if index > 0 else None
-            following = matches[index + 1] if index + 1 < len(matches) else None
-            if kind == "ministry" and context.names_foreign_office(match, previous, following):
-                continue
-            if kind == "ministry" and context.other_post_speaks(match, previous, following):
-                if (
-                    match.alias.text in self._yielding
-                    and following is not None
-                    and following.alias.kind == "ministry"
-                    and following.alias.role == "titles"
-                ):
-                    yields.add(following.alias.code)
-                elif (
-                    previous is not None
-                    and previous.alias.text in self._heads
-                    and text.cased[previous.end : match.start] in _ONE_PERSON
-                ):
-                    held[previous.start] = match.alias.code
-                continue
-            if kind == "ministry" and match.alias.text in self._joined:
-                held[match.start] = self._joined[match.alias.text]
-            shared = shared or match.alias.text in self._shared
+            alias = match.alias
+            kind = alias.kind
+            if kind == "ministry":
+                previous = matches[index - 1] if index > 0 else None
+                following = matches[index + 1] if index < last else None
+                if context.names_foreign_office(match, previous, following):
+                    continue
+                if context.other_post_speaks(match, previous, following):
+                    if (
+                        alias.text in self._yielding
+                        and following is not None
+                        and following.alias.kind == "ministry"
+                        and following.alias.role == "titles"
+                    ):
+                        yields.add(following.alias.code)
+                    elif (
+                        previous is not None
+                        and previous.alias.text in self._heads
+                        and text.cased[previous.end : match.start] in _ONE_PERSON
+                    ):
+                        held[previous.start] = alias.code
+                    continue
+                if alias.text in self._joined:
+                    held[match.start] = self._joined[alias.text]
+            shared = shared or alias.text in self._shared
             out.append(
-                new_mention((kind, match.alias.code, role, field, match.start, match.end, source))
+                new_mention((kind, alias.code, alias.role, field, match.start, match.end, source))
             )
         return out, shared
 
