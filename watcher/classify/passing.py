@@ -23,10 +23,11 @@ do not (roles.toml [ministry_present], [ministry_examples], [ministry_rumours]):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from .wordtables import find_all
+from .wordtables import find_all, merge_spans
 
 __all__ = ["Passing", "PassingReader"]
 
@@ -75,6 +76,8 @@ class Passing:
     def counted(self, mentions: list[_M]) -> list[_M]:
         """The mentions that count towards a ministry's mention count: not the examples, not
         the rumours."""
+        if not self.examples and not self.rumours:
+            return mentions
         return [
             m for m in mentions if not self.example(m.start, m.role) and not self.rumour(m.start)
         ]
@@ -90,6 +93,7 @@ class PassingReader:
         self._present_openers = tuple(present.get("list_openers", []))
         examples = roles.get("ministry_examples", {})
         self._example_openers = sorted(examples.get("openers", []), key=len, reverse=True)
+        self._longest_opener = max(map(len, self._example_openers), default=0)
         ends = "|".join(re.escape(w) for w in examples.get("ends", []))
         self._example_end = re.compile(rf"{_CLAUSE_END}|{ends}" if ends else _CLAUSE_END)
         self._not_opening = tuple(examples.get("not_after", []))
@@ -116,8 +120,8 @@ class PassingReader:
         if not mentions:
             return _NOTHING
         roles = self.example_roles
-        wanted = roles and any(m.role in roles for m in mentions)
-        found = self.examples(body, lead_start) if wanted else []
+        near = [m.start for m in mentions if m.role in roles] if roles else []
+        found = self.examples(body, lead_start, near) if near else []
         rumours = self.rumours(body)
         return Passing(self.attendance(body, lead_start + int(lead_chars)), found, roles, rumours)
 
@@ -143,10 +147,25 @@ class PassingReader:
                 end = found.end()
         return spans
 
-    def examples(self, body: str, start: int) -> list[tuple[int, int]]:
-        """From each opener (เช่น, อาทิ, such as) to the end of its clause or the next opener."""
+    def examples(
+        self, body: str, start: int, near: list[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """From each opener (เช่น, อาทิ, such as) to the end of its clause or the next opener.
+
+        With `near` (the starts of the mentions asked about), openers are looked for only where
+        a list that reaches one of them can open: the spans found hold the same mentions."""
+        if near is None:
+            found = find_all(body, self._example_openers, start)
+        else:
+            reach = self._example_reach + self._longest_opener
+            windows = merge_spans((max(start, p - reach), p) for p in sorted(near))
+            found = {
+                q
+                for low, high in windows
+                for q in _find_within(body, self._example_openers, low, high)
+            }
         openers: list[tuple[int, int]] = []  # (where, where its list starts)
-        for position in sorted(find_all(body, self._example_openers, start)):
+        for position in sorted(found):
             if openers and position < openers[-1][1]:
                 continue  # `เช่น` in `ตัวอย่างเช่น`
             opener = next(w for w in self._example_openers if body.startswith(w, position))
@@ -172,8 +191,20 @@ class PassingReader:
         return any(word in before for word in self._participants)
 
 
+def _find_within(text: str, words: Iterable[str], low: int, high: int) -> Iterator[int]:
+    """Where any of the words starts in text[low:high]."""
+    for word in words:
+        position = text.find(word, low, high + len(word))
+        while position >= 0:
+            yield position
+            position = text.find(word, position + 1, high + len(word))
+
+
 def _within(spans: list[tuple[int, int]], start: int) -> bool:
-    return bool(spans) and any(a <= start < b for a, b in spans)
+    for low, high in spans:  # noqa: SIM110 (a loop: no generator made per call, on a hot path)
+        if low <= start < high:
+            return True
+    return False
 
 
 def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:
