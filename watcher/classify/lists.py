@@ -88,31 +88,39 @@ def enumerated(
     that names ministries without their acting (passing.py), which take no part in a list."""
     listed: set[str] = set()
     sources: set[int] = set()
-    run: list[_M] = []  # the last mention and the ones of its code right before it
-    for mention in mentions:
-        if skip is not None and skip(mention):
+    kept = [m for m in mentions if not skip(m)] if skip is not None else mentions
+    run = 0  # where the run of the previous mention's code starts in `kept`
+    for index in range(1, len(kept)):
+        previous, mention = kept[index - 1], kept[index]
+        if previous.code == mention.code:
             continue
-        if run and run[-1].code == mention.code:
-            run.append(mention)
-            continue
-        if run and _enumerated(text, run[-1].end, mention.start):
-            if "\n" not in text[run[-1].end : mention.start] and _sourced(
-                run, text, sources, source
+        if _enumerated(text, previous.end, mention.start):
+            if "\n" not in text[previous.end : mention.start] and _sourced(
+                kept, run, index - 1, text, sources, source
             ):
                 sources.add(mention.start)
             else:
-                listed.update((run[-1].code, mention.code))
-        run = [mention]
+                listed.update((previous.code, mention.code))
+        run = index
     return listed, sources
 
 
-def _sourced(run: list[_M], text: str, sources: set[int], source: Callable[[_M], bool]) -> bool:
-    """The list reaching the run's last mention started with a source: that mention is one, or
-    a mention of the same code enumerated right before it on the same line is
-    (`ข้อมูลจากกรมควบคุมโรค กระทรวงสาธารณสุข และ…`). A new line starts a new phrase."""
-    if run[-1].start in sources or source(run[-1]):
+def _sourced(
+    kept: Sequence[_M],
+    run: int,
+    last: int,
+    text: str,
+    sources: set[int],
+    source: Callable[[_M], bool],
+) -> bool:
+    """The list reaching kept[last] started with a source: it is one, or a mention of the same
+    code (kept[run:last]) enumerated right before it on the same line is (`ข้อมูลจาก
+    กรมควบคุมโรค กระทรวงสาธารณสุข และ…`). A new line starts a new phrase."""
+    mention = kept[last]
+    if mention.start in sources or source(mention):
         return True
-    for before, after in zip(reversed(run[:-1]), reversed(run[1:]), strict=True):
+    for index in range(last - 1, run - 1, -1):
+        before, after = kept[index], kept[index + 1]
         if "\n" in text[before.end : after.start] or not _enumerated(text, before.end, after.start):
             return False
         if before.start in sources or source(before):
