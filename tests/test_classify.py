@@ -78,3 +78,17 @@ def test_to_json_shape(classifier: Classifier) -> None:
     assert data["kind"] == "news"
     assert data["countries"] == ["JP"]
     assert set(data["evidence"][0]) == {"kind", "code", "alias", "field", "offset"}
+
+
+def test_lists_of_examples_end_with_their_clause(classifier: Classifier) -> None:
+    reader = classifier._ranker._passing
+    body = (
+        "รัฐวิสาหกิจหลายแห่ง เช่น บริษัท ปตท. จำกัด (มหาชน) กฟผ. โดยมีโครงการ อาทิ สายสีส้ม ของ รฟม.\n"
+        "ทำเช่นเดียวกัน ร่วมกับภาคีเครือข่าย อาทิ กฟภ.\nEnterprises such as PTT and EGAT. Next one"
+    )
+    found = [body[a:b] for a, b in reader.examples(body, 0)]
+    assert found == [
+        "เช่น บริษัท ปตท. จำกัด (มหาชน) กฟผ. ",
+        "อาทิ สายสีส้ม ของ รฟม.",
+        "such as PTT and EGAT",
+    ]

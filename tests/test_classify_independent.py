@@ -5,7 +5,7 @@ the code (LABELING.md), disagreements adjudicated by a third; the texts are item
 thaigov-v2-corpus.jsonl.xz, read at test time. The issue-26 rules were found on this set's
 errors (by class, each checked on both corpora: docs/classify.md), so these floors guard what
 was reached; they are not an estimate for unseen items. Ministry precision is guarded at what
-was measured (0.902), below the issue's goal of 0.92, which was not reached.
+was measured (0.941, above the issue's goal of 0.92).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ CORPUS = SHARED / "thaigov-v2-corpus.jsonl.xz"
 LABELS = SHARED / "labels-v2-independent.jsonl"
 GAZETTEERS = REPO / "config" / "gazetteers"
 GOALS = {"countries": 0.97, "primary": 0.88, "blocs": 0.88, "ministries": 0.93}
-MINISTRY_PRECISION_FLOOR = 0.90  # measured 0.902; the goal (0.92) is not reached
+MINISTRY_PRECISION_FLOOR = 0.94  # measured 0.941 (tp=174 fp=11); the issue's goal is 0.92
 LEAD_GOAL = 0.93
 
 

@@ -55,8 +55,8 @@ def test_role_windows_see_what_a_whole_body_scan_sees(ranker: Ranker, seed: int)
 def test_attendance_lists_are_found_as_finditer_finds_them(ranker: Ranker, seed: int) -> None:
     rng = random.Random(seed)
     body = _body(rng)
-    assert ranker._present is not None
-    for lead_start in (0, 37, 700):
-        start = lead_start + int(ranker.p["lead_chars"])
-        expected = [m.span() for m in ranker._present.finditer(body, start)]
-        assert ranker._present_spans(body, lead_start).spans == expected
+    reader = ranker._passing
+    assert reader._present is not None
+    for start in (0, 37, 437, 700):
+        expected = [m.span() for m in reader._present.finditer(body, start)]
+        assert reader.attendance(body, start) == expected

@@ -21,6 +21,7 @@ from .textnorm import NormalText, normalize
 __all__ = ["Classifier"]
 
 _TITLE_REPEAT_ZONE = 1500
+_ONE_PERSON = frozenset(["และ", " and "])  # `นายกรัฐมนตรีและรัฐมนตรีว่าการ…`: one person's titles
 _CACHE: dict[Path, Classifier] = {}
 _CACHE_LOCK = Lock()
 
@@ -31,7 +32,9 @@ class Classifier:
         affixes = gazetteer.roles.get("country_affixes", {}).get("words", [])
         roles = gazetteer.roles
         self._yielding = frozenset(roles.get("yielding_titles", {}).get("words", []))
-        self._heads = frozenset(roles.get("head_of_government_titles", {}).get("words", []))
+        heads = roles.get("head_of_government_titles", {})
+        self._heads = frozenset(heads.get("words", []))
+        self._joined: dict[str, str] = dict(heads.get("joined", {}))
         self._common_words = frozenset(roles.get("caps_common_words", {}).get("words", []))
         aliases = gazetteer.aliases()
         self._matcher = Matcher(aliases, affixes)
@@ -58,13 +61,16 @@ class Classifier:
         mentions: list[Mention] = []
         norm_title, norm_body = normalize(title), normalize(body)
         yields: set[str] = set()
-        title_mentions, title_shared = self._mentions(title, norm_title, "title", [], set())
+        held: dict[int, str] = {}
+        title_mentions, title_shared = self._mentions(title, norm_title, "title", [], set(), {})
         repeats = _title_repeats(norm_title.cased, norm_body.cased)
-        body_mentions, body_shared = self._mentions(body, norm_body, "body", repeats, yields)
+        body_mentions, body_shared = self._mentions(body, norm_body, "body", repeats, yields, held)
         if len(yields) == 1:
             code = yields.pop()
             title_mentions = _deputy_as_minister(title_mentions, self._yielding, code)
             body_mentions = _deputy_as_minister(body_mentions, self._yielding, code)
+        if held:
+            body_mentions = _head_as_minister(title_mentions, body_mentions, held)
         mentions += title_mentions + body_mentions
         if title_shared or body_shared:
             mentions = _resolve_shared(mentions)
@@ -90,37 +96,50 @@ class Classifier:
         field: str,
         skip: list[tuple[int, int]],
         yields: set[str],
+        held: dict[int, str],
     ) -> tuple[list[Mention], bool]:
         """The field's mentions, and whether one of them is an alias several codes share.
 
-        `yields` collects the ministries a deputy prime minister's title yielded to."""
+        `yields` collects the ministries a deputy prime minister's title yielded to; `held`, the
+        ministry whose title a head of government's joined title holds, by the head's start."""
         matches = self._matcher.scan(text)
         shared = False
         context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
         out: list[Mention] = []
         source = FieldText(original, text)
+        last = len(matches) - 1
         for index, match in enumerate(matches):
             if (skip and any(a <= match.start < b for a, b in skip)) or not context.is_mention(
                 match
             ):
                 continue
-            kind, role = match.alias.kind, match.alias.role
-            previous = matches[index - 1] if index > 0 else None
-            following = matches[index + 1] if index + 1 < len(matches) else None
-            if kind == "ministry" and context.names_foreign_office(match, previous, following):
-                continue
-            if kind == "ministry" and context.other_post_speaks(match, previous, following):
-                if (
-                    match.alias.text in self._yielding
-                    and following is not None
-                    and following.alias.kind == "ministry"
-                    and following.alias.role == "titles"
-                ):
-                    yields.add(following.alias.code)
-                continue
-            shared = shared or match.alias.text in self._shared
+            alias = match.alias
+            kind = alias.kind
+            if kind == "ministry":
+                previous = matches[index - 1] if index > 0 else None
+                following = matches[index + 1] if index < last else None
+                if context.names_foreign_office(match, previous, following):
+                    continue
+                if context.other_post_speaks(match, previous, following):
+                    if (
+                        alias.text in self._yielding
+                        and following is not None
+                        and following.alias.kind == "ministry"
+                        and following.alias.role == "titles"
+                    ):
+                        yields.add(following.alias.code)
+                    elif (
+                        previous is not None
+                        and previous.alias.text in self._heads
+                        and text.cased[previous.end : match.start] in _ONE_PERSON
+                    ):
+                        held[previous.start] = alias.code
+                    continue
+                if alias.text in self._joined:
+                    held[match.start] = self._joined[alias.text]
+            shared = shared or alias.text in self._shared
             out.append(
-                new_mention((kind, match.alias.code, role, field, match.start, match.end, source))
+                new_mention((kind, alias.code, alias.role, field, match.start, match.end, source))
             )
         return out, shared
 
@@ -141,6 +160,19 @@ def _deputy_as_minister(
             mention = mention._replace(code=code)
         out.append(mention)
     return out
+
+
+def _head_as_minister(
+    title: list[Mention], body: list[Mention], held: dict[int, str]
+) -> list[Mention]:
+    """`นายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงกลาโหม` in an item whose title names the defence
+    ministry and not the head of government (its own news: `ผลการหารือ... ระหว่าง กระทรวงกลาโหม -
+    ...`) acts as defence minister, not as head of government (LABELING.md: a minister counts for
+    the ministry when acting in that role)."""
+    titled = {m.code for m in title if m.kind == "ministry"}
+    if "opm" in titled:  # the head of government in the title: the item is his
+        return body
+    return [m._replace(code=held[m.start]) if held.get(m.start) in titled else m for m in body]
 
 
 def _resolve_shared(mentions: list[Mention]) -> list[Mention]:

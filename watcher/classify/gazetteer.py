@@ -28,7 +28,7 @@ _FILES = {"country": "countries.toml", "bloc": "blocs.toml", "ministry": "minist
 _ROLES = {
     "country": ("names", "places", "bodies", "leaders"),
     "bloc": ("names",),
-    "ministry": ("names", "titles", "bodies"),
+    "ministry": ("names", "titles", "bodies", "enterprises"),
 }
 _OPTIONAL_KEYS = {"note", "notes", "comment"}
 # countries.toml lists every alias explicitly (a bare `th` such as มาลี is a common word)
@@ -42,7 +42,7 @@ class Alias:
     text: str  # normalised (NFC, no zero-width); case kept
     kind: str  # "country" | "bloc" | "ministry" | "not_state"
     code: str
-    role: str  # key of the entry the alias came from: names, places, bodies, leaders, titles
+    role: str  # the entry's key: names, places, bodies, leaders, titles, enterprises
     case_sensitive: bool
 
 

@@ -11,7 +11,9 @@ Thai government news names its actor there ("วันนี้ ... นาย �
 Before ranking, the classifier drops two kinds of ministry match: a Thai office name fused with a
 country (นายกรัฐมนตรีญี่ปุ่น, กระทรวงการต่างประเทศจีน: a foreign office), and a deputy prime
 minister's title joined to a ministry title (รองนายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงยุติธรรม:
-the person acts for that ministry, [yielding_titles]).
+the person acts for that ministry, [yielding_titles]); in an item whose title names a ministry
+and not the head of government, the Prime Minister's title joined to that ministry's
+(นายกรัฐมนตรีและรัฐมนตรีว่าการกระทรวงกลาโหม) counts for the ministry ([head_of_government_titles]).
 
 Countries. Every country with a mention is a label (LABELING.md: countries are referred to).
 Its counterpart score is
@@ -41,7 +43,11 @@ naming: a contact line spells a name out once); a mention directly followed by a
 ([ministry_actor_before]: มอบหมายให้, โดย, ร่วมกับ, ได้แก่…); or enumerated right next to
 another ministry (`กระทรวง ก กระทรวง ข และ กรม ค`: the parties of an agreement or a task).
 A single passing mention deep in the body does not count; for the lead and count rules neither
-does a source, a venue or a former official ([ministry_owner_before]).
+does a source, a venue or a former official ([ministry_owner_before]), nor an office enumerated
+right after a source (`ตามระเบียบสำนักนายกรัฐมนตรีและกระทรวงการคลัง`: no parties either,
+lists.py); a state enterprise named as one example among others counts neither for the count
+nor the enumeration rule ([ministry_examples], passing.py), nor does an office named in the
+headline of a rumour a fake-news report debunks ([ministry_rumours]).
 
 Lead ministry. Among labelled ministries, the highest
     m_title_weight (named in the title) + m_lead_weight * (1 - offset_in_lead / lead_chars)
@@ -64,12 +70,12 @@ from typing import Any, NamedTuple
 
 from .blocs import BlocReader
 from .labels import Evidence, Labels, cap_evidence
-from .lists import listed_spans
+from .lists import BRACKETED, enumerated, listed_spans
+from .passing import Passing, PassingReader
 from .textnorm import NormalText
 from .wordtables import (
     build_automaton,
     ends_with_word,
-    find_all,
     merge_spans,
     starts_with_word,
     word_hits,
@@ -79,9 +85,6 @@ from .wordtables import (
 __all__ = ["FieldText", "Mention", "Ranker", "new_mention"]
 
 _ABBREVIATION_GAP = re.compile(r"\s*\([^()]{0,12}")
-_BRACKETED = re.compile(r"\([^()]{0,24}\)")
-_JOINER = re.compile(r"^(?:และ|and\b)")  # `กระทรวง ก และกระทรวง ข`, `Ministry A, and Ministry B`
-_SENTENCE_CHARS = 600
 _LIST_REACH = 24  # the most characters between two countries of one list
 _PLACE_ROLES = ("names", "places")  # leaders and bodies named are someone met, not a list entry
 _COUNTERPART_WEIGHT = 1.0  # a role word this heavy before a list introduces the counterparts
@@ -173,8 +176,7 @@ class Ranker:
         self._owner_before = build_automaton(word_weights(owner))
         self._places = frozenset(owner.get("places", []))
         present = roles.get("ministry_present", {})
-        self._present = _present_pattern(present)
-        self._present_openers = tuple(present.get("list_openers", []))
+        self._passing = PassingReader(roles)
         self._addressed = build_automaton({w: 1.0 for w in present.get("addressed_before", [])})
         speakers = roles.get("speakers", {})
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
@@ -238,14 +240,19 @@ class Ranker:
             for c in countries
         }
         primary = self._primary(scores)
-        present = self._present_spans(body, lead_start)
-        listed = _listed_ministries(
-            [m for m in mentions if not _inside(m, present)] if present else mentions, body
+        in_body = [m for m in mentions if m.kind == "ministry" and m.field == "body"]
+        present = self._passing.spans(body, lead_start, self.p["lead_chars"], in_body)
+        listed, sources = enumerated(
+            in_body,
+            body,
+            (lambda m: _inside(m, present)) if present else None,
+            lambda m: self._owner_only(m, body),
         )
         ministries = {
             c: t
             for (k, c), t in tallies.items()
-            if k == "ministry" and (c in listed or self._acts(t, body, lead_start, present))
+            if k == "ministry"
+            and (c in listed or self._acts(t, body, lead_start, present, sources))
         }
         lead = self._lead(ministries, lead_start)
         titled = {c for c, t in ministries.items() if t.title and c != "opm"}
@@ -292,19 +299,25 @@ class Ranker:
         floor = max(self.p["primary_min"], self.p["primary_ratio"] * best)
         return [c for c, s in scores.items() if s >= floor]
 
-    def _acts(self, tally: _Tally, body: str, lead_start: int, present: _Present) -> bool:
+    def _acts(
+        self, tally: _Tally, body: str, lead_start: int, present: Passing, sources: set[int]
+    ) -> bool:
+        """`sources`: starts of the mentions enumerated after a source (`ระเบียบกระทรวง ก และ ข`)."""
         if tally.title:
             return True
+        owner_only = self._owner_only
         lead_end = lead_start + self.p["lead_chars"]
-        many = _namings(tally.body, body) >= self.p["acts_min_mentions"]
+        counted = present.counted(tally.body) if present else tally.body
+        many = _namings(counted, body) >= self.p["acts_min_mentions"]
         if many or tally.first_body() < lead_end:  # only then can a source or venue matter
-            active = [m for m in tally.body if not self._owner_only(m, body)]
-            if many and _namings(active, body) >= self.p["acts_min_mentions"]:
-                return True
+            active = [m for m in tally.body if m.start not in sources and not owner_only(m, body)]
             if any(m.start < lead_end for m in active):
                 return True
+            active = present.counted(active) if present else active
+            if many and _namings(active, body) >= self.p["acts_min_mentions"]:
+                return True
         for mention in tally.body:
-            if (present and _inside(mention, present)) or self._addressed_to(mention, body):
+            if (present and present.attending(mention.start)) or self._addressed_to(mention, body):
                 continue
             if mention.role == "titles" and self._names_person(mention, body):
                 return True
@@ -330,23 +343,6 @@ class Ranker:
             hits += [(low + position, weight) for position, weight in found]
         return sorted(hits)
 
-    def _present_spans(self, body: str, lead_start: int) -> _Present:
-        """Attendance lists and letter addressees after the lead: names there are present.
-
-        Each starts with an opener (โดยมี), so the pattern is tried only where one stands, as
-        `finditer` from the lead's end would find them (leftmost first, never overlapping)."""
-        start = lead_start + int(self.p["lead_chars"])
-        spans: list[tuple[int, int]] = []
-        if self._present is None:
-            return _Present(spans)
-        end = -1
-        for position in sorted(find_all(body, self._present_openers, start)):
-            found = self._present.match(body, position) if position >= end else None
-            if found is not None:
-                spans.append(found.span())
-                end = found.end()
-        return _Present(spans)
-
     def _proposer(
         self, mentions: list[Mention], body: str, ministries: dict[str, _Tally]
     ) -> str | None:
@@ -356,7 +352,7 @@ class Ranker:
         for mention in mentions:
             if mention.kind != "ministry" or mention.field != "body" or mention.code == "opm":
                 continue
-            after = _BRACKETED.sub("", body[mention.end : mention.end + 30]).lstrip()
+            after = BRACKETED.sub("", body[mention.end : mention.end + 30]).lstrip()
             before = _before(body, mention.start)
             if after.startswith(self._proposal_after) or before.endswith(self._proposal_before):
                 found.add(mention.code)
@@ -462,31 +458,8 @@ def _strongest_role(
     return strongest
 
 
-def _listed_ministries(mentions: list[Mention], body: str) -> set[str]:
-    """Ministries enumerated together (`กระทรวง ก กระทรวง ข และ กรม ค`) take part together."""
-    listed: set[str] = set()
-    previous: Mention | None = None
-    for mention in mentions:
-        if mention.kind != "ministry" or mention.field != "body":
-            continue
-        if previous is not None and previous.code != mention.code:
-            gap = _BRACKETED.sub("", body[previous.end : mention.start]).strip(" ,\xa0\n\t")
-            if _JOINER.sub("", gap, count=1).strip(" ,") == "" and len(gap) <= 5:
-                listed.update((previous.code, mention.code))
-        previous = mention
-    return listed
-
-
-@dataclass(frozen=True)
-class _Present:
-    spans: list[tuple[int, int]]  # attendance lists after the lead
-
-    def __bool__(self) -> bool:
-        return bool(self.spans)
-
-
-def _inside(mention: Mention, present: _Present) -> bool:
-    return mention.field == "body" and any(a <= mention.start < b for a, b in present.spans)
+def _inside(mention: Mention, present: Passing) -> bool:
+    return mention.field == "body" and present.holds(mention.start, mention.role)
 
 
 def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
@@ -506,12 +479,3 @@ def _named_patterns(table: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[
         rf"{space}(?:(?:{honorifics}) ?)?[A-Z][a-z]+[ \xa0-]+[A-Z][a-z]|\s?\((?:{prefixes})"
     )
     return before, after
-
-
-def _present_pattern(table: dict[str, Any]) -> re.Pattern[str] | None:
-    openers, closers = table.get("list_openers", []), table.get("list_closers", [])
-    if not openers or not closers:
-        return None
-    alternatives = "|".join(re.escape(word) for word in openers)
-    ends = "|".join(re.escape(word) for word in closers)
-    return re.compile(f"(?:{alternatives})[^\n]{{0,{_SENTENCE_CHARS}}}?(?:{ends})")
