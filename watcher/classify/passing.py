@@ -23,7 +23,6 @@ do not (roles.toml [ministry_present], [ministry_examples], [ministry_rumours]):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -159,11 +158,9 @@ class PassingReader:
         else:
             reach = self._example_reach + self._longest_opener
             windows = merge_spans((max(start, p - reach), p) for p in sorted(near))
-            found = {
-                q
-                for low, high in windows
-                for q in _find_within(body, self._example_openers, low, high)
-            }
+            found = set().union(
+                *(find_all(body, self._example_openers, low, high) for low, high in windows)
+            )
         openers: list[tuple[int, int]] = []  # (where, where its list starts)
         for position in sorted(found):
             if openers and position < openers[-1][1]:
@@ -189,15 +186,6 @@ class PassingReader:
         line_start = body.rfind("\n", 0, position) + 1
         before = body[max(line_start, position - self._participants_reach) : position]
         return any(word in before for word in self._participants)
-
-
-def _find_within(text: str, words: Iterable[str], low: int, high: int) -> Iterator[int]:
-    """Where any of the words starts in text[low:high]."""
-    for word in words:
-        position = text.find(word, low, high + len(word))
-        while position >= 0:
-            yield position
-            position = text.find(word, position + 1, high + len(word))
 
 
 def _within(spans: list[tuple[int, int]], start: int) -> bool:

@@ -65,14 +65,16 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def find_all(text: str, words: Iterable[str], start: int) -> set[int]:
-    """Where any of the words occurs in text from `start` on (C-speed `str.find`)."""
+def find_all(text: str, words: Iterable[str], start: int, last: int | None = None) -> set[int]:
+    """Where any of the words occurs in text from `start` on, starting at `last` at the latest
+    (C-speed `str.find`)."""
     found: set[int] = set()
     for word in words:
-        position = text.find(word, start)
+        end = len(text) if last is None else last + len(word)
+        position = text.find(word, start, end)
         while position >= 0:
             found.add(position)
-            position = text.find(word, position + 1)
+            position = text.find(word, position + 1, end)
     return found
 
 
