@@ -28,6 +28,7 @@ from watcher.match.language import (
     term_occurs,
 )
 from watcher.store import ItemFilter, Store
+from watcher.store import search as search_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = tomllib.loads((ROOT / "tests" / "data" / "search_cases.toml").read_text("utf-8"))
@@ -225,3 +226,39 @@ def test_a_checked_phrase_keeps_rank_order_and_the_limit(store: Store, now: dt.d
     excluded = parse_query("ข่าว -COVID-19")
     left = {h.item.hash for h in store.search_items(excluded, ItemFilter(variants=True, limit=3))}
     assert left == set(rejected)
+
+
+def test_a_common_two_letter_term_walks_newest_first_as_the_index_would_list(
+    store: Store, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A two-letter Thai term in most items is found by reading items newest first (undated
+    last) and checking each, up to `_WALK_ROWS` rows; the answer is the one the indexes give,
+    whether the walk fills the limit, runs out of items, or stops at its cap."""
+    older = ["รถยนต์ไฟฟ้า", "รถยนต์", "ทางด่วนสำหรับรถยนต์ และรถ", "ขบวนรถยนต์ทางไฟ"]
+    for n in range(24):  # the newest 9 without รถ: a walk capped at 8 rows finds nothing
+        body = older[n % len(older)] if n < 15 else ["ข่าวทั่วไป", "การประชุม"][n % 2]
+        published = None if n in (3, 17) else f"2024-{1 + n // 2:02d}-{1 + n:02d}"
+        add(store, now, n, f"ข่าว {n}", body, published=published)
+    walked: list[bool] = []
+    walk = search_module.SearchTables._walk_newest
+
+    def spy(self: Store, *args: Any) -> Any:
+        result = walk(self, *args)
+        walked.append(result is not None)
+        return result
+
+    monkeypatch.setattr(search_module.SearchTables, "_walk_newest", spy)
+    for text in ("รถ", "รถ -ไฟ", "ไฟ -ทาง", "รถ ไฟ"):
+        for cap, limit in ((2000, 1), (2000, 5), (2000, 30), (8, 1), (0, 5)):
+            query = parse_query(text)
+            monkeypatch.setattr(search_module, "_WALK_ROWS", cap)
+            walked.clear()
+            got = [h.item.hash for h in store.search_items(query, ItemFilter(limit=limit))]
+            monkeypatch.setattr(search_module, "_WALK_ROWS", 0)
+            indexed = [h.item.hash for h in store.search_items(query, ItemFilter(limit=limit))]
+            assert got == indexed, (text, cap, limit)
+            assert len(got) == min(limit, store.count_search(query, ItemFilter()))
+            if text == "รถ":  # the walk answered, but for the cap reached or none
+                assert walked[0] is (cap == 2000), (cap, limit)
+    undated = [h for h in store.search_items(parse_query("รถ"), ItemFilter(limit=30))]
+    assert undated[-1].item.published is None and undated[0].item.published is not None
