@@ -10,7 +10,8 @@ printed first; delete it (or pass --rebuild) to build again. Printed, medians th
             (the interpreter's own start) measured in the same run, in turns
   shapes    `watcher search Q` cold (a fresh process, as a user runs it: 20 rows and the
             "N of M" count) for every shape of the query language (issue 24: two-letter Latin
-            words, words, prefixes, phrases, Thai, Thai beside Latin, OR, exclusion), and the
+            words, words, prefixes, phrases, Thai, Thai beside Latin, OR, exclusion, two-letter
+            Thai, and with a date range or a country), and the
             search alone on a fresh connection in-process; beside the floor and, measured in
             the same run, what a two-letter term cost before (a LIKE scan of every body)
   warm      in-process p50/p95 of N searches over a fixed mix of analyst queries
@@ -23,9 +24,11 @@ printed first; delete it (or pass --rebuild) to build again. Printed, medians th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import resource
+import shlex
 import shutil
 import sqlite3
 import statistics
@@ -35,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -68,7 +72,21 @@ SHAPES = {
     "OR": ["semiconductor OR เซมิคอนดักเตอร์", "EV OR ยานยนต์ไฟฟ้า", "Japan OR ญี่ปุ่น"],
     "exclusion": ["EV -ไฟฟ้า", "ข้าว -โควิด", "Japan -China"],
     "two-letter Thai": ["ไฟ", "รถ", "ฤๅ"],
+    "with filters": ["ญี่ปุ่น --since 2022-01-01 --until 2022-03-01", "ทาง --since 2022-01-01",
+                     "EV --country CN"],
 }  # fmt: skip
+_FILTER_OPTIONS = {"--since": "since", "--until": "until", "--country": "countries"}
+
+
+def shape_search(entry: str) -> tuple[str, ItemFilter]:
+    """A shape's query and filter options (`text --option value...`) as `watcher search` reads
+    them, for the in-process search."""
+    text, *options = shlex.split(entry)
+    values: dict[str, Any] = {}
+    for option, value in zip(options[::2], options[1::2], strict=True):
+        field = _FILTER_OPTIONS[option]
+        values[field] = (value,) if field == "countries" else value
+    return text, ItemFilter(limit=20, **values)
 
 
 def build_db(db: Path, corpus: Path) -> None:
@@ -172,7 +190,9 @@ def report_shapes(db: Path, runs: int) -> None:
     beside the LIKE scan a two-letter term was before issue 24."""
     compile_as_installed()
     commands = [("floor", ["-c", "pass"])] + [
-        (text, ["-m", "watcher", "search", text]) for texts in SHAPES.values() for text in texts
+        (text, ["-m", "watcher", "search", *shlex.split(text)])
+        for texts in SHAPES.values()
+        for text in texts
     ]
     walls: dict[str, list[float]] = {label: [] for label, _ in commands}
     for _ in range(runs):
@@ -183,9 +203,10 @@ def report_shapes(db: Path, runs: int) -> None:
     for _ in range(runs):
         for text in fresh:
             store = Store.open(db)
+            words, where = shape_search(text)
             start = time.perf_counter()
-            query.search(store, text, ItemFilter(limit=20))
-            store.count_search(query.parse_query(text), ItemFilter())
+            query.search(store, words, where)
+            store.count_search(query.parse_query(words), dataclasses.replace(where, limit=None))
             fresh[text].append(time.perf_counter() - start)
             store.close()
         conn = sqlite3.connect(db)
