@@ -97,12 +97,21 @@ def _fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -
     excess = sum(widths) + 3 * len(widths) + 1 - width  # each cell has a space either side
     if excess <= 0:  # it fits: no need to know the longest words (Thai needs segmenting)
         return widths
+    room = width - 3 * len(widths) - 1
+    # At least the header and the widest unit that needs no segmenting; then, column by
+    # column, the longest word, sought only as far as the room left could hold it.
     floors = [
         widths[i]
         if not c.wrap
-        else min(widths[i], max(display_width(c.header), _longest_word(r[i] for r in rows)))
+        else min(widths[i], max(display_width(c.header), _widest_unsegmented(r[i] for r in rows)))
         for i, c in enumerate(columns)
     ]
+    for i, column in enumerate(columns):
+        if sum(floors) > room:
+            return None
+        if column.wrap and floors[i] < widths[i]:
+            cap = room - sum(floors) + floors[i]
+            floors[i] = min(widths[i], max(floors[i], _longest_word((r[i] for r in rows), cap)))
     while excess > 0:
         shrinkable = [i for i in range(len(widths)) if widths[i] > floors[i]]
         if not shrinkable:
@@ -128,17 +137,32 @@ def _render_blocks(columns: Sequence[Column], rows: Sequence[Sequence[str]], wid
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
-def _longest_word(texts: Iterable[str]) -> int:
-    """The widest unbreakable unit in `texts`. Chunks are cut into words widest first, and no
-    narrower chunk can hold a wider word: a column of Thai snippets segments a few chunks, not
-    every one (segmenting all of them was most of a cold search's table)."""
+def _longest_word(texts: Iterable[str], cap: int) -> int:
+    """The widest unbreakable unit in `texts`, or a width over `cap` once one is found. Chunks
+    are cut into words widest first, and no narrower chunk can hold a wider word: a column of
+    Thai snippets segments a few chunks, not every one (segmenting all of them was most of a
+    cold search's table)."""
     chunks = {chunk for text in texts for chunk in text.split()}
     best = 0
     for width, chunk in sorted(((display_width(c), c) for c in chunks), reverse=True):
-        if width <= best:
+        if width <= best or best > cap:
             break
         best = max(best, max((display_width(word) for word in _words(chunk)), default=0))
     return best
+
+
+def _widest_unsegmented(texts: Iterable[str]) -> int:
+    """The widest stretch between spaces and Thai runs: each lies inside one unbreakable unit,
+    so this is a floor for the longest word found without segmenting any Thai."""
+    return max(
+        (
+            display_width(piece)
+            for text in texts
+            for stretch in _THAI_RUN.split(text)
+            for piece in stretch.split()
+        ),
+        default=0,
+    )
 
 
 def _words(text: str) -> list[str]:
