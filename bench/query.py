@@ -78,10 +78,16 @@ SHAPES = {
 _FILTER_OPTIONS = {"--since": "since", "--until": "until", "--country": "countries"}
 
 
+def shape_args(entry: str) -> list[str]:
+    """A shape's query, then its filter options: `query --option value...`."""
+    text, dashes, options = entry.partition(" --")
+    return [text, *shlex.split(dashes.strip() + options)]
+
+
 def shape_search(entry: str) -> tuple[str, ItemFilter]:
-    """A shape's query and filter options (`text --option value...`) as `watcher search` reads
-    them, for the in-process search."""
-    text, *options = shlex.split(entry)
+    """A shape's query and filter options as `watcher search` reads them, for the in-process
+    search."""
+    text, *options = shape_args(entry)
     values: dict[str, Any] = {}
     for option, value in zip(options[::2], options[1::2], strict=True):
         field = _FILTER_OPTIONS[option]
@@ -190,7 +196,7 @@ def report_shapes(db: Path, runs: int) -> None:
     beside the LIKE scan a two-letter term was before issue 24."""
     compile_as_installed()
     commands = [("floor", ["-c", "pass"])] + [
-        (text, ["-m", "watcher", "search", *shlex.split(text)])
+        (text, ["-m", "watcher", "search", *shape_args(text)])
         for texts in SHAPES.values()
         for text in texts
     ]
