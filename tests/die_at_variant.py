@@ -18,7 +18,7 @@ from typing import Any
 from watcher.cli import main
 from watcher.store.items import ItemTables
 from watcher.store.near import NearDuplicateTables
-from watcher.store.records import AddOutcome
+from watcher.store.watch_records import AddOutcome
 
 
 def die() -> None:

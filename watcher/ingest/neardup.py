@@ -31,7 +31,7 @@ from watcher.classify.textnorm import fold_case
 from watcher.core.config import DedupeSettings
 from watcher.core.corpus import Item
 from watcher.core.thaidate import MONTHS, SHORT_MONTHS
-from watcher.store.records import NearCandidate
+from watcher.store.watch_records import NearCandidate
 
 __all__ = [
     "LSH_FLOOR",

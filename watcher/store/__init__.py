@@ -8,6 +8,9 @@ is never sent again. One module per group of tables; `Store` is the one handle o
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from watcher.store.base import BUSY_TIMEOUT_SECONDS, DamagedDatabase, describe_db_error
 from watcher.store.counts import COUNT_DIMENSIONS, CountTables
 from watcher.store.items import ItemTables, filter_sql
@@ -15,20 +18,36 @@ from watcher.store.offloop import off_loop
 from watcher.store.records import (
     HISTORY_ORIGINS,
     ITEM_FIELDS,
-    AddOutcome,
     ItemFilter,
     Labels,
-    NearCandidate,
-    NearQuery,
-    OutboxRow,
-    SourceSkip,
-    SourceState,
     StoredItem,
     utc_iso,
 )
 from watcher.store.schema import SEARCH_INVISIBLE
 from watcher.store.search import SearchHit, SearchTables, TextQuery
 from watcher.store.sources import SourceTables
+
+if TYPE_CHECKING:
+    from watcher.store.watch_records import (
+        AddOutcome,
+        NearCandidate,
+        NearQuery,
+        OutboxRow,
+        SourceSkip,
+        SourceState,
+    )
+
+_WATCH_RECORDS = {
+    "AddOutcome", "NearCandidate", "NearQuery", "OutboxRow", "SourceSkip", "SourceState",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The watching side's records, built on first use (watch_records.py says why)."""
+    if name in _WATCH_RECORDS:
+        return getattr(importlib.import_module("watcher.store.watch_records"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",

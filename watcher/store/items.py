@@ -12,17 +12,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from watcher.core.corpus import Item
     from watcher.match.audience import Audience
+    from watcher.store.watch_records import AddOutcome, NearQuery
 from watcher.core.xmltext import XML_ILLEGAL, xml_safe
 from watcher.store.near import NearDuplicateTables
 from watcher.store.outbox import OutboxTables
-from watcher.store.records import (
-    AddOutcome,
-    ItemFilter,
-    Labels,
-    NearQuery,
-    StoredItem,
-    utc_iso,
-)
+from watcher.store.records import ItemFilter, Labels, StoredItem, utc_iso
 
 __all__ = ["ItemTables", "filter_sql", "items_in_order", "published_order"]
 
@@ -52,6 +46,8 @@ class ItemTables(NearDuplicateTables, OutboxTables):
         already (by an import worker). Characters XML cannot carry (U+0008, NUL, U+FFFE…) are
         dropped from the stored text; the hash stays that of the text as received.
         """
+        from watcher.store.watch_records import AddOutcome
+
         digest = digest or item.hash
         item = _xml_safe_item(item)
         now = utc_iso(seen_at)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from watcher.store.base import StoreBase
-from watcher.store.records import NearCandidate
+
+if TYPE_CHECKING:
+    from watcher.store.watch_records import NearCandidate
 
 __all__ = ["PERIOD_DAYS", "NearDuplicateTables", "period_of"]
 
@@ -49,6 +51,8 @@ class NearDuplicateTables(StoreBase):
 
         `order` sorts their stories by when the story's first item was seen (then published).
         """
+        from watcher.store.watch_records import NearCandidate
+
         if not bands:
             return []
         periods = list(range(period_of(first_day), period_of(last_day) + 1))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from watcher.store.records import (
-    OutboxRow,
-    utc_iso,
-)
+from watcher.store.records import utc_iso
 from watcher.store.subscribers import SubscriberTables
+
+if TYPE_CHECKING:
+    from watcher.store.watch_records import OutboxRow
 
 __all__ = ["OutboxTables"]
 
@@ -51,6 +52,8 @@ class OutboxTables(SubscriberTables):
     ) -> list[OutboxRow]:
         """Rows due now, oldest first; `per_subscriber` caps each subscriber's share so one
         chat with a long backlog cannot fill the batch and starve the others."""
+        from watcher.store.watch_records import OutboxRow
+
         rows = self.db.execute(
             "SELECT id, subscriber_id, kind, item_hash, digest_date, attempts, plain_text,"
             " parts_sent FROM (SELECT o.*, row_number() OVER"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from watcher.store.base import StoreBase
-from watcher.store.records import SourceSkip, SourceState, utc_iso
+from watcher.store.records import utc_iso
+
+if TYPE_CHECKING:
+    from watcher.store.watch_records import SourceSkip, SourceState
 
 __all__ = ["SourceTables"]
 
@@ -17,12 +21,16 @@ _STATE_COLUMNS = (
 
 class SourceTables(StoreBase):
     def source_state(self, name: str) -> SourceState:
+        from watcher.store.watch_records import SourceState
+
         row = self.db.execute(
             f"SELECT {_STATE_COLUMNS} FROM sources WHERE name = ?", [name]
         ).fetchone()
         return SourceState(*row) if row else SourceState(name)
 
     def all_source_states(self) -> list[SourceState]:
+        from watcher.store.watch_records import SourceState
+
         return [
             SourceState(*row)
             for row in self.db.execute(f"SELECT {_STATE_COLUMNS} FROM sources ORDER BY name")
@@ -145,6 +153,8 @@ class SourceTables(StoreBase):
             params.append(key)
         if pending:
             sql += " AND given_up = 0"
+        from watcher.store.watch_records import SourceSkip
+
         rows = self.db.execute(sql + " ORDER BY last_tried, key", params)
         return [SourceSkip(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
 
