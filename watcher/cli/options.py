@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 import click
 
 from watcher.core.errors import InputError
-from watcher.core.thaidate import parse_user_date
 from watcher.store import ItemFilter
 
 __all__ = [
@@ -28,9 +27,12 @@ MAX_LIMIT = 1_000_000  # more than any history holds; SQLite cannot take 20-digi
 
 
 def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """YYYY-MM-DD, C.E. or B.E. (watcher.core.thaidate.parse_user_date), as an ISO C.E. date."""
+    """YYYY-MM-DD, C.E. or B.E. (watcher.core.thaidate.parse_user_date), as an ISO C.E. date.
+    The Thai date module (its month-name patterns) loads only when a date is given."""
     if value is None:
         return None
+    from watcher.core.thaidate import parse_user_date
+
     try:
         return parse_user_date(value).isoformat()
     except ValueError as error:
