@@ -169,7 +169,11 @@ def _dotted_thai(alias: str) -> bool:
 
 
 def _drop_languages(text: str, chosen: list[Match]) -> list[Match]:
-    """Country names continuing a list of languages (ภาษาอังกฤษ เยอรมัน ฝรั่งเศส) name languages."""
+    """Country names continuing a list of languages (ภาษาอังกฤษ เยอรมัน ฝรั่งเศส) name languages.
+
+    Every head, ภาษาไทย or a not-a-state phrase, starts with ภาษา: a text without it has none."""
+    if _LANGUAGE_HEAD not in text:
+        return chosen
     heads = [(m.start(), m.end()) for m in _OWN_LANGUAGE.finditer(text)]
     heads += [
         (m.start, m.end)
