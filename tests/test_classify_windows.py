@@ -8,6 +8,7 @@ import pytest
 
 from tests.test_classify import GAZETTEERS
 from watcher.classify import Classifier
+from watcher.classify.context import _WEB_ADDRESS, _addresses
 from watcher.classify.ranking import FieldText, Mention, Ranker, _strongest_role, _Tally
 from watcher.classify.textnorm import normalize
 from watcher.classify.wordtables import word_hits
@@ -60,3 +61,11 @@ def test_attendance_lists_are_found_as_finditer_finds_them(ranker: Ranker, seed:
     for start in (0, 37, 437, 700):
         expected = [m.span() for m in reader._present.finditer(body, start)]
         assert reader.attendance(body, start) == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_web_addresses_are_found_as_finditer_finds_them(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = ["http://", "https://", "https", "www.", "WWW.", "ftp://", "x.go.th", " ", "\n", "ไทย"]
+    text = "".join(rng.choice(pieces) for _ in range(60))
+    assert _addresses(text) == [m.span() for m in _WEB_ADDRESS.finditer(text)]  # no e-mail

@@ -22,10 +22,12 @@ import re
 from collections.abc import Iterable
 
 from .matcher import Match
+from .wordtables import find_all
 
 __all__ = ["MatchContext"]
 
 _WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
+_WEB_HEADS = ("http", "www.")  # where a web address can start
 _MAIL_LOCAL = re.compile(r"[\w.+-]+$", re.ASCII)
 _MAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _PERSONAL_TITLE = re.compile(r"(?:\b(?:Mr|Ms|Mrs|Miss|Dr|Khun|Madam)\.?\s+)$")
@@ -131,10 +133,18 @@ class MatchContext:
 
 
 def _addresses(text: str) -> list[tuple[int, int]]:
-    """Spans of web and e-mail addresses, sorted (found from their `www.`, `://` or `@`)."""
+    """Spans of web and e-mail addresses, sorted (found from their `http`, `www.` or `@`).
+
+    A web address is tried only where `http` or `www.` stands, as `finditer` would find it
+    (leftmost first, never overlapping): a regex search through the whole text cost more than
+    the rest of the context."""
     spans: list[tuple[int, int]] = []
-    if "www." in text or "://" in text:
-        spans += [m.span() for m in _WEB_ADDRESS.finditer(text)]
+    end = 0
+    for start in sorted(find_all(text, _WEB_HEADS, 0)):
+        found = _WEB_ADDRESS.match(text, start) if start >= end else None
+        if found is not None:
+            spans.append(found.span())
+            end = found.end()
     at = text.find("@")
     while at > 0:
         local = _MAIL_LOCAL.search(text, max(0, at - 64), at)
