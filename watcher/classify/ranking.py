@@ -134,15 +134,11 @@ class Mention(NamedTuple):
     source: FieldText
 
     def evidence(self) -> Evidence:
-        normal = self.source.normal
-        if normal.origin is None and not normal.dropped:  # most texts: offsets are the same
-            start, end = self.start, self.end
-        else:
-            start = normal.original_offset(self.start)
-            end = normal.original_offset(self.end - 1) + 1
-        return _new_evidence(
-            (self.kind, self.code, self.source.original[start:end], self.field, start)
-        )
+        kind, code, _, where, start, end, (original, normal) = self  # one unpacking, no lookups
+        if normal.origin is not None or normal.dropped:  # most texts: offsets are the same
+            start = normal.original_offset(start)
+            end = normal.original_offset(end - 1) + 1
+        return _new_evidence((kind, code, original[start:end], where, start))
 
 
 new_mention = functools.partial(tuple.__new__, Mention)  # Mention(...) without its __new__
@@ -262,14 +258,13 @@ class Ranker:
             lead = self._proposer(mentions, body, ministries) or lead
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
         kept |= {("ministry", m) for m in ministries}
-        evidence = (m for m in mentions if (m.kind, m.code) in kept)
         return Labels(
             tuple(countries),
             tuple(sorted(primary)),
             tuple(blocs),
             tuple(sorted(ministries)),
             lead,
-            cap_evidence(evidence),
+            cap_evidence(mentions, kept),
         )
 
     def _country_score(
