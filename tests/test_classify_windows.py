@@ -11,7 +11,7 @@ from watcher.classify import Classifier
 from watcher.classify.context import _WEB_ADDRESS, _addresses
 from watcher.classify.ranking import FieldText, Mention, Ranker, _strongest_role, _Tally
 from watcher.classify.textnorm import normalize
-from watcher.classify.wordtables import word_hits
+from watcher.classify.wordtables import build_automaton, ends_with_word, starts_with_word, word_hits
 
 PIECES = ["หารือ", "ลงนาม", "เยือน", "ญี่ปุ่น", "โดยมี", "attended by", "เข้าร่วม", "ร่วมงาน", "\n"]
 FILLER = "การพัฒนาคุณภาพชีวิต "
@@ -69,3 +69,17 @@ def test_web_addresses_are_found_as_finditer_finds_them(seed: int) -> None:
     pieces = ["http://", "https://", "https", "www.", "WWW.", "ftp://", "x.go.th", " ", "\n", "ไทย"]
     text = "".join(rng.choice(pieces) for _ in range(60))
     assert _addresses(text) == [m.span() for m in _WEB_ADDRESS.finditer(text)]  # no e-mail
+
+
+@pytest.mark.parametrize("table", ["ministry_actor_after", "ministry_owner_before"])
+def test_word_tuples_answer_as_an_automaton_of_the_words_would(ranker: Ranker, table: str) -> None:
+    words = ranker._actor_after if table == "ministry_actor_after" else ranker._owner_before
+    automaton = build_automaton(dict.fromkeys(words, 1.0))
+    assert automaton is not None
+    rng = random.Random(table)
+    for _ in range(2000):
+        text = "".join(rng.choice([*words, "ที่", "และ", " ", "x"]) for _ in range(rng.randint(0, 4)))
+        hits = [(end, length) for end, (length, _) in automaton.iter(text)]
+        assert ends_with_word(words, text) == any(end == len(text) - 1 for end, _ in hits)
+        head = [(end, length) for end, (length, _) in automaton.iter(text[:30])]
+        assert starts_with_word(words, text) == any(end - length + 1 == 0 for end, length in head)

@@ -79,6 +79,7 @@ from .wordtables import (
     merge_spans,
     starts_with_word,
     word_hits,
+    word_list,
     word_weights,
 )
 
@@ -166,14 +167,14 @@ class Ranker:
         country_roles = word_weights(roles.get("country_roles"))
         self._country_roles = build_automaton(country_roles)
         self._role_reach = max(map(len, country_roles), default=0)
-        self._actor_after = build_automaton(word_weights(roles.get("ministry_actor_after")))
-        self._actor_before = build_automaton(word_weights(roles.get("ministry_actor_before")))
+        self._actor_after = word_list(word_weights(roles.get("ministry_actor_after")))
+        self._actor_before = word_list(word_weights(roles.get("ministry_actor_before")))
         owner = roles.get("ministry_owner_before", {})
-        self._owner_before = build_automaton(word_weights(owner))
+        self._owner_before = word_list(word_weights(owner))
         self._places = frozenset(owner.get("places", []))
         present = roles.get("ministry_present", {})
         self._passing = PassingReader(roles)
-        self._addressed = build_automaton({w: 1.0 for w in present.get("addressed_before", [])})
+        self._addressed = word_list(dict.fromkeys(present.get("addressed_before", []), 1.0))
         speakers = roles.get("speakers", {})
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
         self._speaker_verbs = tuple(speakers.get("verbs", []))
