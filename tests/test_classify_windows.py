@@ -83,3 +83,11 @@ def test_word_tuples_answer_as_an_automaton_of_the_words_would(ranker: Ranker, t
         assert ends_with_word(words, text) == any(end == len(text) - 1 for end, _ in hits)
         head = [(end, length) for end, (length, _) in automaton.iter(text[:30])]
         assert starts_with_word(words, text) == any(end - length + 1 == 0 for end, length in head)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mail_addresses_are_the_same_found_in_bytes(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = ["info", "@", "เมล", "x.go.th", " ", "\n", "www.a.th", "เอ"]
+    text = "".join(rng.choice(pieces) for _ in range(60))
+    assert _addresses(text, text.encode("cp874")) == _addresses(text)

@@ -109,7 +109,9 @@ class Classifier:
         ministry whose title a head of government's joined title holds, by the head's start."""
         matches = self._matcher.scan(text)
         shared = False
-        context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
+        context = MatchContext(
+            text.cased, self._common_words, self._yielding, self._heads, text.narrow
+        )
         out: list[Mention] = []
         source = FieldText(original, text)
         last = len(matches) - 1
