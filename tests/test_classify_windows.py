@@ -91,3 +91,15 @@ def test_mail_addresses_are_the_same_found_in_bytes(seed: int) -> None:
     pieces = ["info", "@", "เมล", "x.go.th", " ", "\n", "www.a.th", "เอ"]
     text = "".join(rng.choice(pieces) for _ in range(60))
     assert _addresses(text, text.encode("cp874")) == _addresses(text)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_attendance_closers_are_found_as_the_pattern_finds_them(ranker: Ranker, seed: int) -> None:
+    rng = random.Random(seed)
+    reader = ranker._passing
+    assert reader._present is not None
+    words = [*reader._present_openers, *reader._present_closers, "ร่วม", "พิธี", "were", "\n"]
+    body = "".join(rng.choice(words) if rng.random() < 0.2 else "ก" * 37 for _ in range(200))
+    for position in range(len(body)):
+        found = reader._present.match(body, position)
+        assert reader._attendance_at(body, position) == (found.span() if found else None)
