@@ -63,11 +63,6 @@ def _is_thai(ch: str) -> bool:
 
 # ASCII letters and digits: what a Latin alias may not touch on either side
 _WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-_THAI_OR_DIGIT = re.compile("[\u0e00-\u0e7f0-9]")
-# per key: its aliases, their checks (None: none needed), the one alias needing none, and
-# whether its first or last character can stand for a Thai one or an ASCII letter or digit
-# (only then can the edge rules below reject a hit)
-_Entry = tuple[tuple[Alias, ...], _Checks | None, Alias | None, bool, bool]
 
 
 def _variants(text: str) -> list[str]:
@@ -88,17 +83,13 @@ class Matcher:
         keys = [key for key in table if key]
         self._empty = not keys
         self._finder = KeyFinder(keys)
-        self._entries: list[_Entry] = []
+        self._entries: list[tuple[tuple[Alias, ...], _Checks | None, Alias | None]] = []
         for key in self._finder.keys:
             found = table[key]
             checks = tuple((a, _dotted_thai(a.text), a.case_sensitive) for a in found)
             plain = not any(dotted or cased for _, dotted, cased in checks)
             single = found[0] if plain and len(found) == 1 else None
-            first, last = key[0], key[-1]
-            # a text character folds to the key's: a Thai digit to an ASCII one, a letter's case
-            thai = _THAI_OR_DIGIT.search(first + last) is not None
-            latin = first in _WORD_CHARS or last in _WORD_CHARS
-            self._entries.append((tuple(found), None if plain else checks, single, thai, latin))
+            self._entries.append((tuple(found), None if plain else checks, single))
         self._enclosing = _enclosing_words(table, frozenset(affixes))
 
     def scan(self, text: NormalText) -> list[Match]:
@@ -134,18 +125,16 @@ class Matcher:
         new = _new_match
         for index, start, end in self._finder.find(text):
             end_index = end - 1
-            aliases, checks, single, thai, latin = entries[index]
+            aliases, checks, single = entries[index]
             before = cased[start - 1] if start > 0 else " "
             after = cased[end] if end < size else " "
-            if thai and (
-                (before in _LEADING_VOWELS and _is_thai(cased[start]))
-                or (after in _FOLLOWING_MARKS and _is_thai(cased[end_index]))
-            ):
+            if before in _LEADING_VOWELS and _is_thai(cased[start]):
                 continue
-            if latin and (
-                (before in _WORD_CHARS and cased[start] in _WORD_CHARS)
-                or (after in _WORD_CHARS and cased[end_index] in _WORD_CHARS)
-            ):
+            if after in _FOLLOWING_MARKS and _is_thai(cased[end_index]):
+                continue
+            if before in _WORD_CHARS and cased[start] in _WORD_CHARS:
+                continue
+            if after in _WORD_CHARS and cased[end_index] in _WORD_CHARS:
                 continue
             if single is not None:
                 found.append(new((single, start, end)))
