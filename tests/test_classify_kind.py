@@ -66,6 +66,25 @@ def test_news_about_the_cabinet_is_still_news(classifier: Classifier) -> None:
     assert classifier.classify("", "").kind == "news"
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "",
+        "   ",
+        "\u3000 The  cabinet\n met",
+        "\xa0สรุปข่าวการประชุม  ครม",
+        "tHE CABINET met",
+        "Them",
+        "ß",
+    ],
+)
+def test_the_first_letter_shortcut_agrees_with_the_whole_title(
+    classifier: Classifier, title: str
+) -> None:
+    whole = " ".join(title.split()).casefold().startswith(classifier._cabinet_prefixes)
+    assert classifier.is_cabinet_summary(title) == whole
+
+
 def test_the_category_alone_marks_a_round_up(classifier: Classifier) -> None:
     labels = classifier.classify(
         "ครม. 2 ม.ค. 67", "กระทรวงอุตสาหกรรมเสนอ", "Cabinet Meeting Synopsis"

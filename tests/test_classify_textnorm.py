@@ -8,7 +8,14 @@ import pytest
 from watcher.classify.gazetteer import Alias
 from watcher.classify.keyfinder import _FOLD
 from watcher.classify.matcher import Matcher
-from watcher.classify.textnorm import _rebuild, fold_case, normalize
+from watcher.classify.textnorm import (
+    _NIKHAHIT,
+    _SPECIAL_CHARS,
+    _narrow,
+    _rebuild,
+    fold_case,
+    normalize,
+)
 
 SAMPLES = [
     "กระทรวงสาธารณสุข",
@@ -61,3 +68,14 @@ def test_texts_outside_cp874_are_matched_the_same() -> None:
     matcher = Matcher([_alias("Japan", "JP"), _alias("ญี่ปุ่น", "JP")])
     for text in ("JAPAN ๑ Japan ญี่ปุ่น", "JAPAN ๑ Japan ญี่ปุ่น é", "JAPAN ๑ Japan ญี่ปุ่น \u200b"):
         assert [m.start for m in matcher.scan(normalize(text))] == [0, 8, 14]
+
+
+def test_no_special_character_fits_cp874_but_nikhahit() -> None:
+    assert [ch for ch in _SPECIAL_CHARS if _narrow(ch) is not None] == [_NIKHAHIT]
+
+
+@pytest.mark.parametrize("text", [*SAMPLES, "Japan é", "ญี่ปุ่น \U0001f600"])
+def test_narrow_is_the_normal_text_in_cp874(text: str) -> None:
+    normal = normalize(text)
+    assert normal.narrow == _narrow(normal.cased)
+    assert normal.narrow is None or normal.narrow.decode("cp874") == normal.cased

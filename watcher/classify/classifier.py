@@ -45,6 +45,8 @@ class Classifier:
         self._ranker = Ranker(gazetteer.roles)
         cabinet = gazetteer.roles.get("cabinet_summary", {})
         self._cabinet_prefixes = tuple(p.casefold() for p in cabinet.get("title_prefixes", []))
+        initials = frozenset(p[:1] for p in self._cabinet_prefixes)
+        self._cabinet_initials = None if "" in initials else initials
         self._cabinet_categories = frozenset(c.strip() for c in cabinet.get("categories", []))
         self._cabinet_lead: str | None = cabinet.get("lead")
 
@@ -87,6 +89,9 @@ class Classifier:
         """A cabinet round-up, told by its title's opening words or the site's category."""
         if category is not None and category.strip() in self._cabinet_categories:
             return True
+        initials = self._cabinet_initials  # most titles are ruled out without folding them whole
+        if initials is not None and title.lstrip()[:1].casefold()[:1] not in initials:
+            return False
         return " ".join(title.split()).casefold().startswith(self._cabinet_prefixes)
 
     def _mentions(
@@ -104,7 +109,9 @@ class Classifier:
         ministry whose title a head of government's joined title holds, by the head's start."""
         matches = self._matcher.scan(text)
         shared = False
-        context = MatchContext(text.cased, self._common_words, self._yielding, self._heads)
+        context = MatchContext(
+            text.cased, self._common_words, self._yielding, self._heads, text.narrow
+        )
         out: list[Mention] = []
         source = FieldText(original, text)
         last = len(matches) - 1

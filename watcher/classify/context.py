@@ -22,10 +22,12 @@ import re
 from collections.abc import Iterable
 
 from .matcher import Match
+from .wordtables import find_all
 
 __all__ = ["MatchContext"]
 
 _WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
+_WEB_HEADS = ("http", "www.")  # where a web address can start
 _MAIL_LOCAL = re.compile(r"[\w.+-]+$", re.ASCII)
 _MAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _PERSONAL_TITLE = re.compile(r"(?:\b(?:Mr|Ms|Mrs|Miss|Dr|Khun|Madam)\.?\s+)$")
@@ -50,9 +52,11 @@ class MatchContext:
         common_words: Iterable[str] = (),
         yielding: Iterable[str] = (),
         heads: Iterable[str] = (),
+        narrow: bytes | None = None,
     ) -> None:
+        """`narrow`: the text in cp874 if it fits (NormalText.narrow), for byte-fast searches."""
         self.text = text
-        self._addresses = _addresses(text)
+        self._addresses = _addresses(text, narrow)
         self._starts = [start for start, _ in self._addresses]
         self._common = frozenset(common_words)
         self._yielding = frozenset(yielding)
@@ -130,18 +134,27 @@ class MatchContext:
         return not _LOWER_LATIN.search(line) and len(_LATIN_WORD.findall(line)) >= 3
 
 
-def _addresses(text: str) -> list[tuple[int, int]]:
-    """Spans of web and e-mail addresses, sorted (found from their `www.`, `://` or `@`)."""
+def _addresses(text: str, narrow: bytes | None = None) -> list[tuple[int, int]]:
+    """Spans of web and e-mail addresses, sorted (found from their `http`, `www.` or `@`).
+
+    A web address is tried only where `http` or `www.` stands, as `finditer` would find it
+    (leftmost first, never overlapping): a regex search through the whole text cost more than
+    the rest of the context."""
     spans: list[tuple[int, int]] = []
-    if "www." in text or "://" in text:
-        spans += [m.span() for m in _WEB_ADDRESS.finditer(text)]
-    at = text.find("@")
+    end = 0
+    for start in sorted(find_all(text, _WEB_HEADS, 0)):
+        found = _WEB_ADDRESS.match(text, start) if start >= end else None
+        if found is not None:
+            spans.append(found.span())
+            end = found.end()
+    # an @ is looked for in the bytes when there are: a str search stops at every เ (U+0E40)
+    at = narrow.find(b"@") if narrow is not None else text.find("@")
     while at > 0:
         local = _MAIL_LOCAL.search(text, max(0, at - 64), at)
         domain = _MAIL_DOMAIN.match(text, at + 1)
         if local and domain:
             spans.append((local.start(), domain.end()))
-        at = text.find("@", at + 1)
+        at = narrow.find(b"@", at + 1) if narrow is not None else text.find("@", at + 1)
     return sorted(spans)
 
 

@@ -21,23 +21,22 @@ import re
 
 import ahocorasick_rs
 
-from .textnorm import NormalText
+from .textnorm import NARROW, NormalText
 
 __all__ = ["KeyFinder"]
 
-_NARROW = "cp874"
 _WIDE = "utf-16-le"
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # fold_case on cp874 bytes: ASCII capitals to small letters, Thai digits to ASCII ones
 _FOLD = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "๐๑๒๓๔๕๖๗๘๙".encode(_NARROW),
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "๐๑๒๓๔๕๖๗๘๙".encode(NARROW),
     b"abcdefghijklmnopqrstuvwxyz0123456789",
 )
 
 
 def _fits(key: str) -> bool:
     try:
-        key.encode(_NARROW)
+        key.encode(NARROW)
     except UnicodeEncodeError:
         return False
     return True
@@ -64,7 +63,7 @@ class KeyFinder:
         self.keys = narrow + [key for key in keys if not _fits(key)]  # narrow ones first
         self._narrow = (
             ahocorasick_rs.BytesAhoCorasick(
-                [key.encode(_NARROW) for key in narrow],
+                [key.encode(NARROW) for key in narrow],
                 implementation=ahocorasick_rs.Implementation.DFA,
             )
             if narrow
@@ -81,9 +80,8 @@ class KeyFinder:
         A text that fits cp874 is folded as bytes (`fold_case` changes no other character of
         that code page: tests/test_classify_textnorm.py), sparing a Unicode `str.lower()`.
         """
-        try:
-            data = text.cased.encode(_NARROW)
-        except UnicodeEncodeError:
+        data = text.narrow
+        if data is None:
             return self._find_wide(text.folded)
         if self._narrow is None:
             return []

@@ -71,24 +71,28 @@ class EvidenceSource(Protocol):
     def evidence(self) -> Evidence: ...
 
 
-def cap_evidence(sources: Iterable[EvidenceSource]) -> tuple[Evidence, ...]:
-    """Keep the first few distinct matches per code so output stays short but explanatory.
+def cap_evidence(
+    sources: Iterable[EvidenceSource], codes: Iterable[tuple[str, str]]
+) -> tuple[Evidence, ...]:
+    """Keep the first few distinct matches per labelled (kind, code) of `codes` so output stays
+    short but explanatory.
 
-    A code past its cap is skipped before its evidence is built: an item names a ministry
-    dozens of times and shows five.
+    A source of another code, or of a code past its cap, is skipped before its evidence is
+    built: an item names a ministry dozens of times and shows five.
     """
     kept: list[Evidence] = []
-    counts: dict[tuple[str, str], int] = {}
+    counts = dict.fromkeys(codes, 0)
     seen: set[tuple[str, str, str, int]] = set()
     for source in sources:
         key = (source.kind, source.code)
-        if counts.get(key, 0) >= _EVIDENCE_PER_CODE:
+        count = counts.get(key, _EVIDENCE_PER_CODE)  # not labelled: as good as full
+        if count >= _EVIDENCE_PER_CODE:
             continue
         item = source.evidence()
         ident = (item.kind, item.code, item.field, item.offset)
         if ident in seen:
             continue
         seen.add(ident)
-        counts[key] = counts.get(key, 0) + 1
+        counts[key] = count + 1
         kept.append(item)
     return tuple(kept)

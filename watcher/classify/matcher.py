@@ -20,6 +20,7 @@ The pass itself (keyfinder.py) runs in Rust over one byte a character.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -53,6 +54,7 @@ class Match(NamedTuple):
 
 # Match(alias, start, end) without the Python-level __new__ a NamedTuple adds
 _new_match = functools.partial(tuple.__new__, Match)
+_START, _END = operator.itemgetter(1), operator.itemgetter(2)
 
 
 def _is_thai(ch: str) -> bool:
@@ -94,7 +96,9 @@ class Matcher:
         if self._empty or not text.cased:
             return []
         candidates = self._candidates(text)
-        candidates.sort(key=lambda m: (m.start, m.start - m.end))
+        # by start, the longest first: two stable sorts on C-level keys, no Python key per match
+        candidates.sort(key=_END, reverse=True)
+        candidates.sort(key=_START)
         chosen: list[Match] = []
         last_end = -1
         for match in candidates:
@@ -165,7 +169,11 @@ def _dotted_thai(alias: str) -> bool:
 
 
 def _drop_languages(text: str, chosen: list[Match]) -> list[Match]:
-    """Country names continuing a list of languages (ภาษาอังกฤษ เยอรมัน ฝรั่งเศส) name languages."""
+    """Country names continuing a list of languages (ภาษาอังกฤษ เยอรมัน ฝรั่งเศส) name languages.
+
+    Every head, ภาษาไทย or a not-a-state phrase, starts with ภาษา: a text without it has none."""
+    if _LANGUAGE_HEAD not in text:
+        return chosen
     heads = [(m.start(), m.end()) for m in _OWN_LANGUAGE.finditer(text)]
     heads += [
         (m.start, m.end)

@@ -90,6 +90,7 @@ class PassingReader:
         present = roles.get("ministry_present", {})
         self._present = _present_pattern(present)
         self._present_openers = tuple(present.get("list_openers", []))
+        self._present_closers = tuple(present.get("list_closers", []))
         examples = roles.get("ministry_examples", {})
         self._example_openers = sorted(examples.get("openers", []), key=len, reverse=True)
         self._longest_opener = max(map(len, self._example_openers), default=0)
@@ -140,11 +141,30 @@ class PassingReader:
             return spans
         end = -1
         for position in sorted(find_all(body, self._present_openers, start)):
-            found = self._present.match(body, position) if position >= end else None
+            found = self._attendance_at(body, position) if position >= end else None
             if found is not None:
-                spans.append(found.span())
-                end = found.end()
+                spans.append(found)
+                end = found[1]
         return spans
+
+    def _attendance_at(self, body: str, position: int) -> tuple[int, int] | None:
+        """What `_present.match(body, position)` spans, found with `str.find`: after the opener,
+        the nearest closer starting on the same line within _SENTENCE_CHARS (the first listed
+        of those starting there). The regex tried every closer at every character of the line."""
+        for opener in self._present_openers:
+            if not body.startswith(opener, position):
+                continue
+            after = position + len(opener)
+            line_end = body.find("\n", after)
+            limit = min(after + _SENTENCE_CHARS, len(body) if line_end < 0 else line_end)
+            closing: tuple[int, int] | None = None
+            for closer in self._present_closers:
+                at = body.find(closer, after, limit + len(closer))
+                if at >= 0 and (closing is None or at < closing[0]):
+                    closing = (at, at + len(closer))
+            if closing is not None:
+                return position, closing[1]
+        return None
 
     def examples(
         self, body: str, start: int, near: list[int] | None = None

@@ -79,6 +79,7 @@ from .wordtables import (
     merge_spans,
     starts_with_word,
     word_hits,
+    word_list,
     word_weights,
 )
 
@@ -134,15 +135,11 @@ class Mention(NamedTuple):
     source: FieldText
 
     def evidence(self) -> Evidence:
-        normal = self.source.normal
-        if normal.origin is None and not normal.dropped:  # most texts: offsets are the same
-            start, end = self.start, self.end
-        else:
-            start = normal.original_offset(self.start)
-            end = normal.original_offset(self.end - 1) + 1
-        return _new_evidence(
-            (self.kind, self.code, self.source.original[start:end], self.field, start)
-        )
+        kind, code, _, where, start, end, (original, normal) = self  # one unpacking, no lookups
+        if normal.origin is not None or normal.dropped:  # most texts: offsets are the same
+            start = normal.original_offset(start)
+            end = normal.original_offset(end - 1) + 1
+        return _new_evidence((kind, code, original[start:end], where, start))
 
 
 new_mention = functools.partial(tuple.__new__, Mention)  # Mention(...) without its __new__
@@ -170,14 +167,14 @@ class Ranker:
         country_roles = word_weights(roles.get("country_roles"))
         self._country_roles = build_automaton(country_roles)
         self._role_reach = max(map(len, country_roles), default=0)
-        self._actor_after = build_automaton(word_weights(roles.get("ministry_actor_after")))
-        self._actor_before = build_automaton(word_weights(roles.get("ministry_actor_before")))
+        self._actor_after = word_list(word_weights(roles.get("ministry_actor_after")))
+        self._actor_before = word_list(word_weights(roles.get("ministry_actor_before")))
         owner = roles.get("ministry_owner_before", {})
-        self._owner_before = build_automaton(word_weights(owner))
+        self._owner_before = word_list(word_weights(owner))
         self._places = frozenset(owner.get("places", []))
         present = roles.get("ministry_present", {})
         self._passing = PassingReader(roles)
-        self._addressed = build_automaton({w: 1.0 for w in present.get("addressed_before", [])})
+        self._addressed = word_list(dict.fromkeys(present.get("addressed_before", []), 1.0))
         speakers = roles.get("speakers", {})
         self._speakers = frozenset(t.casefold() for t in speakers.get("titles", []))
         self._speaker_verbs = tuple(speakers.get("verbs", []))
@@ -262,14 +259,13 @@ class Ranker:
             lead = self._proposer(mentions, body, ministries) or lead
         kept = {("country", c) for c in countries} | {("bloc", b) for b in blocs}
         kept |= {("ministry", m) for m in ministries}
-        evidence = (m for m in mentions if (m.kind, m.code) in kept)
         return Labels(
             tuple(countries),
             tuple(sorted(primary)),
             tuple(blocs),
             tuple(sorted(ministries)),
             lead,
-            cap_evidence(evidence),
+            cap_evidence(mentions, kept),
         )
 
     def _country_score(

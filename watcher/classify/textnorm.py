@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["NormalText", "fold_case", "normalize", "normalize_alias"]
+__all__ = ["NARROW", "NormalText", "fold_case", "normalize", "normalize_alias"]
 
 _DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -28,11 +28,14 @@ class NormalText:
     """`folded` is what the automaton scans; `cased` keeps case for case-sensitive aliases.
 
     `folded` is computed on first use: the matcher folds most texts' bytes instead (keyfinder).
+    `narrow` is `cased` in cp874, one byte a character at the same offsets, or None when it
+    does not fit: encoded once here, it serves the matcher and byte-fast searches.
     """
 
     cased: str
     origin: tuple[int, ...] | None  # per-character origin, when NFC changed the text
     dropped: tuple[int, ...] = ()  # else: r_k - k for each removed invisible r_k (sorted)
+    narrow: bytes | None = None
 
     @functools.cached_property
     def folded(self) -> str:
@@ -51,6 +54,8 @@ _INVISIBLE = re.compile("[" + "".join(sorted(_DROPPED)) + "]")
 
 
 _SPECIAL_CHARS = (*sorted(_DROPPED), _NIKHAHIT)
+NARROW = "cp874"  # TIS-620 Thai + ASCII, the site's alphabet, one byte a character
+_NIKHAHIT_BYTE = _NIKHAHIT.encode(NARROW)
 _THAI_DIGITS = tuple(thai for thai, _ in _DIGIT_PAIRS)
 
 
@@ -152,16 +157,25 @@ def fold_case(text: str) -> str:
 
 
 def normalize(text: str) -> NormalText:
-    special = _has_any(text, _SPECIAL_CHARS)
+    narrow = _narrow(text)
+    # cp874 holds no invisible character, only NIKHAHIT: one byte search instead of seven
+    special = _NIKHAHIT_BYTE in narrow if narrow is not None else _has_any(text, _SPECIAL_CHARS)
     if not special and unicodedata.is_normalized("NFC", text):
-        return NormalText(text, None)
+        return NormalText(text, None, narrow=narrow)
     squeezed = _INVISIBLE.sub("", text) if special else text
     if unicodedata.is_normalized("NFC", squeezed):
         cased, removed = _squeezed_removals(text, squeezed)
         keys = tuple(position - k for k, position in enumerate(removed))
-        return NormalText(cased, None, keys)
+        return NormalText(cased, None, keys, _narrow(cased))
     cased, origin = _rebuild(text)
-    return NormalText(cased, tuple(origin))
+    return NormalText(cased, tuple(origin), narrow=_narrow(cased))
+
+
+def _narrow(text: str) -> bytes | None:
+    try:
+        return text.encode(NARROW)
+    except UnicodeEncodeError:
+        return None
 
 
 def _squeezed_removals(text: str, squeezed: str) -> tuple[str, list[int]]:
