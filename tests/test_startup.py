@@ -108,3 +108,24 @@ def test_a_search_builds_no_subscriber_chart_or_watching_records(small_db: Path)
     } & loaded  # fmt: skip
     dated = loaded_modules([["search", "EV", "--since", "2563-01-01"]], small_db)
     assert "watcher.core.thaidate" in dated
+
+
+def test_the_entry_point_hides_its_objects_from_the_exit_collection(small_db: Path) -> None:
+    """The interpreter's exit collections would traverse every object a search made (25 ms of
+    it); `main` freezes them, and the search still prints its rows and closes the database."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "sys.argv = ['watcher', 'search', 'ญี่ปุ่น']\n"
+        "from watcher.cli import main\n"
+        "main()\n"
+    )
+    env = dict(os.environ, WATCHER_DB=str(small_db), PYTHONPATH=str(ROOT))
+    env["WATCHER_CONFIG"] = str(ROOT / "config" / "watcher.toml")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ไทย-ญี่ปุ่น" in done.stdout
+    frozen = int(done.stderr.split("frozen ")[1].split()[0])
+    assert frozen > 10_000  # the modules, not a handful of objects
+    assert not Path(str(small_db) + "-wal").exists()  # the store closed: SQLite removed its log

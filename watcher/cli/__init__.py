@@ -6,6 +6,7 @@ so they start fast; each command module imports what it needs inside its functio
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,13 @@ cli.commands = _CommandsTakingDb(
 
 
 def main() -> None:
+    """The console entry. Before the interpreter exits, everything the command made is moved
+    out of the collector's sight (gc.freeze): the exit's full collections would traverse every
+    module and record once more only to free them, 25 ms of a 250 ms cold search. Whatever
+    needs finishing is closed by the command itself (the database, files) or by atexit."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
-    cli(prog_name="watcher")
+    try:
+        cli(prog_name="watcher")
+    finally:
+        gc.freeze()
