@@ -30,6 +30,7 @@ from watcher.match.language import (
 )
 from watcher.store import ItemFilter, Store
 from watcher.store import search as search_module
+from watcher.store.search_sql import search_sql
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = tomllib.loads((ROOT / "tests" / "data" / "search_cases.toml").read_text("utf-8"))
@@ -273,8 +274,7 @@ def test_a_date_range_leaves_the_index_the_outer_loop(store: Store, now: dt.date
     where = ItemFilter(limit=20, since="2022-01-05", until="2022-01-09")
     for text in ("ญี่ปุ่น", "Japan", "ญี่ปุ่น Japan", "ความ -Japan"):
         for ordered in (True, False):  # the footer's count sorts nothing, and keeps the plan
-            sql, params = search_module._search_sql(parse_query(text), where, False,
-                                                    ordered=ordered)  # fmt: skip
+            sql, params = search_sql(parse_query(text), where, False, ordered=ordered)
             plan = [row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
             assert "VIRTUAL TABLE" in plan[0] or plan[0].startswith("CO-ROUTINE"), (text, plan)
             assert ordered == any("ORDER BY" in step for step in plan), (text, plan)
