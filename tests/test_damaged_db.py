@@ -24,7 +24,7 @@ from watcher.core.config import Config
 from watcher.core.corpus import Item
 from watcher.daemon.scheduler import run_daemon
 from watcher.store import DamagedDatabase, Store
-from watcher.store.base import damage_message
+from watcher.store.connection import damage_message
 
 __all__ = ["local_site"]
 

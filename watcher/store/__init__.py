@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from watcher.store.base import BUSY_TIMEOUT_SECONDS, DamagedDatabase, describe_db_error
+from watcher.store.base import BUSY_TIMEOUT_SECONDS
+from watcher.store.connection import DamagedDatabase, describe_db_error
 from watcher.store.counts import COUNT_DIMENSIONS, CountTables
 from watcher.store.items import ItemTables, filter_sql
 from watcher.store.offloop import off_loop
